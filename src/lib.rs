@@ -1,0 +1,3 @@
+//! wip
+pub mod types;
+pub use types::*;
