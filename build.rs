@@ -128,8 +128,9 @@ fn open_enums(file: &mut syn::File) {
             struct Arm;
             impl VisitMut for Arm {
                 fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
-                    m.arms
-                        .push(parse_quote!(Self::Unknown(ref v) => ::std::fmt::Display::fmt(v, f),));
+                    m.arms.push(
+                        parse_quote!(Self::Unknown(ref v) => ::std::fmt::Display::fmt(v, f),),
+                    );
                 }
             }
             Arm.visit_item_impl_mut(i);

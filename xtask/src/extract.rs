@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// `spec/extract.toml`.
+/// `spec/extract.toml`; its comments explain each table.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -29,11 +29,14 @@ pub struct Config {
     #[serde(default)]
     optional: Vec<Optional>,
     #[serde(default)]
+    string_or_list: Vec<Optional>,
+    #[serde(default)]
     docs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A drift override: one field of one schema, and why.
 struct Optional {
     schema: String,
     field: String,
@@ -99,7 +102,10 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     let mut query_defs = Defs::new();
     for path in &cfg.paths {
         let item = spec
-            .pointer(&format!("/paths/{}", path.replace('~', "~0").replace('/', "~1")))
+            .pointer(&format!(
+                "/paths/{}",
+                path.replace('~', "~0").replace('/', "~1")
+            ))
             .and_then(Value::as_object)
             .ok_or_else(|| format!("path {path} is not in the document"))?;
         for (method, op) in item {
@@ -211,9 +217,13 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     for w in rules::inline_tagged_unions(&mut defs, &union_names)? {
         eprintln!("warning: {w}");
     }
+    rules::collapse_aliases(&mut defs);
     rules::relax_required_nullable(&mut defs);
     for o in &cfg.optional {
         rules::make_optional(&mut defs, &o.schema, &o.field)?;
+    }
+    for o in &cfg.string_or_list {
+        rules::string_or_list(&mut defs, &o.schema, &o.field)?;
     }
     let mut keep: BTreeSet<String> = roots.iter().map(|r| our_name(r)).collect();
     keep.extend(ops.iter().filter_map(|o| o.query.clone()));
@@ -271,12 +281,10 @@ fn merge_constant_variants(name: &str, a: &Value, b: &Value) -> Result<Value, St
     }
     for (k, va) in pa {
         if va != &pb[k] {
-            let consts = [va, &pb[k]]
-                .iter()
-                .all(|v| {
-                    v["enum"].as_array().is_some_and(|e| e.len() == 1)
-                        || **v == json!({ "type": "string" })
-                });
+            let consts = [va, &pb[k]].iter().all(|v| {
+                v["enum"].as_array().is_some_and(|e| e.len() == 1)
+                    || **v == json!({ "type": "string" })
+            });
             if !consts {
                 return Err(format!("[merge] {name}: field {k} differs"));
             }

@@ -314,7 +314,11 @@ pub fn flatten_nested_unions(defs: &mut Defs) {
         if !alts.iter().all(|a| ref_name(a).is_some()) {
             continue;
         }
-        let inner = |a: &Value| ref_name(a).and_then(|r| snapshot.get(r)).and_then(pure_union);
+        let inner = |a: &Value| {
+            ref_name(a)
+                .and_then(|r| snapshot.get(r))
+                .and_then(pure_union)
+        };
         if !alts.iter().any(|a| inner(a).is_some()) {
             continue;
         }
@@ -587,6 +591,22 @@ pub fn inline_tagged_unions(
     Ok(inl.warnings)
 }
 
+/// A definition that is only a `$ref` would become a newtype around its target; point its users
+/// at the target instead.
+pub fn collapse_aliases(defs: &mut Defs) {
+    loop {
+        let alias = defs.iter().find_map(|(n, d)| {
+            let target = ref_name(d).filter(|_| d.as_object().is_some_and(|o| o.len() == 1))?;
+            Some((n.clone(), target.to_string()))
+        });
+        let Some((alias, target)) = alias else { return };
+        defs.remove(&alias);
+        for d in defs.values_mut() {
+            rewrite_refs(d, &|r| (r == alias).then(|| target.clone()));
+        }
+    }
+}
+
 fn is_nullable(s: &Value) -> bool {
     s.get("type") == Some(&json!("null"))
         || ["anyOf", "oneOf"].iter().any(|k| {
@@ -638,6 +658,20 @@ pub fn make_optional(defs: &mut Defs, schema: &str, field: &str) -> Result<(), S
     if let Some(Value::Array(req)) = d.get_mut("required") {
         req.retain(|r| r != field);
     }
+    Ok(())
+}
+
+/// Let `schema.field`, a list of strings, also be a single string (a drift override).
+pub fn string_or_list(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
+    let prop = defs
+        .get_mut(schema)
+        .and_then(|d| d.get_mut("properties"))
+        .and_then(|p| p.get_mut(field))
+        .ok_or_else(|| format!("override: `{schema}` has no field `{field}`"))?;
+    if prop.get("type") != Some(&json!("array")) {
+        return Err(format!("override: `{schema}.{field}` is not a list"));
+    }
+    *prop = json!({ "oneOf": [{ "type": "string" }, prop.clone()] });
     Ok(())
 }
 
@@ -755,5 +789,102 @@ pub fn lint_typify_names(defs: &Defs) -> Result<(), String> {
             "two different schemas would get the same Rust name (typify merges them silently): {}",
             clashes.into_iter().collect::<Vec<_>>().join(", ")
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defs(v: Value) -> Defs {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn lint_rejects_two_schemas_with_one_rust_name() {
+        // `A.content` and the definition `AContent` would both be named `AContent` by typify.
+        let d = defs(json!({
+            "A": { "type": "object", "properties": { "content": { "enum": ["x"] } } },
+            "AContent": { "enum": ["y"] },
+        }));
+        let err = lint_typify_names(&d).unwrap_err();
+        assert!(err.contains("AContent"), "{err}");
+        let same = defs(json!({
+            "A": { "type": "object", "properties": { "content": { "enum": ["x"] } } },
+        }));
+        assert!(lint_typify_names(&same).is_ok());
+    }
+
+    #[test]
+    fn norm_drops_prose_validation_and_closed_objects_and_opens_nullable() {
+        let v = norm(&json!({
+            "type": "object", "description": "upstream prose", "additionalProperties": false,
+            "x-oaiMeta": {}, "properties": {
+                "name": { "type": "string", "maxLength": 256, "nullable": true, "default": "a" },
+                "description": { "type": "string" },
+            }
+        }));
+        assert_eq!(
+            v,
+            json!({ "type": "object", "properties": {
+                "name": { "anyOf": [{ "type": "string" }, { "type": "null" }] },
+                "description": { "type": "string" },
+            }})
+        );
+    }
+
+    #[test]
+    fn open_strings_collapse_and_nullable_definitions_hoist() {
+        let mut d = defs(json!({
+            "Model": { "enum": ["a", "b"], "type": "string" },
+            "Req": { "type": "object", "properties": {
+                "model": { "anyOf": [{ "type": "string" }, { "$ref": "#/definitions/Model" }] },
+                "tier": { "$ref": "#/definitions/Tier" },
+            }},
+            "Tier": { "anyOf": [{ "enum": ["auto"], "type": "string" }, { "type": "null" }] },
+        }));
+        hoist_nullable_definitions(&mut d);
+        collapse_open_strings(&mut d);
+        assert_eq!(d["Tier"], json!({ "enum": ["auto"], "type": "string" }));
+        assert_eq!(d["Req"]["properties"]["tier"]["anyOf"][1], null_schema());
+        assert_eq!(d["Req"]["properties"]["model"]["type"], "string");
+        assert_eq!(
+            d["Req"]["properties"]["model"]["description"],
+            "Known values: `a`, `b`."
+        );
+    }
+
+    #[test]
+    fn tagged_unions_are_inlined_and_named() {
+        let obj = |t: &str| {
+            json!({ "type": "object", "required": ["type"],
+            "properties": { "type": { "enum": [t], "type": "string" },
+                            "body": { "type": "object", "properties": { t: { "type": "string" } } } } })
+        };
+        let mut d = defs(json!({
+            "Cat": obj("cat"), "Dog": obj("dog"),
+            "Owner": { "type": "object", "properties": { "pets": { "type": "array", "items":
+                { "oneOf": [{ "$ref": "#/definitions/Cat" }, { "$ref": "#/definitions/Dog" }] } } } },
+        }));
+        let names = [(
+            ["Cat".to_string(), "Dog".to_string()].into(),
+            "Pet".to_string(),
+        )]
+        .into();
+        inline_tagged_unions(&mut d, &names).unwrap();
+        collapse_aliases(&mut d);
+        prune(&mut d, &["Owner".to_string()].into()).unwrap();
+        assert_eq!(d["Owner"]["properties"]["pets"]["items"], def_ref("Pet"));
+        // Each variant's field type has its own definition: no silent merge of `body`.
+        assert_eq!(
+            d["Pet"]["oneOf"][0]["properties"]["body"],
+            def_ref("CatBody")
+        );
+        assert_eq!(
+            d["Pet"]["oneOf"][1]["properties"]["body"],
+            def_ref("DogBody")
+        );
+        assert!(!d.contains_key("Cat"));
+        lint_typify_names(&d).unwrap();
     }
 }

@@ -1,0 +1,84 @@
+//! List query parameters rendered as URL query strings.
+
+use serde::Serialize;
+
+use crate::types::*;
+
+/// A list operation's query parameters, rendered as `key=value&…` (no leading `?`).
+///
+/// Unset parameters are left out; array parameters such as `include[]` repeat their key.
+///
+/// ```
+/// use openai_blocking::{ListOrder, QueryParameters, RunListQueryParameters};
+/// let q = RunListQueryParameters {
+///     limit: Some(50),
+///     order: Some(ListOrder::Asc),
+///     ..Default::default()
+/// };
+/// assert_eq!(q.to_query_string(), "limit=50&order=asc");
+/// ```
+pub trait QueryParameters: Serialize {
+    /// The parameters as a query string; empty when none is set.
+    fn to_query_string(&self) -> String {
+        let mut out = String::new();
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) {
+            for (key, value) in &fields {
+                let values = match value {
+                    serde_json::Value::Array(items) => items.iter().collect(),
+                    other => vec![other],
+                };
+                for v in values {
+                    let text = match v {
+                        serde_json::Value::Null => continue,
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    if !out.is_empty() {
+                        out.push('&');
+                    }
+                    out.push_str(&percent_encode(key));
+                    out.push('=');
+                    out.push_str(&percent_encode(&text));
+                }
+            }
+        }
+        out
+    }
+
+    /// Sets the `after` cursor, to fetch the page after the given id.
+    fn set_after(&mut self, after: Option<String>);
+}
+
+macro_rules! query_parameters {
+    ($($t:ty),* $(,)?) => {$(
+        impl QueryParameters for $t {
+            fn set_after(&mut self, after: Option<String>) {
+                self.after = after;
+            }
+        }
+    )*};
+}
+
+query_parameters!(
+    AssistantListQueryParameters,
+    ThreadMessageListQueryParameters,
+    RunListQueryParameters,
+    RunStepListQueryParameters,
+    FileListQueryParameters,
+    VectorStoreListQueryParameters,
+    VectorStoreFileListQueryParameters,
+    VectorStoreFileBatchFileListQueryParameters,
+);
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub(crate) fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

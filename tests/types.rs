@@ -1,0 +1,437 @@
+//! The generated types: hand-written fixtures, typed access, forward compatibility and the
+//! hand-written request constructors.
+
+mod common;
+
+use common::{fixture, round_trip};
+use openai_blocking::*;
+use serde_json::{json, Value};
+
+#[test]
+fn hand_fixtures_round_trip_without_loss() {
+    type Check = fn(&Value) -> Result<bool, String>;
+    let cases: &[(&str, Check)] = &[
+        ("run_requires_action.json", round_trip::<RunResponse>),
+        ("run_completed.json", round_trip::<RunResponse>),
+        (
+            "message_text_annotations.json",
+            round_trip::<ThreadMessageResponse>,
+        ),
+        (
+            "list_messages.json",
+            round_trip::<ThreadMessageListResponse>,
+        ),
+        ("run_step_code.json", round_trip::<RunStepResponse>),
+        ("vector_store.json", round_trip::<VectorStoreResponse>),
+        ("chat_completion.json", round_trip::<CompletionResponse>),
+        (
+            "chat_chunk.json",
+            round_trip::<CreateChatCompletionChunkResponse>,
+        ),
+        ("openai_file.json", round_trip::<FileResponse>),
+        ("thread.json", round_trip::<ThreadResponse>),
+        ("run_step_delta.json", round_trip::<RunStepDeltaObject>),
+        (
+            "stream_message_delta.json",
+            round_trip::<AssistantStreamEvent>,
+        ),
+    ];
+    for (file, check) in cases {
+        assert_eq!(check(&fixture(file)), Ok(true), "{file}");
+    }
+}
+
+#[test]
+fn run_requiring_action_reads_naturally() {
+    let run: RunResponse = serde_json::from_value(fixture("run_requires_action.json")).unwrap();
+    assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    let calls = &run
+        .required_action
+        .as_ref()
+        .unwrap()
+        .submit_tool_outputs
+        .tool_calls;
+    assert_eq!(calls[0].id, "call_abc");
+    assert_eq!(calls[0].function.name, "get_weather");
+    assert_eq!(calls[0].function.arguments, r#"{"city":"Oslo"}"#);
+    assert!(matches!(run.tools[0], AssistantTool::CodeInterpreter));
+    assert!(run.tools.iter().any(
+        |t| matches!(t, AssistantTool::Function { function } if function.name == "get_weather")
+    ));
+}
+
+#[test]
+fn message_with_citations_paths_and_an_image() {
+    let msg: ThreadMessageResponse =
+        serde_json::from_value(fixture("message_text_annotations.json")).unwrap();
+    let MessageContent::Text { text } = &msg.content[0] else {
+        panic!("{:?}", msg.content[0])
+    };
+    match &text.annotations[0] {
+        TextAnnotation::FileCitation {
+            file_citation,
+            start_index,
+            end_index,
+            ..
+        } => {
+            assert_eq!(file_citation.file_id, "file-9Xy");
+            assert_eq!((*start_index, *end_index), (31, 34));
+        }
+        other => panic!("{other:?}"),
+    }
+    match &text.annotations[1] {
+        TextAnnotation::FilePath { file_path, .. } => assert_eq!(file_path.file_id, "file-Img1"),
+        other => panic!("{other:?}"),
+    }
+    match &msg.content[1] {
+        MessageContent::ImageFile { image_file } => assert_eq!(image_file.file_id, "file-Img1"),
+        other => panic!("{other:?}"),
+    }
+    assert!(msg.text().starts_with("The report says revenue grew 12%"));
+}
+
+#[test]
+fn run_step_with_code_interpreter_file_search_and_function_calls() {
+    let step: RunStepResponse = serde_json::from_value(fixture("run_step_code.json")).unwrap();
+    let RunStepDetails::ToolCalls { tool_calls } = &step.step_details else {
+        panic!("{:?}", step.step_details)
+    };
+    assert_eq!(tool_calls.len(), 3);
+    match &tool_calls[0] {
+        RunStepToolCall::CodeInterpreter {
+            code_interpreter,
+            id,
+        } => {
+            assert_eq!(id, "call_ci");
+            assert_eq!(code_interpreter.input, "print(1+1)");
+            assert!(
+                matches!(&code_interpreter.outputs[0], CodeInterpreterOutput::Logs { logs } if logs == "2\n")
+            );
+            assert!(matches!(
+                &code_interpreter.outputs[1],
+                CodeInterpreterOutput::Image { .. }
+            ));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(&tool_calls[1], RunStepToolCall::FileSearch { .. }));
+    match &tool_calls[2] {
+        RunStepToolCall::Function { function, .. } => {
+            assert_eq!(function.name, "get_weather");
+            assert_eq!(function.output, None);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn vector_store_file_counts() {
+    let vs: VectorStoreResponse = serde_json::from_value(fixture("vector_store.json")).unwrap();
+    let counts = vs.file_counts.unwrap();
+    assert_eq!(
+        counts.total,
+        counts.completed + counts.in_progress + counts.failed + counts.cancelled
+    );
+}
+
+#[test]
+fn chat_completion_with_tool_calls() {
+    let c: CompletionResponse = serde_json::from_value(fixture("chat_completion.json")).unwrap();
+    assert_eq!(
+        c.choices[0].finish_reason,
+        CompletionResponseChoicesItemFinishReason::ToolCalls
+    );
+    assert_eq!(c.text(), None);
+    let calls = c.choices[0].message.tool_calls.as_ref().unwrap();
+    match &calls.0[0] {
+        ChatCompletionMessageToolCallUnion::Function { function, id } => {
+            assert_eq!(id, "call_1");
+            assert_eq!(function.name, "get_weather");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.usage.unwrap().total_tokens, 99);
+}
+
+/// One event of each kind decodes into its own variant, not `Unknown`, and back.
+#[test]
+fn every_stream_event_kind_decodes() {
+    let thread = fixture("thread.json");
+    let run = fixture("run_completed.json");
+    let step = fixture("run_step_code.json");
+    let step_delta = fixture("run_step_delta.json");
+    let message = fixture("message_text_annotations.json");
+    let message_delta = fixture("stream_message_delta.json")["data"].clone();
+    let error =
+        json!({ "code": "server_error", "message": "boom", "param": null, "type": "server_error" });
+    let mut events = vec![("thread.created", thread)];
+    for s in [
+        "created",
+        "queued",
+        "in_progress",
+        "requires_action",
+        "completed",
+        "incomplete",
+        "failed",
+        "cancelling",
+        "cancelled",
+        "expired",
+    ] {
+        events.push((
+            Box::leak(format!("thread.run.{s}").into_boxed_str()),
+            run.clone(),
+        ));
+    }
+    for s in [
+        "created",
+        "in_progress",
+        "completed",
+        "failed",
+        "cancelled",
+        "expired",
+    ] {
+        events.push((
+            Box::leak(format!("thread.run.step.{s}").into_boxed_str()),
+            step.clone(),
+        ));
+    }
+    events.push(("thread.run.step.delta", step_delta));
+    for s in ["created", "in_progress", "completed", "incomplete"] {
+        events.push((
+            Box::leak(format!("thread.message.{s}").into_boxed_str()),
+            message.clone(),
+        ));
+    }
+    events.push(("thread.message.delta", message_delta));
+    events.push(("error", error));
+    events.push(("done", json!("[DONE]")));
+    assert_eq!(events.len(), 25);
+    for (name, data) in events {
+        let v = json!({ "event": name, "data": data });
+        let e: AssistantStreamEvent = serde_json::from_value(v.clone()).unwrap();
+        assert!(
+            !matches!(e, AssistantStreamEvent::Unknown(_)),
+            "{name} decoded as Unknown"
+        );
+        assert_eq!(round_trip::<AssistantStreamEvent>(&v), Ok(true), "{name}");
+    }
+    let done: AssistantStreamEvent =
+        serde_json::from_value(json!({ "event": "done", "data": "[DONE]" })).unwrap();
+    assert_eq!(
+        done,
+        AssistantStreamEvent::Done {
+            data: AssistantStreamEventData::Done
+        }
+    );
+}
+
+#[test]
+fn unknown_enum_values_are_kept_and_written_back() {
+    let s: RunResponseStatus = serde_json::from_str(r#""paused""#).unwrap();
+    assert_eq!(s, RunResponseStatus::Unknown("paused".into()));
+    assert_eq!(serde_json::to_string(&s).unwrap(), r#""paused""#);
+    assert_eq!(s.to_string(), "paused");
+    assert_eq!(RunResponseStatus::InProgress.to_string(), "in_progress");
+
+    let mut run = fixture("run_requires_action.json");
+    run["status"] = json!("paused");
+    run["tools"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "type": "web_search", "web_search": { "k": 1 } }));
+    run["brand_new_field"] = json!({ "x": 1 });
+    let decoded: RunResponse = serde_json::from_value(run.clone()).unwrap();
+    assert_eq!(decoded.status, RunResponseStatus::Unknown("paused".into()));
+    let last = decoded.tools.last().unwrap();
+    assert_eq!(
+        serde_json::to_value(last).unwrap(),
+        json!({ "type": "web_search", "web_search": { "k": 1 } })
+    );
+
+    let mut msg = fixture("message_text_annotations.json");
+    msg["content"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "type": "audio", "audio": { "id": "a" } }));
+    let decoded: ThreadMessageResponse = serde_json::from_value(msg).unwrap();
+    assert!(
+        matches!(decoded.content.last(), Some(MessageContent::Unknown(v)) if v["type"] == "audio")
+    );
+
+    let event: AssistantStreamEvent =
+        serde_json::from_value(json!({ "event": "thread.run.paused", "data": { "id": "run_1" } }))
+            .unwrap();
+    assert!(matches!(event, AssistantStreamEvent::Unknown(_)));
+    assert_eq!(
+        serde_json::to_value(&event).unwrap(),
+        json!({ "event": "thread.run.paused", "data": { "id": "run_1" } })
+    );
+
+    let mut chat = fixture("chat_completion.json");
+    chat["choices"][0]["finish_reason"] = json!("max_time");
+    let decoded: CompletionResponse = serde_json::from_value(chat).unwrap();
+    assert_eq!(
+        decoded.choices[0].finish_reason,
+        CompletionResponseChoicesItemFinishReason::Unknown("max_time".into())
+    );
+}
+
+#[test]
+fn fields_the_server_omits_or_nulls_are_optional() {
+    let mut run = fixture("run_completed.json");
+    run["instructions"] = Value::Null;
+    run.as_object_mut().unwrap().remove("usage");
+    let run: RunResponse = serde_json::from_value(run).unwrap();
+    assert_eq!(run.instructions, None);
+
+    let mut file = fixture("openai_file.json");
+    file.as_object_mut().unwrap().remove("status");
+    assert!(serde_json::from_value::<FileResponse>(file).is_ok());
+
+    let mut vs = fixture("vector_store.json");
+    for k in ["status", "usage_bytes", "file_counts", "name"] {
+        vs.as_object_mut().unwrap().remove(k);
+    }
+    assert!(serde_json::from_value::<VectorStoreResponse>(vs).is_ok());
+}
+
+#[test]
+fn one_delete_type_for_every_delete() {
+    for object in [
+        "assistant.deleted",
+        "thread.deleted",
+        "file",
+        "vector_store.file.deleted",
+    ] {
+        let d: DeleteStatusResponse =
+            serde_json::from_value(json!({ "id": "x_1", "object": object, "deleted": true }))
+                .unwrap();
+        assert!(d.deleted);
+        assert_eq!(d.object, object);
+    }
+}
+
+#[test]
+fn api_error_body() {
+    let e: ApiError = serde_json::from_value(json!({
+        "message": "No thread found with id 'thread_x'.", "type": "invalid_request_error",
+        "param": null, "code": null
+    }))
+    .unwrap();
+    assert_eq!(e.type_, "invalid_request_error");
+    assert_eq!(e.param, None);
+}
+
+#[test]
+fn request_constructors_serialise_to_exact_json() {
+    let run = RunCreateRequest {
+        instructions: Some("Be brief.".into()),
+        tools: Some(vec![
+            AssistantTool::CodeInterpreter,
+            AssistantTool::file_search(),
+        ]),
+        ..RunCreateRequest::new("asst_123")
+    };
+    assert_eq!(
+        serde_json::to_value(&run).unwrap(),
+        json!({ "assistant_id": "asst_123", "instructions": "Be brief.",
+                "tools": [{ "type": "code_interpreter" }, { "type": "file_search" }] })
+    );
+    assert_eq!(
+        serde_json::to_value(ThreadMessageCreateRequest::user("Hi")).unwrap(),
+        json!({ "role": "user", "content": "Hi" })
+    );
+    assert_eq!(
+        serde_json::to_value(
+            ThreadMessageCreateRequest::user("Read this")
+                .with_attachment("file-1", vec![AttachmentTool::FileSearch])
+        )
+        .unwrap(),
+        json!({ "role": "user", "content": "Read this",
+                "attachments": [{ "file_id": "file-1", "tools": [{ "type": "file_search" }] }] })
+    );
+    let chat = CompletionCreateRequest {
+        temperature: Some(0.2),
+        ..CompletionCreateRequest::new(
+            "gpt-4o-mini",
+            vec![
+                ChatCompletionRequestMessage::system("Be terse."),
+                ChatCompletionRequestMessage::user("hi"),
+            ],
+        )
+    };
+    assert_eq!(
+        serde_json::to_value(&chat).unwrap(),
+        json!({ "model": "gpt-4o-mini", "temperature": 0.2, "messages": [
+            { "role": "system", "content": "Be terse." }, { "role": "user", "content": "hi" } ] })
+    );
+    assert_eq!(
+        serde_json::to_value(AssistantCreateRequest {
+            name: Some("Docs".into()),
+            tools: vec![AssistantTool::file_search()],
+            ..AssistantCreateRequest::new("gpt-4o")
+        })
+        .unwrap(),
+        json!({ "model": "gpt-4o", "name": "Docs", "tools": [{ "type": "file_search" }] })
+    );
+    assert_eq!(
+        serde_json::to_value(VectorStoreFileBatchCreateRequest::new(vec![
+            "f1".into(),
+            "f2".into()
+        ]))
+        .unwrap(),
+        json!({ "file_ids": ["f1", "f2"] })
+    );
+    assert_eq!(
+        serde_json::to_value(SubmitToolOutputsRequest::new([("call_1", "42")])).unwrap(),
+        json!({ "tool_outputs": [{ "tool_call_id": "call_1", "output": "42" }] })
+    );
+    assert_eq!(
+        serde_json::to_value(VectorStoreCreateRequest::new("docs", vec!["f1".into()])).unwrap(),
+        json!({ "name": "docs", "file_ids": ["f1"] })
+    );
+    assert_eq!(
+        serde_json::to_value(ThreadCreateRequest::default()).unwrap(),
+        json!({})
+    );
+}
+
+#[test]
+fn list_queries_render_as_query_strings() {
+    assert_eq!(
+        AssistantListQueryParameters::default().to_query_string(),
+        ""
+    );
+    let q = ThreadMessageListQueryParameters {
+        limit: Some(100),
+        order: Some(ListOrder::Asc),
+        after: Some("msg_a b".into()),
+        run_id: Some("run_1".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        q.to_query_string(),
+        "after=msg_a%20b&limit=100&order=asc&run_id=run_1"
+    );
+    let q = RunStepListQueryParameters {
+        include: vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent],
+        ..Default::default()
+    };
+    assert_eq!(
+        q.to_query_string(),
+        "include%5B%5D=step_details.tool_calls%5B%2A%5D.file_search.results%5B%2A%5D.content"
+    );
+    let q = VectorStoreFileListQueryParameters {
+        filter: Some(VectorStoreFileStatusFilter::Failed),
+        ..Default::default()
+    };
+    assert_eq!(q.to_query_string(), "filter=failed");
+    let q = FileListQueryParameters {
+        purpose: Some("assistants".into()),
+        ..Default::default()
+    };
+    assert_eq!(q.to_query_string(), "purpose=assistants");
+    let mut q = VectorStoreFileBatchFileListQueryParameters::default();
+    q.set_after(Some("file_9".into()));
+    assert_eq!(q.to_query_string(), "after=file_9");
+}
