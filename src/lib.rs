@@ -1,9 +1,84 @@
-//! A blocking client for OpenAI's Assistants-v2 API family.
+//! A blocking client for OpenAI's Assistants-v2 API (assistants, threads, messages, runs,
+//! run steps, files, vector stores, chat completions), built on [`ureq`].
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use openai_blocking::OpenAIClient;
+//!
+//! # fn main() -> Result<(), openai_blocking::Error> {
+//! let client = OpenAIClient::create_with_api_key("sk-...")
+//!     .with_project("proj_123")
+//!     .with_max_retries(3)
+//!     .with_timeout(Duration::from_secs(120))
+//!     .build()?;
+//!
+//! // Or from OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID:
+//! let client = OpenAIClient::from_env()?;
+//! # let _ = client;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Transient failures (connection errors, timeouts, HTTP 408, 409, 429 and 5xx) are retried
+//! twice by default with exponential backoff (0.5 s, 1 s, ... capped at 8 s, minus up to
+//! 25 % jitter). A `retry-after-ms` / `retry-after` wait of up to 60 s is honoured; when the
+//! server asks for more, the error is returned at once. API failures come back as
+//! [`Error::Api`] with the status, the parsed `error` object, the request id and rate-limit
+//! headers:
+//!
+//! ```no_run
+//! # use openai_blocking::{ApiErrorKind, Error};
+//! # fn handle(result: Result<(), Error>) {
+//! match result {
+//!     Err(Error::Api(api)) if api.kind() == ApiErrorKind::RateLimit => {
+//!         eprintln!("slow down: {:?} left", api.rate_limit.remaining_requests);
+//!     }
+//!     Err(err) => eprintln!("failed: {err} (request id {:?})", err.request_id()),
+//!     Ok(()) => {}
+//! }
+//! # }
+//! ```
+
 #![warn(missing_docs)]
 
+mod assistants;
+mod chat;
+mod client;
+mod endpoint;
+mod errors;
+mod file_batches;
+mod files;
+#[cfg(feature = "local")]
+mod local;
+mod messages;
+mod pagination;
 mod query;
 mod requests;
+mod run_steps;
+mod runs;
+mod threads;
+mod transport;
 mod types;
+mod vector_store_files;
+mod vector_stores;
 
+pub use client::{OpenAIClient, OpenAIClientBuilder};
+pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit};
+pub use pagination::{Page, PageIter};
 pub use query::QueryParameters;
+pub use transport::{ApiResponse, ContentReader, FileSource};
+pub use ureq;
+pub use ureq::http::HeaderMap;
+
+/// Raw request plumbing used by the crate's own tests; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::transport::{encode_path_id, Multipart, Request};
+}
+#[cfg(feature = "local")]
+pub use local::{
+    DeterministicModel, FileSearch, LocalServer, LocalServerBuilder, ModelAnswer, ModelCitation,
+    ModelFunction, ModelImage, ModelMessage, ModelReply, ModelRequest, ModelRole, ModelToolCall,
+    ModelToolChoice, ModelToolOutput, Responder, SearchDocument, SearchPassage,
+};
 pub use types::*;

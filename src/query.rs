@@ -17,7 +17,7 @@ use crate::types::*;
 /// };
 /// assert_eq!(q.to_query_string(), "limit=50&order=asc");
 /// ```
-pub trait QueryParameters: Serialize {
+pub trait QueryParameters: Serialize + Clone + Default {
     /// The parameters as a query string; empty when none is set.
     fn to_query_string(&self) -> String {
         let mut out = String::new();
@@ -81,4 +81,11 @@ pub(crate) fn percent_encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// The query string of optional list parameters; empty for `None`.
+pub(crate) fn query_string<Q: QueryParameters>(query: Option<&Q>) -> String {
+    query
+        .map(QueryParameters::to_query_string)
+        .unwrap_or_default()
 }

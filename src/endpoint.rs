@@ -1,0 +1,60 @@
+//! The macros every resource file uses to define its methods.
+
+/// Defines client methods in pairs: `name` returns the decoded body; `name_with_response` returns
+/// it with the response's status, headers, request id and rate limits. The block builds the
+/// [`Request`](crate::transport::Request) and may use `?`: an invalid argument is an error
+/// before anything is sent.
+macro_rules! endpoints {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $name:ident / $raw:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $out:ty $body:block
+    )*) => {
+        impl $crate::OpenAIClient {
+            $(
+                $(#[doc = $doc])*
+                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
+                    self.$raw($($arg),*).map($crate::ApiResponse::into_data)
+                }
+
+                #[doc = concat!("[`", stringify!($name), "`](Self::", stringify!($name),
+                    "), with the response's status, headers, request id and rate limits.")]
+                pub fn $raw(&self, $($arg: $ty),*) -> Result<$crate::ApiResponse<$out>, $crate::Error> {
+                    let request: $crate::transport::Request = $body;
+                    self.execute(request)
+                }
+            )*
+        }
+    };
+}
+
+/// A path with its ids percent-encoded; an empty id is an `InvalidArgument` error naming it.
+macro_rules! api_path {
+    ($fmt:literal $(, $id:ident)* $(,)?) => {
+        format!($fmt $(, $crate::transport::encode_path_id(stringify!($id), $id)?)*)
+    };
+}
+
+/// Defines `iter_*` methods that walk every page of a list (`after` = last id while `has_more`).
+macro_rules! list_iterators {
+    ($(
+        $(#[doc = $doc:literal])*
+        fn $name:ident ( $($arg:ident : $ty:ty),* ) -> $item:ty = $list:ident ( $query:ty )
+    )*) => {
+        impl $crate::OpenAIClient {
+            $(
+                $(#[doc = $doc])*
+                pub fn $name<'a>(
+                    &'a self,
+                    $($arg: &'a str,)*
+                    query: Option<$query>,
+                ) -> impl Iterator<Item = Result<$item, $crate::Error>> + 'a {
+                    self.iter_pages(query.unwrap_or_default(), move |q: $query| {
+                        self.$list($($arg,)* Some(&q))
+                    })
+                }
+            )*
+        }
+    };
+}
+
+pub(crate) use {api_path, endpoints, list_iterators};

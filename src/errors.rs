@@ -1,0 +1,313 @@
+//! The SDK's error type.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use ureq::http::HeaderMap;
+
+use crate::types::ApiError;
+
+/// Everything that can go wrong when calling the API.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-2xx status.
+    Api(Box<ApiErrorResponse>),
+    /// The request did not finish in time.
+    Timeout {
+        /// The configured limit that fired, when known.
+        after: Option<Duration>,
+        /// The underlying transport error.
+        source: Box<dyn StdError + Send + Sync>,
+    },
+    /// The server could not be reached or the connection broke (DNS, refused, TLS, reset, ...).
+    Connection(Box<dyn StdError + Send + Sync>),
+    /// A 2xx response whose body is not the expected JSON.
+    Decode {
+        /// HTTP status of the response.
+        status: u16,
+        /// The first ~500 characters of the body.
+        snippet: String,
+        /// What serde_json complained about.
+        source: serde_json::Error,
+        /// Value of the `x-request-id` response header.
+        request_id: Option<String>,
+    },
+    /// An argument was rejected before any request was sent (e.g. an empty id).
+    InvalidArgument {
+        /// Name of the offending argument.
+        name: &'static str,
+        /// Why it was rejected.
+        message: String,
+    },
+    /// A local I/O error, e.g. opening a file to upload.
+    Io(std::io::Error),
+    /// The client configuration is invalid (empty key, bad base URL, bad header value).
+    Config(String),
+}
+
+impl Error {
+    /// HTTP status of the response this error came from, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Value of the `x-request-id` header of the response this error came from.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(api) => api.request_id.as_deref(),
+            Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again may succeed: timeouts, connection errors
+    /// and API errors with status 408, 409, 429 or >= 500 (an `x-should-retry` response
+    /// header overrides the status rule).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(api) => api.should_retry(),
+            Error::Timeout { .. } | Error::Connection(_) => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(api) => fmt::Display::fmt(api, f),
+            Error::Timeout {
+                after: Some(after), ..
+            } => {
+                write!(f, "request timed out after {after:?}")
+            }
+            Error::Timeout {
+                after: None,
+                source,
+            } => write!(f, "request timed out: {source}"),
+            Error::Connection(source) => write!(f, "connection error: {source}"),
+            Error::Decode { status, source, .. } => {
+                write!(
+                    f,
+                    "could not decode the response body (HTTP {status}): {source}"
+                )
+            }
+            Error::InvalidArgument { name, message } => {
+                write!(f, "invalid argument `{name}`: {message}")
+            }
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Config(message) => write!(f, "invalid client configuration: {message}"),
+        }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Error::Timeout { source, .. } | Error::Connection(source) => Some(source.as_ref()),
+            Error::Decode { source, .. } => Some(source),
+            Error::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+/// A non-2xx response: status, the parsed `error` object and the raw body.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ApiErrorResponse {
+    /// HTTP status code.
+    pub status: u16,
+    /// The `error` object of a `{"error": {...}}` body; `None` when the body has another shape.
+    pub error: Option<ApiError>,
+    /// The raw body, lossily decoded as UTF-8 and truncated to 4 KiB.
+    pub body: String,
+    /// Value of the `x-request-id` response header.
+    pub request_id: Option<String>,
+    /// Rate-limit headers of the response.
+    pub rate_limit: RateLimit,
+    /// The wait the server asked for (`retry-after-ms` / `retry-after`), when valid and positive.
+    pub retry_after: Option<Duration>,
+    /// All response headers.
+    pub headers: HeaderMap,
+}
+
+/// Broad category of an API error, derived from the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiErrorKind {
+    /// 400
+    BadRequest,
+    /// 401
+    Authentication,
+    /// 403
+    PermissionDenied,
+    /// 404
+    NotFound,
+    /// 409
+    Conflict,
+    /// 422
+    UnprocessableEntity,
+    /// 429
+    RateLimit,
+    /// 500 and above
+    InternalServer,
+    /// Any other status.
+    Other,
+}
+
+impl ApiErrorResponse {
+    /// Category of this error, derived from [`status`](Self::status).
+    pub fn kind(&self) -> ApiErrorKind {
+        match self.status {
+            400 => ApiErrorKind::BadRequest,
+            401 => ApiErrorKind::Authentication,
+            403 => ApiErrorKind::PermissionDenied,
+            404 => ApiErrorKind::NotFound,
+            409 => ApiErrorKind::Conflict,
+            422 => ApiErrorKind::UnprocessableEntity,
+            429 => ApiErrorKind::RateLimit,
+            500.. => ApiErrorKind::InternalServer,
+            _ => ApiErrorKind::Other,
+        }
+    }
+
+    /// The error message from the body, or the raw body when it carried no `error` object.
+    pub fn message(&self) -> &str {
+        match &self.error {
+            Some(error) => &error.message,
+            None => &self.body,
+        }
+    }
+
+    /// The `x-should-retry` header if the server sent a valid one, else the status rule
+    /// (408, 409, 429, >= 500).
+    pub(crate) fn should_retry(&self) -> bool {
+        match header_str(&self.headers, "x-should-retry") {
+            Some("true") => true,
+            Some("false") => false,
+            _ => matches!(self.status, 408 | 409 | 429 | 500..),
+        }
+    }
+}
+
+impl fmt::Display for ApiErrorResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OpenAI API error (HTTP {})", self.status)?;
+        match &self.error {
+            Some(error) if !error.type_.is_empty() => {
+                write!(f, " {}: {}", error.type_, error.message)?
+            }
+            Some(error) => write!(f, ": {}", error.message)?,
+            None if !self.body.is_empty() => write!(f, ": {}", truncate(&self.body, 200))?,
+            None => {}
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Rate-limit state reported by the `x-ratelimit-*` response headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// `x-ratelimit-limit-requests`
+    pub limit_requests: Option<u64>,
+    /// `x-ratelimit-remaining-requests`
+    pub remaining_requests: Option<u64>,
+    /// `x-ratelimit-reset-requests`, e.g. `"1s"` or `"6m0s"`.
+    pub reset_requests: Option<String>,
+    /// `x-ratelimit-limit-tokens`
+    pub limit_tokens: Option<u64>,
+    /// `x-ratelimit-remaining-tokens`
+    pub remaining_tokens: Option<u64>,
+    /// `x-ratelimit-reset-tokens`, e.g. `"20ms"`.
+    pub reset_tokens: Option<String>,
+}
+
+impl RateLimit {
+    /// Read the six `x-ratelimit-*` headers; missing or malformed ones stay `None`.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        let count = |name| header_str(headers, name).and_then(|v| v.trim().parse().ok());
+        let text = |name| header_str(headers, name).map(str::to_owned);
+        RateLimit {
+            limit_requests: count("x-ratelimit-limit-requests"),
+            remaining_requests: count("x-ratelimit-remaining-requests"),
+            reset_requests: text("x-ratelimit-reset-requests"),
+            limit_tokens: count("x-ratelimit-limit-tokens"),
+            remaining_tokens: count("x-ratelimit-remaining-tokens"),
+            reset_tokens: text("x-ratelimit-reset-tokens"),
+        }
+    }
+}
+
+/// A header's value as text, if present and visible ASCII.
+pub(crate) fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The longest prefix of `s` that has at most `max` bytes and ends on a char boundary.
+pub(crate) fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("héllo", 2), "h");
+        assert_eq!(truncate("héllo", 3), "hé");
+        assert_eq!(truncate("abc", 10), "abc");
+    }
+
+    #[test]
+    fn kinds_follow_status() {
+        let mut e = ApiErrorResponse {
+            status: 0,
+            error: None,
+            body: String::new(),
+            request_id: None,
+            rate_limit: RateLimit::default(),
+            retry_after: None,
+            headers: HeaderMap::new(),
+        };
+        for (status, kind) in [
+            (400, ApiErrorKind::BadRequest),
+            (401, ApiErrorKind::Authentication),
+            (403, ApiErrorKind::PermissionDenied),
+            (404, ApiErrorKind::NotFound),
+            (409, ApiErrorKind::Conflict),
+            (422, ApiErrorKind::UnprocessableEntity),
+            (429, ApiErrorKind::RateLimit),
+            (500, ApiErrorKind::InternalServer),
+            (503, ApiErrorKind::InternalServer),
+            (418, ApiErrorKind::Other),
+        ] {
+            e.status = status;
+            assert_eq!(e.kind(), kind, "status {status}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Walking cursor-paginated lists (`has_more` + `after = last_id`).
+
+use serde::de::DeserializeOwned;
+
+use crate::client::OpenAIClient;
+use crate::errors::Error;
+use crate::query::QueryParameters;
+
+/// One page of a cursor-paginated list response.
+pub trait Page: DeserializeOwned {
+    /// The listed object type.
+    type Item;
+
+    /// Split the page into its items, whether more pages follow, and the id of its last item.
+    fn into_page_parts(self) -> (Vec<Self::Item>, bool, Option<String>);
+}
+
+/// An iterator over every item of a cursor-paginated list, fetching pages on demand.
+///
+/// After an error it yields that error once and then ends.
+pub struct PageIter<P: Page, Q, F> {
+    items: std::vec::IntoIter<P::Item>,
+    next_query: Option<Q>,
+    fetch: F,
+}
+
+impl OpenAIClient {
+    /// Iterate over all items of a list, starting at `query` and calling `fetch` for each page
+    /// with `after` set to the last id of the page before, as long as the server reports
+    /// `has_more`.
+    pub fn iter_pages<P, Q, F>(&self, query: Q, fetch: F) -> PageIter<P, Q, F>
+    where
+        P: Page,
+        Q: QueryParameters,
+        F: FnMut(Q) -> Result<P, Error>,
+    {
+        PageIter {
+            items: Vec::new().into_iter(),
+            next_query: Some(query),
+            fetch,
+        }
+    }
+}
+
+impl<P, Q, F> Iterator for PageIter<P, Q, F>
+where
+    P: Page,
+    Q: QueryParameters,
+    F: FnMut(Q) -> Result<P, Error>,
+{
+    type Item = Result<P::Item, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.items.next() {
+                return Some(Ok(item));
+            }
+            let query = self.next_query.take()?;
+            let page = match (self.fetch)(query.clone()) {
+                Ok(page) => page,
+                Err(err) => return Some(Err(err)),
+            };
+            let (items, has_more, last_id) = page.into_page_parts();
+            // An empty page or one without a cursor cannot lead anywhere: stop there.
+            if let Some(last_id) = last_id.filter(|_| has_more && !items.is_empty()) {
+                let mut query = query;
+                query.set_after(Some(last_id));
+                self.next_query = Some(query);
+            }
+            self.items = items.into_iter();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct NumberPage {
+        data: Vec<u32>,
+        has_more: bool,
+        last_id: Option<String>,
+    }
+
+    impl Page for NumberPage {
+        type Item = u32;
+        fn into_page_parts(self) -> (Vec<u32>, bool, Option<String>) {
+            (self.data, self.has_more, self.last_id)
+        }
+    }
+
+    #[derive(Clone, Default, Debug, PartialEq, serde::Serialize)]
+    struct Query {
+        limit: Option<u32>,
+        after: Option<String>,
+    }
+
+    impl QueryParameters for Query {
+        fn set_after(&mut self, after: Option<String>) {
+            self.after = after;
+        }
+    }
+
+    fn client() -> OpenAIClient {
+        OpenAIClient::create_with_api_key("sk-test")
+            .build()
+            .unwrap()
+    }
+
+    fn page(data: &[u32], has_more: bool) -> NumberPage {
+        NumberPage {
+            data: data.to_vec(),
+            has_more,
+            last_id: data.last().map(|n| format!("id_{n}")),
+        }
+    }
+
+    #[test]
+    fn walks_three_pages() {
+        let mut seen = Vec::new();
+        let query = Query {
+            limit: Some(2),
+            after: None,
+        };
+        let items: Vec<u32> = client()
+            .iter_pages(query, |q: Query| {
+                seen.push(q.clone());
+                Ok(match q.after.as_deref() {
+                    None => page(&[1, 2], true),
+                    Some("id_2") => page(&[3, 4], true),
+                    Some("id_4") => page(&[5], false),
+                    other => panic!("unexpected cursor {other:?}"),
+                })
+            })
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(items, [1, 2, 3, 4, 5]);
+        let cursors: Vec<_> = seen.iter().map(|q| q.after.as_deref()).collect();
+        assert_eq!(cursors, [None, Some("id_2"), Some("id_4")]);
+        assert!(seen.iter().all(|q| q.limit == Some(2)));
+    }
+
+    #[test]
+    fn stops_after_an_error() {
+        let mut calls = 0;
+        let mut iter = client().iter_pages(Query::default(), |q: Query| {
+            calls += 1;
+            match q.after {
+                None => Ok(page(&[1], true)),
+                Some(_) => Err(Error::Config("boom".into())),
+            }
+        });
+        assert!(matches!(iter.next(), Some(Ok(1))));
+        assert!(matches!(iter.next(), Some(Err(Error::Config(_)))));
+        assert!(iter.next().is_none());
+        assert!(iter.next().is_none());
+        drop(iter);
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn has_more_without_items_ends() {
+        let mut calls = 0;
+        let items: Vec<_> = client()
+            .iter_pages(Query::default(), |_: Query| {
+                calls += 1;
+                Ok(page(&[], true))
+            })
+            .collect();
+        assert!(items.is_empty());
+        assert_eq!(calls, 1);
+    }
+}
+
+macro_rules! pages {
+    ($($list:ty => $item:ty),* $(,)?) => {$(
+        impl Page for $list {
+            type Item = $item;
+            fn into_page_parts(self) -> (Vec<$item>, bool, Option<String>) {
+                let last = self.data.last().map(|i| i.id.clone());
+                (self.data, self.has_more, last)
+            }
+        }
+    )*};
+}
+
+pages!(
+    crate::AssistantListResponse => crate::AssistantResponse,
+    crate::ThreadMessageListResponse => crate::ThreadMessageResponse,
+    crate::RunListResponse => crate::RunResponse,
+    crate::RunStepListResponse => crate::RunStepResponse,
+    crate::VectorStoreListResponse => crate::VectorStoreResponse,
+    crate::VectorStoreFileListResponse => crate::VectorStoreFileResponse,
+    crate::FileListResponse => crate::FileResponse,
+);

@@ -1,0 +1,40 @@
+//! `/threads/{id}/runs`: runs, their cancellation and tool outputs.
+
+use crate::endpoint::{api_path, endpoints, list_iterators};
+use crate::query::query_string;
+use crate::transport::Request;
+use crate::*;
+
+endpoints! {
+    /// Starts a run of an assistant on a thread (`POST /threads/{id}/runs`).
+    fn create_run / create_run_with_response(thread_id: &str, request: &RunCreateRequest) -> RunResponse {
+        Request::post(api_path!("/threads/{}/runs", thread_id)).json(request)?
+    }
+    /// One page of a thread's runs (`GET /threads/{id}/runs`).
+    fn get_runs / get_runs_with_response(thread_id: &str, query: Option<&RunListQueryParameters>) -> RunListResponse {
+        Request::get(api_path!("/threads/{}/runs", thread_id)).query_string(query_string(query))
+    }
+    /// A run by id (`GET /threads/{id}/runs/{id}`).
+    fn get_run / get_run_with_response(thread_id: &str, run_id: &str) -> RunResponse {
+        Request::get(api_path!("/threads/{}/runs/{}", thread_id, run_id))
+    }
+    /// Changes a run's metadata (`POST /threads/{id}/runs/{id}`).
+    fn modify_run / modify_run_with_response(thread_id: &str, run_id: &str, request: &RunModifyRequest) -> RunResponse {
+        Request::post(api_path!("/threads/{}/runs/{}", thread_id, run_id)).json(request)?
+    }
+    /// Asks the server to cancel a run (`POST /threads/{id}/runs/{id}/cancel`); it goes
+    /// through `cancelling` to `cancelled`.
+    fn cancel_run / cancel_run_with_response(thread_id: &str, run_id: &str) -> RunResponse {
+        Request::post(api_path!("/threads/{}/runs/{}/cancel", thread_id, run_id))
+    }
+    /// Answers the tool calls of a run in `requires_action`
+    /// (`POST /threads/{id}/runs/{id}/submit_tool_outputs`); the run then goes on.
+    fn submit_tool_outputs / submit_tool_outputs_with_response(thread_id: &str, run_id: &str, request: &SubmitToolOutputsRequest) -> RunResponse {
+        Request::post(api_path!("/threads/{}/runs/{}/submit_tool_outputs", thread_id, run_id)).json(request)?
+    }
+}
+
+list_iterators! {
+    /// Every run of a thread, page after page, starting from `query`.
+    fn iter_runs(thread_id: &str) -> RunResponse = get_runs(RunListQueryParameters)
+}
