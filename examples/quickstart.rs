@@ -1,2 +1,100 @@
-//! Quickstart (work in progress).
-fn main() {}
+//! Quickstart: ask a question about a document with file search.
+//!
+//! With no `OPENAI_BASE_URL`, it starts the built-in local engine in-process (no key, no
+//! network); with `OPENAI_BASE_URL` and `OPENAI_API_KEY` set, it talks to that server.
+//!
+//!     cargo run --example quickstart --features local
+
+use std::time::{Duration, Instant};
+
+use openai_blocking::*;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (_server, client) = match std::env::var("OPENAI_BASE_URL") {
+        Ok(_) => (None, OpenAIClient::from_env()?),
+        Err(_) => {
+            let server = LocalServer::start()?;
+            println!("local engine at {}", server.base_url());
+            let client = server.client()?;
+            (Some(server), client)
+        }
+    };
+
+    let policy = include_bytes!("data/return-policy.md");
+    let file = client.upload_file("assistants", "return-policy.md", &policy[..])?;
+    let store = client.create_vector_store(&VectorStoreCreateRequest::new(
+        "policies",
+        vec![file.id.clone()],
+    ))?;
+    wait_until(|| {
+        let vs = client.get_vector_store(&store.id)?;
+        Ok(vs.status != Some(VectorStoreResponseStatus::InProgress))
+    })?;
+
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        name: Some("Returns helper".into()),
+        instructions: Some("Answer from the shop's documents and cite them.".into()),
+        tools: vec![AssistantTool::file_search()],
+        tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
+            store.id.clone(),
+        ])),
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let question = "How long do I have to return unused items?";
+    client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user(question))?;
+    let run = client.create_run(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    wait_until(|| {
+        let run = client.get_run(&thread.id, &run.id)?;
+        Ok(!matches!(
+            run.status,
+            RunResponseStatus::Queued | RunResponseStatus::InProgress
+        ))
+    })?;
+
+    let query = ThreadMessageListQueryParameters {
+        run_id: Some(run.id.clone()),
+        ..Default::default()
+    };
+    let messages = client.get_thread_messages(&thread.id, Some(&query))?;
+    println!("Q: {question}");
+    for message in &messages.data {
+        println!("A: {}", message.text());
+        for part in &message.content {
+            let MessageContent::Text { text } = part else {
+                continue;
+            };
+            for note in &text.annotations {
+                if let TextAnnotation::FileCitation {
+                    file_citation,
+                    text,
+                    ..
+                } = note
+                {
+                    let cited = client.get_file(&file_citation.file_id)?;
+                    println!("   {text} -> {}", cited.filename);
+                }
+            }
+        }
+    }
+
+    client.delete_assistant(&assistant.id)?;
+    client.delete_vector_store(&store.id)?;
+    client.delete_file(&file.id)?;
+    Ok(())
+}
+
+/// Polls `done` every 100 ms for at most a minute.
+fn wait_until(
+    mut done: impl FnMut() -> Result<bool, Error>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let start = Instant::now();
+    while !done()? {
+        if start.elapsed() > Duration::from_secs(60) {
+            return Err("timed out waiting".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}

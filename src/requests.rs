@@ -275,3 +275,15 @@ impl CompletionResponse {
         self.choices.first()?.message.content.as_deref()
     }
 }
+
+impl AssistantCreateRequestToolResources {
+    /// File search over the given vector stores.
+    pub fn file_search(vector_store_ids: Vec<String>) -> Self {
+        Self {
+            code_interpreter: None,
+            file_search: Some(AssistantCreateRequestToolResourcesFileSearch::Variant0 {
+                vector_store_ids,
+            }),
+        }
+    }
+}

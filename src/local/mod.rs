@@ -60,6 +60,8 @@ pub struct LocalServer {
     server: Arc<tiny_http::Server>,
     workers: Vec<JoinHandle<()>>,
     stopping: Arc<AtomicBool>,
+    /// The key clients must send (any non-empty key when the builder set none).
+    client_key: String,
 }
 
 impl std::fmt::Debug for LocalServer {
@@ -94,6 +96,13 @@ impl LocalServer {
             IpAddr::V4(ip) => ip.to_string(),
         };
         format!("http://{host}:{}/v1", self.addr.port())
+    }
+
+    /// A client pointed at this server, with the key it accepts.
+    pub fn client(&self) -> Result<crate::OpenAIClient, crate::Error> {
+        crate::OpenAIClient::create_with_api_key(self.client_key.clone())
+            .with_base_url(self.base_url())
+            .build()
     }
 
     /// Blocks until the server stops; it never stops on its own, so this serves until the
@@ -224,6 +233,7 @@ impl LocalServerBuilder {
             .to_ip()
             .ok_or_else(|| io::Error::other("the server has no IP address"))?;
         let server = Arc::new(server);
+        let client_key = self.api_key.clone().unwrap_or_else(|| "local".to_string());
         let engine = Arc::new(Engine::new(
             Config {
                 timing: Timing {
@@ -250,6 +260,7 @@ impl LocalServerBuilder {
             server,
             workers,
             stopping,
+            client_key,
         })
     }
 }
