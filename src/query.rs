@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::transport::percent_encode;
 use crate::types::*;
 
 /// A list operation's query parameters, rendered as `key=value&…` (no leading `?`).
@@ -70,18 +71,6 @@ query_parameters!(
     VectorStoreFileBatchFileListQueryParameters,
 );
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-pub(crate) fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 /// The query string of optional list parameters; empty for `None`.
 pub(crate) fn query_string<Q: QueryParameters>(query: Option<&Q>) -> String {
