@@ -71,7 +71,6 @@ query_parameters!(
     VectorStoreFileBatchFileListQueryParameters,
 );
 
-
 /// The query string of optional list parameters; empty for `None`.
 pub(crate) fn query_string<Q: QueryParameters>(query: Option<&Q>) -> String {
     query
