@@ -5,8 +5,6 @@
 //!
 //!     cargo run --example quickstart --features local
 
-use std::time::{Duration, Instant};
-
 use openai_blocking::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,14 +20,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let policy = include_bytes!("data/return-policy.md");
     let file = client.upload_file("assistants", "return-policy.md", &policy[..])?;
-    let store = client.create_vector_store(&VectorStoreCreateRequest::new(
+    let store = client.create_vector_store_and_wait_to_complete(&VectorStoreCreateRequest::new(
         "policies",
         vec![file.id.clone()],
     ))?;
-    wait_until(|| {
-        let vs = client.get_vector_store(&store.id)?;
-        Ok(vs.status != Some(VectorStoreResponseStatus::InProgress))
-    })?;
 
     let assistant = client.create_assistant(&AssistantCreateRequest {
         name: Some("Returns helper".into()),
@@ -44,57 +38,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let thread = client.create_thread(&ThreadCreateRequest::default())?;
     let question = "How long do I have to return unused items?";
     client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user(question))?;
-    let run = client.create_run(&thread.id, &RunCreateRequest::new(&assistant.id))?;
-    wait_until(|| {
-        let run = client.get_run(&thread.id, &run.id)?;
-        Ok(!matches!(
-            run.status,
-            RunResponseStatus::Queued | RunResponseStatus::InProgress
-        ))
-    })?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    if run.status != RunResponseStatus::Completed {
+        return Err(Error::RunNotCompleted(Box::new(run)).into());
+    }
 
-    let query = ThreadMessageListQueryParameters {
-        run_id: Some(run.id.clone()),
-        ..Default::default()
-    };
-    let messages = client.get_thread_messages(&thread.id, Some(&query))?;
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
     println!("Q: {question}");
-    for message in &messages.data {
-        println!("A: {}", message.text());
-        for part in &message.content {
-            let MessageContent::Text { text } = part else {
-                continue;
-            };
-            for note in &text.annotations {
-                if let TextAnnotation::FileCitation {
-                    file_citation,
-                    text,
-                    ..
-                } = note
-                {
-                    let cited = client.get_file(&file_citation.file_id)?;
-                    println!("   {text} -> {}", cited.filename);
-                }
+    println!("A: {}", answer.text());
+    for part in &answer.content {
+        let MessageContent::Text { text } = part else {
+            continue;
+        };
+        for note in &text.annotations {
+            if let TextAnnotation::FileCitation {
+                file_citation,
+                text,
+                ..
+            } = note
+            {
+                let cited = client.get_file(&file_citation.file_id)?;
+                println!("   {text} -> {}", cited.filename);
             }
         }
     }
 
+    client.delete_thread(&thread.id)?;
     client.delete_assistant(&assistant.id)?;
     client.delete_vector_store(&store.id)?;
     client.delete_file(&file.id)?;
-    Ok(())
-}
-
-/// Polls `done` every 100 ms for at most a minute.
-fn wait_until(
-    mut done: impl FnMut() -> Result<bool, Error>,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let start = Instant::now();
-    while !done()? {
-        if start.elapsed() > Duration::from_secs(60) {
-            return Err("timed out waiting".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
     Ok(())
 }

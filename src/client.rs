@@ -27,7 +27,7 @@ pub struct OpenAIClient {
     polling_interval: Option<Duration>,
     polling_timeout: Option<Duration>,
     /// How the client waits between retries and polls; tests swap it out.
-    pub(crate) sleeper: Arc<dyn Fn(Duration) + Send + Sync>,
+    pub(crate) sleeper: Sleeper,
 }
 
 /// The immutable, shared part of a client.
@@ -150,7 +150,11 @@ pub struct OpenAIClientBuilder {
     headers: Vec<(String, String)>,
     user_agent: Option<String>,
     agent: Option<Agent>,
+    sleeper: Option<Sleeper>,
 }
+
+/// How a client waits: between retries and between status polls.
+pub(crate) type Sleeper = Arc<dyn Fn(Duration) + Send + Sync>;
 
 impl OpenAIClientBuilder {
     fn new(api_key: String) -> Self {
@@ -171,6 +175,7 @@ impl OpenAIClientBuilder {
             headers: Vec::new(),
             user_agent: None,
             agent: None,
+            sleeper: None,
         }
     }
 
@@ -249,6 +254,14 @@ impl OpenAIClientBuilder {
     /// The overall limit of a polling loop (default 600 s); `None` means no limit.
     pub fn with_polling_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.polling_timeout = timeout;
+        self
+    }
+
+    /// Replace how the client waits between retries and between status polls (default
+    /// [`std::thread::sleep`]). Tests pass a function that records the waits instead of
+    /// sleeping; polling timeouts then count the waits asked for, so they still fire.
+    pub fn with_sleeper(mut self, sleeper: impl Fn(Duration) + Send + Sync + 'static) -> Self {
+        self.sleeper = Some(Arc::new(sleeper));
         self
     }
 
@@ -355,7 +368,7 @@ impl OpenAIClientBuilder {
             backoff_delay: self.backoff_delay,
             polling_interval: self.polling_interval,
             polling_timeout: self.polling_timeout,
-            sleeper: Arc::new(std::thread::sleep),
+            sleeper: self.sleeper.unwrap_or_else(|| Arc::new(std::thread::sleep)),
         })
     }
 
@@ -394,6 +407,7 @@ impl fmt::Debug for OpenAIClientBuilder {
             .field("headers", &header_names)
             .field("user_agent", &self.user_agent)
             .field("custom_agent", &self.agent.is_some())
+            .field("custom_sleeper", &self.sleeper.is_some())
             .finish()
     }
 }

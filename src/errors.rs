@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use ureq::http::HeaderMap;
 
-use crate::types::ApiError;
+use crate::polling::Polled;
+use crate::types::{ApiError, RunResponse};
 
 /// Everything that can go wrong when calling the API.
 #[derive(Debug)]
@@ -45,6 +46,27 @@ pub enum Error {
     Io(std::io::Error),
     /// The client configuration is invalid (empty key, bad base URL, bad header value).
     Config(String),
+    /// A wait ran past its polling timeout. The object on the server was left as it is.
+    PollTimeout {
+        /// How long the wait lasted.
+        elapsed: Duration,
+        /// How many times it polled.
+        attempts: u32,
+        /// The last object it saw.
+        last: Box<Polled>,
+    },
+    /// A wait was stopped by its cancel flag. The object on the server was left as it is.
+    PollCancelled {
+        /// How long the wait lasted.
+        elapsed: Duration,
+        /// How many times it polled.
+        attempts: u32,
+        /// The last object it saw.
+        last: Box<Polled>,
+    },
+    /// A run ended other than `completed` where its answer was expected; holds the final run
+    /// (`status`, `last_error`, `incomplete_details`, `required_action`).
+    RunNotCompleted(Box<RunResponse>),
 }
 
 impl Error {
@@ -103,6 +125,36 @@ impl fmt::Display for Error {
             }
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
+            Error::PollTimeout {
+                elapsed,
+                attempts,
+                last,
+            } => write!(
+                f,
+                "gave up waiting after {elapsed:?} and {attempts} polls: {last}"
+            ),
+            Error::PollCancelled {
+                elapsed,
+                attempts,
+                last,
+            } => write!(
+                f,
+                "wait cancelled after {elapsed:?} and {attempts} polls: {last}"
+            ),
+            Error::RunNotCompleted(run) => {
+                write!(f, "run {} ended with status {}", run.id, run.status)?;
+                if let Some(error) = &run.last_error {
+                    write!(f, ": {}: {}", error.code, error.message)?;
+                }
+                if let Some(details) = run
+                    .incomplete_details
+                    .as_ref()
+                    .and_then(|d| d.reason.as_ref())
+                {
+                    write!(f, " ({details})")?;
+                }
+                Ok(())
+            }
         }
     }
 }

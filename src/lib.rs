@@ -38,6 +38,35 @@
 //! }
 //! # }
 //! ```
+//!
+//! Runs, messages, vector stores and file batches are waited for by polling: the
+//! `wait_for_*` and `*_and_wait` methods, and [`run_and_get_assistant_response`]. They poll
+//! every second, or as the server's `openai-poll-after-ms` header suggests (at most 10 s),
+//! and give up after 10 minutes with [`Error::PollTimeout`]; a [`Waiter`] adds a progress
+//! callback or a cancel flag. Against the built-in local engine (feature `local`):
+//!
+//! ```
+//! # #[cfg(feature = "local")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use openai_blocking::*;
+//!
+//! let server = LocalServer::start()?; // the Assistants-v2 API on 127.0.0.1, no key needed
+//! let client = server.client()?;
+//! let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+//! let thread = client.create_thread(&ThreadCreateRequest::default())?;
+//! let question = ThreadMessageCreateRequest::user("Say hello.");
+//! client.create_thread_message(&thread.id, &question)?;
+//!
+//! let run = RunCreateRequest::new(&assistant.id);
+//! let answer = client.run_and_get_assistant_response(&thread.id, &run)?;
+//! assert!(!answer.is_empty());
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "local"))]
+//! # fn main() {}
+//! ```
+//!
+//! [`run_and_get_assistant_response`]: OpenAIClient::run_and_get_assistant_response
 
 #![warn(missing_docs)]
 
@@ -52,6 +81,7 @@ mod files;
 mod local;
 mod messages;
 mod pagination;
+mod polling;
 mod query;
 mod requests;
 mod run_steps;
@@ -65,6 +95,7 @@ mod vector_stores;
 pub use client::{OpenAIClient, OpenAIClientBuilder};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit};
 pub use pagination::{Page, PageIter};
+pub use polling::{PollProgress, Polled, Waiter};
 pub use query::QueryParameters;
 pub use transport::{ApiResponse, ContentReader, FileSource};
 pub use ureq;

@@ -1,0 +1,675 @@
+//! Sleep-based waits: poll an object until it reaches a state that ends the wait.
+//!
+//! Every `wait_for_*` method of [`OpenAIClient`] is a shortcut for the same method on a
+//! [`Waiter`] with the client's settings. Take a [`Waiter`] from [`OpenAIClient::waiter`] to
+//! watch a wait (a callback on each poll), stop it (a cancel flag), or change its interval,
+//! timeout or upload concurrency for one call.
+
+use std::fmt;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::transport::ApiResponse;
+use crate::*;
+
+/// The wait between polls when neither the caller nor the server chose one.
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest wait between polls that a server's `openai-poll-after-ms` hint may ask for.
+const MAX_SERVER_INTERVAL: Duration = Duration::from_secs(10);
+/// A wait with a cancel flag sleeps in slices this long, so cancelling is felt quickly.
+const CANCEL_SLICE: Duration = Duration::from_millis(100);
+/// Default number of uploads in flight in
+/// [`upload_files_to_vector_store_and_wait`](Waiter::upload_files_to_vector_store_and_wait).
+const DEFAULT_UPLOAD_CONCURRENCY: usize = 5;
+
+/// What a wait reports to its [`on_poll`](Waiter::on_poll) callback after each poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollProgress {
+    /// The status the server just reported, e.g. `in_progress`.
+    pub status: String,
+    /// Time since the wait started (waits asked of a custom sleeper count as elapsed).
+    pub elapsed: Duration,
+    /// 1 for the first poll, then 2, 3, ...
+    pub attempt: u32,
+}
+
+/// The last object a wait saw, carried by [`Error::PollTimeout`] and [`Error::PollCancelled`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // errors hold it boxed; boxing each variant adds nothing
+pub enum Polled {
+    /// A run.
+    Run(RunResponse),
+    /// A thread message.
+    ThreadMessage(ThreadMessageResponse),
+    /// A page of thread messages, newest first (waiting for an assistant message).
+    ThreadMessages(ThreadMessageListResponse),
+    /// A vector store.
+    VectorStore(VectorStoreResponse),
+    /// A file of a vector store.
+    VectorStoreFile(VectorStoreFileResponse),
+    /// A file batch of a vector store.
+    VectorStoreFileBatch(VectorStoreFileBatchResponse),
+}
+
+impl Polled {
+    /// The object's status as the server wrote it.
+    pub fn status(&self) -> String {
+        match self {
+            Polled::Run(o) => o.status_text(),
+            Polled::ThreadMessage(o) => o.status_text(),
+            Polled::ThreadMessages(o) => o.status_text(),
+            Polled::VectorStore(o) => o.status_text(),
+            Polled::VectorStoreFile(o) => o.status_text(),
+            Polled::VectorStoreFileBatch(o) => o.status_text(),
+        }
+    }
+}
+
+impl fmt::Display for Polled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, id) = match self {
+            Polled::Run(o) => ("run", Some(&o.id)),
+            Polled::ThreadMessage(o) => ("message", Some(&o.id)),
+            Polled::ThreadMessages(_) => ("assistant message", None),
+            Polled::VectorStore(o) => ("vector store", Some(&o.id)),
+            Polled::VectorStoreFile(o) => ("vector store file", Some(&o.id)),
+            Polled::VectorStoreFileBatch(o) => ("file batch", Some(&o.id)),
+        };
+        match id {
+            Some(id) => write!(f, "{kind} {id} ({})", self.status()),
+            None => write!(f, "{kind} ({})", self.status()),
+        }
+    }
+}
+
+/// An object a wait can poll: its status and whether that status ends the wait.
+trait Pollable: Sized {
+    fn status_text(&self) -> String;
+    fn is_done(&self) -> bool;
+    fn into_polled(self) -> Polled;
+}
+
+fn text_of<T: fmt::Display>(status: Option<&T>) -> String {
+    status.map_or_else(|| "unknown".to_owned(), ToString::to_string)
+}
+
+impl Pollable for RunResponse {
+    fn status_text(&self) -> String {
+        self.status.to_string()
+    }
+    /// Stops on requires_action, cancelled, failed, completed, incomplete and expired; goes on
+    /// through queued, in_progress, cancelling and values this crate does not know.
+    fn is_done(&self) -> bool {
+        use RunResponseStatus::*;
+        matches!(
+            self.status,
+            RequiresAction | Cancelled | Failed | Completed | Incomplete | Expired
+        )
+    }
+    fn into_polled(self) -> Polled {
+        Polled::Run(self)
+    }
+}
+
+impl Pollable for ThreadMessageResponse {
+    fn status_text(&self) -> String {
+        text_of(self.status.as_ref())
+    }
+    fn is_done(&self) -> bool {
+        use ThreadMessageResponseStatus::*;
+        matches!(self.status, None | Some(Completed | Incomplete))
+    }
+    fn into_polled(self) -> Polled {
+        Polled::ThreadMessage(self)
+    }
+}
+
+impl Pollable for ThreadMessageListResponse {
+    fn status_text(&self) -> String {
+        match self.data.iter().find(|m| is_assistant(m)) {
+            Some(message) => message.status_text(),
+            None => "waiting".to_owned(),
+        }
+    }
+    fn is_done(&self) -> bool {
+        self.data.iter().any(|m| is_assistant(m) && m.is_done())
+    }
+    fn into_polled(self) -> Polled {
+        Polled::ThreadMessages(self)
+    }
+}
+
+impl Pollable for VectorStoreResponse {
+    fn status_text(&self) -> String {
+        text_of(self.status.as_ref())
+    }
+    fn is_done(&self) -> bool {
+        use VectorStoreResponseStatus::*;
+        matches!(self.status, None | Some(Completed | Expired))
+    }
+    fn into_polled(self) -> Polled {
+        Polled::VectorStore(self)
+    }
+}
+
+impl Pollable for VectorStoreFileResponse {
+    fn status_text(&self) -> String {
+        text_of(self.status.as_ref())
+    }
+    fn is_done(&self) -> bool {
+        use VectorStoreFileResponseStatus::*;
+        matches!(self.status, None | Some(Completed | Cancelled | Failed))
+    }
+    fn into_polled(self) -> Polled {
+        Polled::VectorStoreFile(self)
+    }
+}
+
+impl Pollable for VectorStoreFileBatchResponse {
+    fn status_text(&self) -> String {
+        self.status.to_string()
+    }
+    fn is_done(&self) -> bool {
+        use VectorStoreFileBatchResponseStatus::*;
+        matches!(self.status, Completed | Cancelled | Failed)
+    }
+    fn into_polled(self) -> Polled {
+        Polled::VectorStoreFileBatch(self)
+    }
+}
+
+fn is_assistant(message: &ThreadMessageResponse) -> bool {
+    message.role == ThreadMessageResponseRole::Assistant
+}
+
+/// The progress callback of a [`Waiter`].
+type PollCallback<'c> = Box<dyn FnMut(&PollProgress) + 'c>;
+
+/// Runs a wait with per-call settings; made by [`OpenAIClient::waiter`].
+///
+/// ```no_run
+/// # fn main() -> Result<(), openai_blocking::Error> {
+/// use std::sync::atomic::AtomicBool;
+/// use std::sync::Arc;
+///
+/// let client = openai_blocking::OpenAIClient::from_env()?;
+/// let stop = Arc::new(AtomicBool::new(false)); // set it from a Ctrl-C handler
+/// let run = client
+///     .waiter()
+///     .on_poll(|p| eprintln!("{} after {:?} (poll {})", p.status, p.elapsed, p.attempt))
+///     .cancel_flag(stop.clone())
+///     .wait_for_run_to_complete("thread_abc", "run_abc")?;
+/// println!("{}", run.status);
+/// # Ok(()) }
+/// ```
+pub struct Waiter<'c> {
+    client: &'c OpenAIClient,
+    interval: Option<Duration>,
+    timeout: Option<Duration>,
+    on_poll: Option<PollCallback<'c>>,
+    cancel: Option<Arc<AtomicBool>>,
+    concurrency: usize,
+}
+
+impl fmt::Debug for Waiter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Waiter")
+            .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
+            .field("on_poll", &self.on_poll.is_some())
+            .field("cancel", &self.cancel)
+            .field("concurrency", &self.concurrency)
+            .finish()
+    }
+}
+
+impl OpenAIClient {
+    /// A [`Waiter`] with this client's polling interval and timeout, to which a progress
+    /// callback, a cancel flag or other settings can be added for one or more waits.
+    pub fn waiter(&self) -> Waiter<'_> {
+        Waiter {
+            client: self,
+            interval: self.polling_interval(),
+            timeout: self.polling_timeout(),
+            on_poll: None,
+            cancel: None,
+            concurrency: DEFAULT_UPLOAD_CONCURRENCY,
+        }
+    }
+}
+
+impl<'c> Waiter<'c> {
+    /// Poll at this fixed interval, whatever the server suggests.
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// Give up after this long with [`Error::PollTimeout`]; `None` waits for ever.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Call `callback` after every poll, e.g. to draw progress.
+    pub fn on_poll(mut self, callback: impl FnMut(&PollProgress) + 'c) -> Self {
+        self.on_poll = Some(Box::new(callback));
+        self
+    }
+
+    /// End the wait with [`Error::PollCancelled`] soon after `flag` becomes `true`. The
+    /// server-side object is left as it is: cancel a run with
+    /// [`cancel_run`](OpenAIClient::cancel_run) if that is what you want.
+    pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// How many uploads [`upload_files_to_vector_store_and_wait`](Self::upload_files_to_vector_store_and_wait)
+    /// keeps in flight (default 5, at least 1).
+    pub fn max_concurrency(mut self, uploads: usize) -> Self {
+        self.concurrency = uploads.max(1);
+        self
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel
+            .as_ref()
+            .is_some_and(|flag| flag.load(Ordering::SeqCst))
+    }
+
+    /// Polls with `fetch` until `finish` breaks, the timeout passes or the flag is raised.
+    fn poll<T: Pollable, R>(
+        &mut self,
+        mut fetch: impl FnMut() -> Result<ApiResponse<T>, Error>,
+        mut finish: impl FnMut(T) -> ControlFlow<R, T>,
+    ) -> Result<R, Error> {
+        let start = Instant::now();
+        let mut slept = Duration::ZERO;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let response = fetch()?;
+            let hint = response.poll_after();
+            let object = response.into_data();
+            let elapsed = start.elapsed().max(slept);
+            if let Some(callback) = self.on_poll.as_mut() {
+                callback(&PollProgress {
+                    status: object.status_text(),
+                    elapsed,
+                    attempt,
+                });
+            }
+            let object = match finish(object) {
+                ControlFlow::Break(done) => return Ok(done),
+                ControlFlow::Continue(object) => object,
+            };
+            let elapsed_now = |slept: Duration| start.elapsed().max(slept);
+            let cancelled = |elapsed, last: T| Error::PollCancelled {
+                elapsed,
+                attempts: attempt,
+                last: Box::new(last.into_polled()),
+            };
+            if self.cancelled() {
+                return Err(cancelled(elapsed, object));
+            }
+            let mut wait = self
+                .interval
+                .unwrap_or_else(|| hint.map_or(DEFAULT_INTERVAL, |h| h.min(MAX_SERVER_INTERVAL)));
+            if let Some(limit) = self.timeout {
+                if elapsed >= limit {
+                    return Err(Error::PollTimeout {
+                        elapsed,
+                        attempts: attempt,
+                        last: Box::new(object.into_polled()),
+                    });
+                }
+                // The last poll happens at the deadline rather than one interval after it.
+                wait = wait.min(limit - elapsed);
+            }
+            slept += self.sleep(wait);
+            if self.cancelled() {
+                return Err(cancelled(elapsed_now(slept), object));
+            }
+        }
+    }
+
+    /// Sleeps through the client's sleeper, in slices when a cancel flag may cut it short;
+    /// returns how long it slept.
+    fn sleep(&self, wait: Duration) -> Duration {
+        if self.cancel.is_none() {
+            (self.client.sleeper)(wait);
+            return wait;
+        }
+        let mut left = wait;
+        while !left.is_zero() && !self.cancelled() {
+            let slice = left.min(CANCEL_SLICE);
+            (self.client.sleeper)(slice);
+            left -= slice;
+        }
+        wait - left
+    }
+
+    fn until_done<T: Pollable>(
+        &mut self,
+        fetch: impl FnMut() -> Result<ApiResponse<T>, Error>,
+    ) -> Result<T, Error> {
+        self.poll(fetch, |object| {
+            if object.is_done() {
+                ControlFlow::Break(object)
+            } else {
+                ControlFlow::Continue(object)
+            }
+        })
+    }
+
+    /// Polls a run until it stops: `requires_action`, `cancelled`, `failed`, `completed`,
+    /// `incomplete` or `expired`. Returns the final run whatever its status.
+    pub fn wait_for_run_to_complete(
+        &mut self,
+        thread_id: &str,
+        run_id: &str,
+    ) -> Result<RunResponse, Error> {
+        let client = self.client;
+        self.until_done(|| client.get_run_with_response(thread_id, run_id))
+    }
+
+    /// Polls a message until it is `completed` or `incomplete`, and returns it.
+    pub fn wait_for_thread_message_to_complete(
+        &mut self,
+        thread_id: &str,
+        message_id: &str,
+    ) -> Result<ThreadMessageResponse, Error> {
+        let client = self.client;
+        self.until_done(|| client.get_thread_message_with_response(thread_id, message_id))
+    }
+
+    /// Polls a thread's newest messages (those of `run_id` only, when given) until one by the
+    /// assistant is `completed` or `incomplete`, and returns the newest such message.
+    pub fn wait_for_assistant_message(
+        &mut self,
+        thread_id: &str,
+        run_id: Option<&str>,
+    ) -> Result<ThreadMessageResponse, Error> {
+        let client = self.client;
+        let query = ThreadMessageListQueryParameters {
+            order: Some(ListOrder::Desc),
+            run_id: run_id.map(str::to_owned),
+            ..Default::default()
+        };
+        self.poll(
+            || client.get_thread_messages_with_response(thread_id, Some(&query)),
+            |mut page| {
+                let found = page
+                    .data
+                    .iter()
+                    .position(|m| is_assistant(m) && m.is_done());
+                match found {
+                    Some(index) => ControlFlow::Break(page.data.swap_remove(index)),
+                    None => ControlFlow::Continue(page),
+                }
+            },
+        )
+    }
+
+    /// Polls a vector store until it is `completed` (or `expired`), and returns it.
+    pub fn wait_for_vector_store_to_complete(
+        &mut self,
+        vector_store_id: &str,
+    ) -> Result<VectorStoreResponse, Error> {
+        let client = self.client;
+        self.until_done(|| client.get_vector_store_with_response(vector_store_id))
+    }
+
+    /// Creates a vector store and waits until its files are processed.
+    pub fn create_vector_store_and_wait_to_complete(
+        &mut self,
+        request: &VectorStoreCreateRequest,
+    ) -> Result<VectorStoreResponse, Error> {
+        let store = self.client.create_vector_store(request)?;
+        if store.is_done() {
+            return Ok(store);
+        }
+        self.wait_for_vector_store_to_complete(&store.id)
+    }
+
+    /// Polls a file of a vector store until it is `completed`, `cancelled` or `failed`
+    /// (read `last_error` then), and returns it.
+    pub fn wait_for_vector_store_file_to_complete(
+        &mut self,
+        vector_store_id: &str,
+        file_id: &str,
+    ) -> Result<VectorStoreFileResponse, Error> {
+        let client = self.client;
+        self.until_done(|| client.get_vector_store_file_with_response(vector_store_id, file_id))
+    }
+
+    /// Polls a file batch until it is `completed`, `cancelled` or `failed`, and returns it;
+    /// its `file_counts` say how many files failed.
+    pub fn wait_for_vector_store_file_batch_to_complete(
+        &mut self,
+        vector_store_id: &str,
+        batch_id: &str,
+    ) -> Result<VectorStoreFileBatchResponse, Error> {
+        let client = self.client;
+        self.until_done(|| {
+            client.get_vector_store_file_batch_with_response(vector_store_id, batch_id)
+        })
+    }
+
+    /// Attaches files to a vector store as one batch and waits until it is processed.
+    pub fn create_vector_store_file_batch_and_wait(
+        &mut self,
+        vector_store_id: &str,
+        request: &VectorStoreFileBatchCreateRequest,
+    ) -> Result<VectorStoreFileBatchResponse, Error> {
+        let batch = self
+            .client
+            .create_vector_store_file_batch(vector_store_id, request)?;
+        if batch.is_done() {
+            return Ok(batch);
+        }
+        self.wait_for_vector_store_file_batch_to_complete(vector_store_id, &batch.id)
+    }
+
+    /// Uploads `files` (purpose `assistants`) with at most
+    /// [`max_concurrency`](Self::max_concurrency) uploads in flight, attaches them to the vector
+    /// store as one batch, in the given order, and waits until the batch is processed.
+    ///
+    /// When an upload fails, no new upload starts, the files already uploaded are deleted
+    /// again and the first error (in the order of `files`) is returned.
+    pub fn upload_files_to_vector_store_and_wait(
+        &mut self,
+        vector_store_id: &str,
+        files: impl IntoIterator<Item = FileSource>,
+    ) -> Result<VectorStoreFileBatchResponse, Error> {
+        crate::transport::encode_path_id("vector_store_id", vector_store_id)?;
+        let files: Vec<FileSource> = files.into_iter().collect();
+        if files.is_empty() {
+            return Err(Error::InvalidArgument {
+                name: "files",
+                message: "there is no file to upload".into(),
+            });
+        }
+        let ids = self.upload_all(files)?;
+        let request = VectorStoreFileBatchCreateRequest::new(ids);
+        self.create_vector_store_file_batch_and_wait(vector_store_id, &request)
+    }
+
+    /// Uploads every file, `concurrency` at a time; all ids in order, or the first error.
+    fn upload_all(&self, files: Vec<FileSource>) -> Result<Vec<String>, Error> {
+        let count = files.len();
+        let queue = Mutex::new(files.into_iter().enumerate());
+        let results: Mutex<Vec<Option<Result<String, Error>>>> =
+            Mutex::new((0..count).map(|_| None).collect());
+        let failed = AtomicBool::new(false);
+        let client = self.client;
+        let cancel = self.cancel.as_deref();
+        let worker = || loop {
+            let cancelled = cancel.is_some_and(|flag| flag.load(Ordering::SeqCst));
+            if failed.load(Ordering::SeqCst) || cancelled {
+                break;
+            }
+            // The lock is released before uploading: the queue only hands out files.
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            let Some((index, file)) = next else { break };
+            let result = client
+                .upload_file_with_response("assistants", file)
+                .map(|r| r.into_data().id);
+            if result.is_err() {
+                failed.store(true, Ordering::SeqCst);
+            }
+            results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..self.concurrency.min(count) {
+                scope.spawn(worker);
+            }
+        });
+        let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        if results.iter().all(|r| matches!(r, Some(Ok(_)))) {
+            return Ok(results.into_iter().flatten().flatten().collect());
+        }
+        let mut first_error = None;
+        for result in results.into_iter().flatten() {
+            match result {
+                // Best effort: the upload already failed, a failed clean-up must not hide it.
+                Ok(id) => drop(client.delete_file(&id)),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        Err(first_error.unwrap_or_else(|| Error::InvalidArgument {
+            name: "cancel_flag",
+            message: "the upload was cancelled".into(),
+        }))
+    }
+
+    /// Starts a run and waits until it stops; returns the final run whatever its status.
+    pub fn create_run_and_wait(
+        &mut self,
+        thread_id: &str,
+        request: &RunCreateRequest,
+    ) -> Result<RunResponse, Error> {
+        let run = self.client.create_run(thread_id, request)?;
+        self.finish_run(run)
+    }
+
+    /// Creates a thread, starts a run on it and waits until the run stops.
+    pub fn create_thread_and_run_and_wait(
+        &mut self,
+        request: &RunThreadCreateRequest,
+    ) -> Result<RunResponse, Error> {
+        let run = self.client.create_thread_and_run(request)?;
+        self.finish_run(run)
+    }
+
+    /// Answers a run's tool calls and waits until the run stops again (it may require
+    /// action once more).
+    pub fn submit_tool_outputs_and_wait(
+        &mut self,
+        thread_id: &str,
+        run_id: &str,
+        request: &SubmitToolOutputsRequest,
+    ) -> Result<RunResponse, Error> {
+        let run = self
+            .client
+            .submit_tool_outputs(thread_id, run_id, request)?;
+        self.finish_run(run)
+    }
+
+    fn finish_run(&mut self, run: RunResponse) -> Result<RunResponse, Error> {
+        if run.is_done() {
+            return Ok(run);
+        }
+        self.wait_for_run_to_complete(&run.thread_id, &run.id)
+    }
+
+    /// Starts a run, waits for it and returns the text of the assistant message(s) it wrote:
+    /// every text part in order, parts and messages separated by a blank line.
+    ///
+    /// A run that ends other than `completed` gives [`Error::RunNotCompleted`] with the final
+    /// run (its `status`, `last_error`, `incomplete_details` and `required_action`).
+    pub fn run_and_get_assistant_response(
+        &mut self,
+        thread_id: &str,
+        request: &RunCreateRequest,
+    ) -> Result<String, Error> {
+        let run = self.create_run_and_wait(thread_id, request)?;
+        self.client.assistant_response(run)
+    }
+}
+
+impl OpenAIClient {
+    /// The assistant's text of a run that should have completed.
+    pub(crate) fn assistant_response(&self, run: RunResponse) -> Result<String, Error> {
+        if run.status != RunResponseStatus::Completed {
+            return Err(Error::RunNotCompleted(Box::new(run)));
+        }
+        let query = ThreadMessageListQueryParameters {
+            order: Some(ListOrder::Asc),
+            run_id: Some(run.id.clone()),
+            limit: Some(100),
+            ..Default::default()
+        };
+        let mut texts = Vec::new();
+        for message in self.iter_thread_messages(&run.thread_id, Some(query)) {
+            let message = message?;
+            if is_assistant(&message) {
+                let text = message.text();
+                if !text.is_empty() {
+                    texts.push(text);
+                }
+            }
+        }
+        Ok(texts.join("\n\n"))
+    }
+}
+
+/// Defines each `OpenAIClient::wait…` shortcut as the [`Waiter`] method of the same name.
+macro_rules! shortcuts {
+    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        impl OpenAIClient {
+            $(
+                #[doc = concat!("[`Waiter::", stringify!($name), "`] with this client's polling ",
+                    "interval and timeout; see there.")]
+                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+                    self.waiter().$name($($arg),*)
+                }
+            )*
+        }
+    };
+}
+
+shortcuts! {
+    fn wait_for_run_to_complete(thread_id: &str, run_id: &str) -> RunResponse;
+    fn wait_for_thread_message_to_complete(thread_id: &str, message_id: &str) -> ThreadMessageResponse;
+    fn wait_for_assistant_message(thread_id: &str, run_id: Option<&str>) -> ThreadMessageResponse;
+    fn wait_for_vector_store_to_complete(vector_store_id: &str) -> VectorStoreResponse;
+    fn create_vector_store_and_wait_to_complete(request: &VectorStoreCreateRequest) -> VectorStoreResponse;
+    fn wait_for_vector_store_file_to_complete(vector_store_id: &str, file_id: &str) -> VectorStoreFileResponse;
+    fn wait_for_vector_store_file_batch_to_complete(vector_store_id: &str, batch_id: &str) -> VectorStoreFileBatchResponse;
+    fn create_vector_store_file_batch_and_wait(vector_store_id: &str, request: &VectorStoreFileBatchCreateRequest) -> VectorStoreFileBatchResponse;
+    fn create_run_and_wait(thread_id: &str, request: &RunCreateRequest) -> RunResponse;
+    fn create_thread_and_run_and_wait(request: &RunThreadCreateRequest) -> RunResponse;
+    fn submit_tool_outputs_and_wait(thread_id: &str, run_id: &str, request: &SubmitToolOutputsRequest) -> RunResponse;
+    fn run_and_get_assistant_response(thread_id: &str, request: &RunCreateRequest) -> String;
+}
+
+impl OpenAIClient {
+    /// [`Waiter::upload_files_to_vector_store_and_wait`] with 5 uploads in flight and this
+    /// client's polling settings; see there.
+    pub fn upload_files_to_vector_store_and_wait(
+        &self,
+        vector_store_id: &str,
+        files: impl IntoIterator<Item = FileSource>,
+    ) -> Result<VectorStoreFileBatchResponse, Error> {
+        self.waiter()
+            .upload_files_to_vector_store_and_wait(vector_store_id, files)
+    }
+}
