@@ -73,6 +73,7 @@
 mod assistants;
 mod chat;
 mod client;
+mod concurrency;
 mod endpoint;
 mod errors;
 mod file_batches;

@@ -8,9 +8,10 @@
 use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::concurrency::bounded_map;
 use crate::transport::ApiResponse;
 use crate::*;
 
@@ -502,35 +503,14 @@ impl<'c> Waiter<'c> {
 
     /// Uploads every file, `concurrency` at a time; all ids in order, or the first error.
     fn upload_all(&self, files: Vec<FileSource>) -> Result<Vec<String>, Error> {
-        let count = files.len();
-        let queue = Mutex::new(files.into_iter().enumerate());
-        let results: Mutex<Vec<Option<Result<String, Error>>>> =
-            Mutex::new((0..count).map(|_| None).collect());
-        let failed = AtomicBool::new(false);
         let client = self.client;
         let cancel = self.cancel.as_deref();
-        let worker = || loop {
-            let cancelled = cancel.is_some_and(|flag| flag.load(Ordering::SeqCst));
-            if failed.load(Ordering::SeqCst) || cancelled {
-                break;
-            }
-            // The lock is released before uploading: the queue only hands out files.
-            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
-            let Some((index, file)) = next else { break };
-            let result = client
+        let cancelled = || cancel.is_some_and(|flag| flag.load(Ordering::SeqCst));
+        let results = bounded_map(files, self.concurrency, &cancelled, |file| {
+            client
                 .upload_file_with_response("assistants", file)
-                .map(|r| r.into_data().id);
-            if result.is_err() {
-                failed.store(true, Ordering::SeqCst);
-            }
-            results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(result);
-        };
-        std::thread::scope(|scope| {
-            for _ in 0..self.concurrency.min(count) {
-                scope.spawn(worker);
-            }
+                .map(|r| r.into_data().id)
         });
-        let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
         if results.iter().all(|r| matches!(r, Some(Ok(_)))) {
             return Ok(results.into_iter().flatten().flatten().collect());
         }
