@@ -1,0 +1,353 @@
+//! `/assistants`: create, list, get, modify, delete and the page walker.
+
+use httpmock::MockServer;
+use openai_blocking::*;
+use serde_json::json;
+
+use crate::support::*;
+
+fn assistant() -> serde_json::Value {
+    fixture("assistant.json")
+}
+
+fn weather_function() -> FunctionObject {
+    FunctionObject {
+        name: "open_ticket".into(),
+        description: Some("Opens a support ticket".into()),
+        parameters: Some(FunctionParameters(object(json!({
+            "type": "object",
+            "properties": {"subject": {"type": "string"}},
+            "required": ["subject"]
+        })))),
+        strict: Some(true),
+    }
+}
+
+#[test]
+fn create_assistant_sends_the_whole_request() {
+    let server = MockServer::start();
+    let mock = Route::post(
+        "/assistants",
+        json!({
+            "model": "gpt-4o",
+            "name": "Support helper",
+            "description": "Answers questions from the support FAQ",
+            "instructions": "Answer from the attached documents only.",
+            "tools": [
+                {"type": "code_interpreter"},
+                {"type": "file_search", "file_search": {
+                    "max_num_results": 8,
+                    "ranking_options": {"ranker": "default_2024_08_21", "score_threshold": 0.4}
+                }},
+                {"type": "function", "function": {
+                    "name": "open_ticket",
+                    "description": "Opens a support ticket",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"subject": {"type": "string"}},
+                        "required": ["subject"]
+                    },
+                    "strict": true
+                }}
+            ],
+            "tool_resources": {
+                "code_interpreter": {"file_ids": ["file-Csv1"]},
+                "file_search": {"vector_store_ids": ["vs_abc123"]}
+            },
+            "metadata": {"team": "support"},
+            "temperature": 0.3,
+            "top_p": 0.9,
+            "response_format": {"type": "json_object"}
+        }),
+    )
+    .mock(&server, assistant());
+
+    let request = AssistantCreateRequest {
+        name: Some("Support helper".into()),
+        description: Some("Answers questions from the support FAQ".into()),
+        instructions: Some("Answer from the attached documents only.".into()),
+        tools: vec![
+            AssistantTool::CodeInterpreter,
+            AssistantTool::FileSearch {
+                file_search: Some(AssistantToolsFileSearchFileSearch {
+                    max_num_results: Some(8),
+                    ranking_options: Some(FileSearchRankingOptions {
+                        ranker: Some(FileSearchRanker::Default20240821),
+                        score_threshold: 0.4,
+                    }),
+                }),
+            },
+            AssistantTool::Function {
+                function: weather_function(),
+            },
+        ],
+        tool_resources: Some(AssistantCreateRequestToolResources {
+            code_interpreter: Some(AssistantCreateRequestToolResourcesCodeInterpreter {
+                file_ids: vec!["file-Csv1".into()],
+            }),
+            ..AssistantCreateRequestToolResources::file_search(vec!["vs_abc123".into()])
+        }),
+        metadata: Some(metadata(&[("team", "support")])),
+        temperature: Some(0.3),
+        top_p: Some(0.9),
+        response_format: Some(AssistantsApiResponseFormatOption::ResponseFormat(
+            ResponseFormat::JsonObject,
+        )),
+        ..AssistantCreateRequest::new("gpt-4o")
+    };
+    let client = client(&server);
+    let created = ok(&mock, client.create_assistant(&request));
+    assert_eq!(created.id, "asst_9f2K");
+    assert_eq!(created.object, AssistantResponseObject::Assistant);
+    assert_eq!(created.created_at, 1_732_000_000);
+    assert_eq!(created.name.as_deref(), Some("Support helper"));
+    assert_eq!(created.model, "gpt-4o");
+    assert_eq!(created.tools.len(), 3);
+    assert!(matches!(
+        &created.tools[1],
+        AssistantTool::FileSearch { file_search: Some(fs) } if fs.max_num_results == Some(8)
+    ));
+    assert!(matches!(
+        &created.tools[2],
+        AssistantTool::Function { function } if function.strict == Some(true)
+    ));
+    let resources = created.tool_resources.as_ref().unwrap();
+    assert_eq!(
+        resources.file_search.as_ref().unwrap().vector_store_ids,
+        ["vs_abc123"]
+    );
+    assert_eq!(
+        resources.code_interpreter.as_ref().unwrap().file_ids,
+        ["file-Csv1"]
+    );
+    assert_eq!(created.metadata.as_ref().unwrap().0["team"], "support");
+    assert_eq!(created.temperature, Some(0.3));
+    assert_eq!(
+        created.response_format,
+        Some(AssistantsApiResponseFormatOption::ResponseFormat(
+            ResponseFormat::JsonObject
+        ))
+    );
+
+    same_as_plain(
+        ok(&mock, client.create_assistant_with_response(&request)),
+        &created,
+    );
+    mock.assert_calls(2);
+}
+
+#[test]
+fn create_assistant_minimal_body() {
+    let server = MockServer::start();
+    let mock =
+        Route::post("/assistants", json!({"model": "gpt-4o-mini"})).mock(&server, assistant());
+    let client = client(&server);
+    ok(
+        &mock,
+        client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini")),
+    );
+    mock.assert();
+}
+
+#[test]
+fn get_assistants_with_and_without_query() {
+    let server = MockServer::start();
+    let second = with_id(&assistant(), "asst_2");
+    let with_query = Route::get("/assistants")
+        .query("limit=2&order=asc&after=asst_0&before=asst_9")
+        .mock(&server, page(vec![assistant(), second], true));
+    let bare = Route::get("/assistants").mock(&server, page(vec![assistant()], false));
+    let client = client(&server);
+
+    let query = AssistantListQueryParameters {
+        limit: Some(2),
+        order: Some(ListOrder::Asc),
+        after: Some("asst_0".into()),
+        before: Some("asst_9".into()),
+    };
+    let list = ok(&with_query, client.get_assistants(Some(&query)));
+    assert_eq!(list.object, "list");
+    assert!(list.has_more);
+    assert_eq!(list.first_id, "asst_9f2K");
+    assert_eq!(list.last_id, "asst_2");
+    let ids: Vec<&str> = list.data.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["asst_9f2K", "asst_2"]);
+    same_as_plain(
+        ok(
+            &with_query,
+            client.get_assistants_with_response(Some(&query)),
+        ),
+        &list,
+    );
+    with_query.assert_calls(2);
+
+    let list = ok(&bare, client.get_assistants(None));
+    assert_eq!(list.data.len(), 1);
+    assert!(!list.has_more);
+    // Default parameters send no query string either.
+    ok(
+        &bare,
+        client.get_assistants(Some(&AssistantListQueryParameters::default())),
+    );
+    bare.assert_calls(2);
+}
+
+#[test]
+fn get_modify_delete_assistant() {
+    let server = MockServer::start();
+    let get = Route::get("/assistants/asst_9f2K").mock(&server, assistant());
+    let modify = Route::post(
+        "/assistants/asst_9f2K",
+        json!({
+            "name": "Support helper v2",
+            "instructions": "Be brief.",
+            "model": "gpt-4o-mini",
+            "tools": [{"type": "file_search"}],
+            "tool_resources": {"file_search": {"vector_store_ids": ["vs_new"]}},
+            "metadata": {"rev": "2"},
+            "reasoning_effort": "low",
+            "response_format": "auto"
+        }),
+    )
+    .mock(&server, assistant());
+    let delete = Route::delete("/assistants/asst_9f2K").mock(
+        &server,
+        json!({"id": "asst_9f2K", "object": "assistant.deleted", "deleted": true}),
+    );
+    let client = client(&server);
+
+    let got = ok(&get, client.get_assistant("asst_9f2K"));
+    assert_eq!(got.id, "asst_9f2K");
+    assert_eq!(
+        got.description.as_deref(),
+        Some("Answers questions from the support FAQ")
+    );
+    same_as_plain(
+        ok(&get, client.get_assistant_with_response("asst_9f2K")),
+        &got,
+    );
+
+    let change = AssistantModifyRequest {
+        name: Some("Support helper v2".into()),
+        instructions: Some("Be brief.".into()),
+        model: Some("gpt-4o-mini".into()),
+        tools: vec![AssistantTool::file_search()],
+        tool_resources: Some(AssistantModifyRequestToolResources {
+            code_interpreter: None,
+            file_search: Some(AssistantModifyRequestToolResourcesFileSearch {
+                vector_store_ids: vec!["vs_new".into()],
+            }),
+        }),
+        metadata: Some(metadata(&[("rev", "2")])),
+        reasoning_effort: Some(ReasoningEffort::Low),
+        response_format: Some(AssistantsApiResponseFormatOption::String(
+            AssistantsApiResponseFormatOptionString::Auto,
+        )),
+        ..Default::default()
+    };
+    let modified = ok(&modify, client.modify_assistant("asst_9f2K", &change));
+    assert_eq!(
+        modified.instructions.as_deref(),
+        Some("Answer from the attached documents only.")
+    );
+    same_as_plain(
+        ok(
+            &modify,
+            client.modify_assistant_with_response("asst_9f2K", &change),
+        ),
+        &modified,
+    );
+
+    let deleted = ok(&delete, client.delete_assistant("asst_9f2K"));
+    assert!(deleted.deleted);
+    assert_eq!(deleted.id, "asst_9f2K");
+    assert_eq!(deleted.object, "assistant.deleted");
+    same_as_plain(
+        ok(&delete, client.delete_assistant_with_response("asst_9f2K")),
+        &deleted,
+    );
+    get.assert_calls(2);
+    modify.assert_calls(2);
+    delete.assert_calls(2);
+}
+
+#[test]
+fn iter_assistants_walks_three_pages() {
+    let server = MockServer::start();
+    let pages = three_pages(
+        &server,
+        "/assistants",
+        "limit=2&order=desc",
+        &assistant(),
+        "asst_",
+    );
+    let query = AssistantListQueryParameters {
+        limit: Some(2),
+        order: Some(ListOrder::Desc),
+        ..Default::default()
+    };
+    let client = client(&server);
+    let ids: Vec<String> = client
+        .iter_assistants(Some(query))
+        .map(|a| a.map(|a| a.id))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids, five_ids("asst_"));
+    each_page_once(&pages);
+}
+
+#[test]
+fn iter_assistants_without_query_stops_at_an_error() {
+    let server = MockServer::start();
+    let first =
+        Route::get("/assistants").mock(&server, page(vec![with_id(&assistant(), "asst_1")], true));
+    // The second page is not mocked: httpmock answers 404.
+    let client = client(&server);
+    let mut iter = client.iter_assistants(None);
+    assert_eq!(iter.next().unwrap().unwrap().id, "asst_1");
+    let err = iter.next().unwrap().unwrap_err();
+    assert_eq!(err.status(), Some(404));
+    assert!(iter.next().is_none());
+    first.assert_calls(1);
+}
+
+#[test]
+fn empty_ids_are_rejected_before_sending() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    let client = client(&server);
+    let change = AssistantModifyRequest::default();
+    invalid_argument("assistant_id", client.get_assistant(""));
+    invalid_argument("assistant_id", client.get_assistant_with_response(" "));
+    invalid_argument("assistant_id", client.modify_assistant("", &change));
+    invalid_argument(
+        "assistant_id",
+        client.modify_assistant_with_response("", &change),
+    );
+    invalid_argument("assistant_id", client.delete_assistant(""));
+    invalid_argument("assistant_id", client.delete_assistant_with_response("\t"));
+    any.assert_calls(0);
+}
+
+#[test]
+fn ids_are_percent_encoded() {
+    let server = MockServer::start();
+    let path = format!("/assistants/{ODD_ID_ENCODED}");
+    let get = Route::get(&path).mock(&server, assistant());
+    let modify = Route::post(&path, json!({"name": "x"})).mock(&server, assistant());
+    let delete = Route::delete(&path).mock(
+        &server,
+        json!({"id": ODD_ID, "object": "assistant.deleted", "deleted": true}),
+    );
+    let client = client(&server);
+    ok(&get, client.get_assistant(ODD_ID));
+    let change = AssistantModifyRequest {
+        name: Some("x".into()),
+        ..Default::default()
+    };
+    ok(&modify, client.modify_assistant(ODD_ID, &change));
+    ok(&delete, client.delete_assistant(ODD_ID));
+    get.assert();
+    modify.assert();
+    delete.assert();
+}

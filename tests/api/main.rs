@@ -1,0 +1,19 @@
+//! Every client method against httpmock, one module per resource: the HTTP method, the exact
+//! path and query, the headers (`Authorization`, `Content-Type`, `OpenAI-Beta` present on the
+//! Assistants-v2 family and absent elsewhere), the exact JSON body, and the decoding of a
+//! realistic response. One test binary keeps link time low.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod support;
+
+mod assistants;
+mod chat;
+mod file_batches;
+mod files;
+mod messages;
+mod run_steps;
+mod runs;
+mod threads;
+mod vector_store_files;
+mod vector_stores;
