@@ -74,6 +74,8 @@ mod assistants;
 mod chat;
 mod client;
 mod concurrency;
+#[cfg(feature = "pdf")]
+mod copilot;
 mod endpoint;
 mod errors;
 mod file_batches;
@@ -94,6 +96,20 @@ mod vector_store_files;
 mod vector_stores;
 
 pub use client::{OpenAIClient, OpenAIClientBuilder};
+#[cfg(feature = "pdf")]
+pub use copilot::pdf::{
+    add_alt_texts, extract_images, extract_text, image_from_bytes, load_image_file,
+    render_text_pdf, EncodedImage, ImageFormat, ImageKey, ImagePlacement, PdfDocument, PdfError,
+    PdfImage, PdfImages, PdfPageText, PdfRect, PdfText, SkippedImage,
+};
+#[cfg(feature = "pdf")]
+pub use copilot::{
+    ChatCopilot, ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotContext,
+    CopilotDocument, CopilotError, ImageDescription, ImageDescriptionCopilot,
+    ImageDescriptionCopilotOptions, ImageDescriptionResult, ImageDetail, SaveFormat,
+    SummaryCopilot, SummaryCopilotOptions, TextDocument, DEFAULT_COPILOT_MODEL,
+    DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
+};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit};
 pub use pagination::{Page, PageIter};
 pub use polling::{PollProgress, Polled, Waiter};

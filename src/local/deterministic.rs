@@ -27,7 +27,10 @@ use super::{image, summary, text};
 /// 5. **File search**, when the request has it: the passages of the run's files that rank
 ///    best against the message (BM25), quoted by their most relevant sentences, each
 ///    followed by a citation marker `【n†source】` that becomes a `file_citation` annotation.
-/// 6. Otherwise an echo: `You said: "…"`.
+/// 6. **Questions about a text given as instructions** (a chat completion whose system
+///    message holds documents): the sentences of that text sharing the most words with the
+///    question.
+/// 7. Otherwise an echo: `You said: "…"`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DeterministicModel;
 
@@ -77,6 +80,14 @@ fn answer(request: &ModelRequest) -> ModelReply {
     }
     if let Some(search) = &request.file_search {
         return cited_answer(&search.search(user_text), user_text);
+    }
+    if text::words(&request.instructions).len() >= MIN_SUMMARY_WORDS {
+        let query = text::terms(user_text);
+        let shares = |s: &str| text::terms(s).iter().any(|t| query.contains(t));
+        let quoted = best_sentences(&request.instructions, &query);
+        if shares(&quoted) {
+            return ModelReply::text(quoted);
+        }
     }
     ModelReply::text(format!("You said: \"{}\"", user_text.trim()))
 }
@@ -303,11 +314,21 @@ fn cited_answer(found: &[SearchPassage], question: &str) -> ModelReply {
 }
 
 /// The (at most two) sentences of a passage sharing the most terms with the query, in
-/// order; the first real sentence when none shares any.
+/// order; the first real sentence when none shares any. Headings are not quoted unless the
+/// passage is nothing else.
 fn best_sentences(passage: &str, query: &[String]) -> String {
-    let sentences: Vec<&str> = text::sentences(passage)
+    let all: Vec<&str> = text::sentences(passage)
         .into_iter()
-        .map(|r| text::plain_line(&passage[r]))
+        .map(|r| &passage[r])
+        .collect();
+    let prose: Vec<&str> = all
+        .iter()
+        .copied()
+        .filter(|s| !s.starts_with('#'))
+        .collect();
+    let sentences: Vec<&str> = if prose.is_empty() { all } else { prose }
+        .into_iter()
+        .map(text::plain_line)
         .filter(|s| !s.is_empty())
         .collect();
     let mut scored: Vec<(usize, usize)> = sentences

@@ -51,15 +51,20 @@ pub(crate) struct Unreadable {
     pub message: String,
 }
 
-/// Reads `bytes` as text (UTF-8, an optional byte-order mark) and cuts it into passages.
-/// Empty files and binary content (invalid UTF-8 or control characters) are unreadable.
+/// Reads `bytes` as text (UTF-8, an optional byte-order mark; a PDF's text layer with the
+/// `pdf` feature) and cuts it into passages. Empty files and binary content (invalid UTF-8 or
+/// control characters) are unreadable.
 pub(crate) fn index_file(
     file_id: &str,
     filename: &str,
     bytes: &[u8],
     chunking: Chunking,
 ) -> Result<IndexedFile, Unreadable> {
-    let text = read_text(bytes)?;
+    let text = if bytes.starts_with(b"%PDF-") {
+        read_pdf(filename, bytes)?
+    } else {
+        read_text(bytes)?
+    };
     let ranges = match chunking {
         Chunking::Auto => auto_passages(&text),
         Chunking::Static {
@@ -84,6 +89,36 @@ pub(crate) fn index_file(
         filename: filename.to_string(),
         text,
         passages,
+    })
+}
+
+/// The text layer of a PDF, page after page.
+#[cfg(feature = "pdf")]
+fn read_pdf(filename: &str, bytes: &[u8]) -> Result<String, Unreadable> {
+    use crate::copilot::pdf::{extract_text, PdfDocument, PdfError};
+    let doc = PdfDocument::from_bytes(filename, bytes.to_vec());
+    match extract_text(&doc) {
+        Ok(text) => Ok(text.text().replace("\r\n", "\n")),
+        Err(e @ (PdfError::PasswordRequired { .. } | PdfError::NoTextLayer { .. })) => {
+            Err(Unreadable {
+                code: "unsupported_file",
+                message: e.to_string(),
+            })
+        }
+        Err(e) => Err(Unreadable {
+            code: "invalid_file",
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Without the `pdf` feature the engine cannot read PDFs.
+#[cfg(not(feature = "pdf"))]
+fn read_pdf(_filename: &str, _bytes: &[u8]) -> Result<String, Unreadable> {
+    Err(Unreadable {
+        code: "unsupported_file",
+        message: "PDF files can be searched when the engine is built with the `pdf` feature."
+            .into(),
     })
 }
 

@@ -83,15 +83,23 @@ pub(crate) fn token_count(text: &str) -> i64 {
 }
 
 /// The byte ranges of the sentences of `text`, trimmed, in order. A sentence ends at `.`, `!`
-/// or `?` followed by white space, or at a line break (headings and list items are sentences).
+/// or `?` followed by white space, or at a line break that ends a block (headings, list
+/// items and paragraphs are sentences; a hard-wrapped line of prose is not cut).
 pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
+    let mut line_start = 0;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
         let next = iter.peek().map(|&(_, n)| n);
         let end = match c {
-            '\n' => Some(i),
+            '\n' => {
+                let line = &text[line_start..i];
+                line_start = i + 1;
+                ends_block(line, &text[i + 1..]).then_some(i)
+            }
+            // `12.` opening a line numbers a list item; it ends nothing.
+            '.' if is_number(text[line_start..i].trim_start()) => None,
             '.' | '!' | '?' if next.is_none_or(char::is_whitespace) => Some(i + c.len_utf8()),
             _ => None,
         };
@@ -102,6 +110,24 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
     }
     push_trimmed(text, start..text.len(), &mut out);
     out
+}
+
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether a line break ends a sentence: after a heading or a table row, before a blank
+/// line, a heading, a list item, a quote or a table; a hard-wrapped line of prose goes on.
+fn ends_block(line: &str, rest: &str) -> bool {
+    let line = line.trim_start();
+    let next = rest.split('\n').next().unwrap_or("").trim_start();
+    let numbered = next
+        .split_once(['.', ')'])
+        .is_some_and(|(n, _)| is_number(n));
+    line.starts_with(['#', '|'])
+        || next.is_empty()
+        || next.starts_with(['#', '-', '*', '+', '>', '|', '•'])
+        || numbered
 }
 
 fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
@@ -176,7 +202,8 @@ mod tests {
 
     #[test]
     fn sentences_split_on_marks_and_lines() {
-        let text = "# Title\nFirst one. Second one!  Third? v1.2 stays\n\n- item";
+        let text = "# Title\nFirst one. Second one!  Third? v1.2 stays\n\n- item\n- next\n\
+                    1. numbered\nA wrapped\nsentence goes on. Done";
         let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             got,
@@ -186,7 +213,10 @@ mod tests {
                 "Second one!",
                 "Third?",
                 "v1.2 stays",
-                "- item"
+                "- item",
+                "- next",
+                "1. numbered\nA wrapped\nsentence goes on.",
+                "Done"
             ]
         );
     }
