@@ -44,6 +44,8 @@
 mod assistants;
 mod chat;
 mod client;
+#[cfg(feature = "pdf")]
+mod copilot;
 mod endpoint;
 mod errors;
 mod file_batches;
@@ -63,6 +65,12 @@ mod vector_store_files;
 mod vector_stores;
 
 pub use client::{OpenAIClient, OpenAIClientBuilder};
+#[cfg(feature = "pdf")]
+pub use copilot::pdf::{
+    add_alt_texts, extract_images, extract_text, image_from_bytes, load_image_file,
+    render_text_pdf, EncodedImage, ImageFormat, ImageKey, ImagePlacement, PdfDocument, PdfError,
+    PdfImage, PdfImages, PdfPageText, PdfRect, PdfText, SkippedImage,
+};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit};
 pub use pagination::{Page, PageIter};
 pub use query::QueryParameters;
