@@ -270,8 +270,26 @@ fn default_decode(decode: &Option<Vec<f64>>, n: usize) -> bool {
     }
 }
 
+/// An image's samples as stored (filters undone), with what is needed to interpret them.
+struct Samples {
+    width: usize,
+    height: usize,
+    bpc: usize,
+    space: ColorSpace,
+    image_mask: bool,
+    decode: Option<Vec<f64>>,
+    /// Rows padded to whole bytes, at least `height` rows.
+    data: Vec<u8>,
+}
+
 /// Decodes an image XObject into a raster for `role`.
 fn raster(doc: &Document, stream: &Stream, role: Role) -> Result<Raster, String> {
+    let samples = samples(doc, stream, role)?;
+    to_raster(doc, &stream.dict, samples, role)
+}
+
+/// Undoes an image XObject's filters (JPEG and CCITT included) into [`Samples`].
+fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, String> {
     let dict = &stream.dict;
     let mut width = dimension(doc, dict, b"Width", b"W")?;
     let mut height = dimension(doc, dict, b"Height", b"H")?;
@@ -289,7 +307,23 @@ fn raster(doc: &Document, stream: &Stream, role: Role) -> Result<Raster, String>
         Some(b"JPXDecode") => return Err("JPEG 2000 (JPXDecode) images are not decoded".into()),
         Some(b"JBIG2Decode") => return Err("JBIG2 images are not decoded".into()),
         Some(b"CCITTFaxDecode" | b"CCF") => {
-            return Err("CCITT fax (CCITTFaxDecode) images are not decoded".into())
+            let data = decode_all_but_last(doc, stream, &filters)?;
+            let samples = decode_ccitt(doc, dict, &data, width, height)?;
+            let space = if image_mask || role != Role::Image {
+                ColorSpace::Gray
+            } else {
+                color_space(
+                    doc,
+                    dict.get(b"ColorSpace")
+                        .or_else(|_| dict.get(b"CS"))
+                        .unwrap_or(&Object::Name(b"DeviceGray".to_vec())),
+                    0,
+                )?
+            };
+            if space.components() != 1 {
+                return Err("CCITT fax image with a colour space of several components".into());
+            }
+            (samples, 1, space)
         }
         Some(b"DCTDecode" | b"DCT") => {
             let jpeg = decode_all_but_last(doc, stream, &filters)?;
@@ -352,20 +386,37 @@ fn raster(doc: &Document, stream: &Stream, role: Role) -> Result<Raster, String>
         }
     };
 
-    let ncomp = space.components();
-    let row_bytes = (width * ncomp * bpc).div_ceil(8);
-    let needed = row_bytes * height;
+    let row_bytes = (width * space.components() * bpc).div_ceil(8);
     if samples.len() < row_bytes {
         return Err("image data is empty or too short".into());
     }
-    let samples = if samples.len() < needed {
-        // A short stream: pad the missing rows with zeros rather than give up on the image.
-        let mut padded = samples;
-        padded.resize(needed, 0);
-        padded
-    } else {
-        samples
-    };
+    let mut data = samples;
+    // A short stream: pad the missing rows with zeros rather than give up on the image.
+    data.resize(row_bytes * height, 0);
+    Ok(Samples {
+        width,
+        height,
+        bpc,
+        space,
+        image_mask,
+        decode,
+        data,
+    })
+}
+
+/// Converts samples to 8-bit gray or RGB pixels (or, for masks, alpha).
+fn to_raster(doc: &Document, dict: &Dictionary, s: Samples, role: Role) -> Result<Raster, String> {
+    let Samples {
+        width,
+        height,
+        bpc,
+        space,
+        image_mask,
+        decode,
+        data: samples,
+    } = s;
+    let ncomp = space.components();
+    let row_bytes = (width * ncomp * bpc).div_ceil(8);
 
     // Per component: raw sample value → 8-bit value (an index for Indexed spaces).
     let max_raw = if bpc == 16 { 255 } else { (1usize << bpc) - 1 };
@@ -481,6 +532,109 @@ fn raster(doc: &Document, stream: &Stream, role: Role) -> Result<Raster, String>
     })
 }
 
+/// The last `/DecodeParms` dictionary of an image stream (the one for its last filter).
+fn last_decode_parms<'a>(doc: &'a Document, dict: &'a Dictionary) -> Option<&'a Dictionary> {
+    match get(doc, dict, b"DecodeParms").or_else(|| get(doc, dict, b"DP"))? {
+        Object::Array(items) => items.last().and_then(|o| as_dict(doc, o)),
+        other => as_dict(doc, other),
+    }
+}
+
+/// Collects CCITT output as 1-bit rows in PDF sample order (0 = black unless /BlackIs1).
+struct BitRows {
+    width: usize,
+    height: usize,
+    row_bytes: usize,
+    row: usize,
+    x: usize,
+    black_is_1: bool,
+    bits: Vec<u8>,
+}
+
+impl hayro_ccitt::Decoder for BitRows {
+    fn push_pixel(&mut self, white: bool) {
+        if self.row < self.height && self.x < self.width {
+            if white != self.black_is_1 {
+                self.bits[self.row * self.row_bytes + self.x / 8] |= 0x80 >> (self.x % 8);
+            }
+            self.x += 1;
+        }
+    }
+
+    fn push_pixel_chunk(&mut self, white: bool, chunk_count: u32) {
+        for _ in 0..chunk_count as usize * 8 {
+            self.push_pixel(white);
+        }
+    }
+
+    fn next_line(&mut self) {
+        self.row += 1;
+        self.x = 0;
+    }
+}
+
+/// Decodes CCITT G3/G4 fax data into 1-bit samples (rows padded to whole bytes).
+fn decode_ccitt(
+    doc: &Document,
+    dict: &Dictionary,
+    data: &[u8],
+    width: usize,
+    height: usize,
+) -> Result<Vec<u8>, String> {
+    let empty = Dictionary::new();
+    let parms = last_decode_parms(doc, dict).unwrap_or(&empty);
+    let int = |key: &[u8], default: i64| get_number(doc, parms, key).map_or(default, |v| v as i64);
+    let flag = |key: &[u8], default: bool| match get(doc, parms, key) {
+        Some(Object::Boolean(b)) => *b,
+        _ => default,
+    };
+    let k = int(b"K", 0);
+    let columns = int(b"Columns", 1728);
+    if usize::try_from(columns).ok() != Some(width) {
+        return Err(format!(
+            "CCITT /Columns {columns} differs from the image width {width}"
+        ));
+    }
+    let rows = match int(b"Rows", 0) {
+        r if r > 0 => (r as usize).min(height),
+        _ => height,
+    };
+    let settings = hayro_ccitt::DecodeSettings {
+        columns: width as u32,
+        rows: rows as u32,
+        end_of_block: flag(b"EndOfBlock", true),
+        end_of_line: flag(b"EndOfLine", false),
+        rows_are_byte_aligned: flag(b"EncodedByteAlign", false),
+        encoding: match k {
+            k if k < 0 => hayro_ccitt::EncodingMode::Group4,
+            0 => hayro_ccitt::EncodingMode::Group3_1D,
+            k => hayro_ccitt::EncodingMode::Group3_2D { k: k as u32 },
+        },
+        invert_black: false,
+    };
+    let row_bytes = width.div_ceil(8);
+    let mut out = BitRows {
+        width,
+        height,
+        row_bytes,
+        row: 0,
+        x: 0,
+        black_is_1: flag(b"BlackIs1", false),
+        // Rows never decoded stay white.
+        bits: vec![if flag(b"BlackIs1", false) { 0 } else { 0xFF }; row_bytes * height],
+    };
+    // Start every row from zero bits so pushed pixels fully define it.
+    for row in out.bits.chunks_mut(row_bytes).take(rows) {
+        row.fill(0);
+    }
+    let mut context = hayro_ccitt::DecoderContext::new(settings);
+    match hayro_ccitt::decode(data, &mut out, &mut context) {
+        Ok(_) => Ok(out.bits),
+        Err(_) if out.row > 0 => Ok(out.bits),
+        Err(e) => Err(format!("the CCITT fax data is invalid: {e:?}")),
+    }
+}
+
 /// Decodes JPEG data: (width, height, components, interleaved 8-bit samples).
 fn decode_jpeg(data: &[u8]) -> Result<(usize, usize, usize, Vec<u8>), String> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(data));
@@ -568,7 +722,29 @@ pub(crate) fn convert(doc: &Document, stream: &Stream) -> Result<EncodedImage, S
         }
     }
 
-    let mut image = raster(doc, stream, Role::Image)?;
+    let samples = samples(doc, stream, Role::Image)?;
+    if !masked && samples.bpc == 1 && matches!(samples.space, ColorSpace::Gray) {
+        // Black and white (scans, stencils): the rows are already PNG's 1-bit gray rows
+        // (0 = black), inverted when /Decode is [1 0].
+        let invert = samples
+            .decode
+            .as_ref()
+            .is_some_and(|d| d.len() >= 2 && d[0] > d[1]);
+        let mut data = samples.data;
+        if invert {
+            for byte in &mut data {
+                *byte = !*byte;
+            }
+        }
+        let bytes = encode_png_bits(samples.width, samples.height, &data)?;
+        return Ok(EncodedImage {
+            format: ImageFormat::Png,
+            width: samples.width as u32,
+            height: samples.height as u32,
+            bytes,
+        });
+    }
+    let mut image = to_raster(doc, dict, samples, Role::Image)?;
     let mask = if is_stencil {
         None
     } else if let Some(smask) = get(doc, dict, b"SMask").and_then(|o| o.as_stream().ok()) {
@@ -617,14 +793,8 @@ pub(crate) fn convert(doc: &Document, stream: &Stream) -> Result<EncodedImage, S
 /// Encodes a gray or RGB raster as PNG (1-bit gray when the picture is pure black and white,
 /// as scans and stencil masks are).
 fn encode_png(image: &Raster) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, image.width as u32, image.height as u32);
-    encoder.set_compression(png::Compression::Fast);
     let bilevel = image.channels == 1 && image.pixels.iter().all(|v| *v == 0 || *v == 255);
-    let packed;
-    let data: &[u8] = if bilevel {
-        encoder.set_color(png::ColorType::Grayscale);
-        encoder.set_depth(png::BitDepth::One);
+    if bilevel {
         let row_bytes = image.width.div_ceil(8);
         let mut bits = vec![0u8; row_bytes * image.height];
         for y in 0..image.height {
@@ -634,22 +804,42 @@ fn encode_png(image: &Raster) -> Result<Vec<u8>, String> {
                 }
             }
         }
-        packed = bits;
-        &packed
+        return encode_png_bits(image.width, image.height, &bits);
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, image.width as u32, image.height as u32);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_color(if image.channels == 1 {
+        png::ColorType::Grayscale
     } else {
-        encoder.set_color(if image.channels == 1 {
-            png::ColorType::Grayscale
-        } else {
-            png::ColorType::Rgb
-        });
-        encoder.set_depth(png::BitDepth::Eight);
-        &image.pixels
-    };
+        png::ColorType::Rgb
+    });
+    encoder.set_depth(png::BitDepth::Eight);
+    let data: &[u8] = &image.pixels;
     let mut writer = encoder
         .write_header()
         .map_err(|e| format!("PNG encoding failed: {e}"))?;
     writer
         .write_image_data(data)
+        .map_err(|e| format!("PNG encoding failed: {e}"))?;
+    writer
+        .finish()
+        .map_err(|e| format!("PNG encoding failed: {e}"))?;
+    Ok(out)
+}
+
+/// Encodes 1-bit gray rows (padded to whole bytes, 0 = black) as PNG.
+fn encode_png_bits(width: usize, height: usize, bits: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width as u32, height as u32);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| format!("PNG encoding failed: {e}"))?;
+    writer
+        .write_image_data(&bits[..width.div_ceil(8) * height])
         .map_err(|e| format!("PNG encoding failed: {e}"))?;
     writer
         .finish()

@@ -137,10 +137,11 @@ pub(crate) fn preflight(doc: &PdfDocument) -> Result<(), PdfError> {
     Ok(())
 }
 
-/// Whether the file lacks an `%%EOF` marker near its end (a cut-off download).
+/// Whether the file looks like a cut-off download: PDF objects, but no `%%EOF` marker near
+/// its end. (Garbage after a header has no objects: that is damage, not truncation.)
 pub(crate) fn looks_truncated(bytes: &[u8]) -> bool {
     let tail = &bytes[bytes.len().saturating_sub(2048)..];
-    !tail.windows(5).any(|w| w == b"%%EOF")
+    !tail.windows(5).any(|w| w == b"%%EOF") && bytes.windows(6).any(|w| w == b"endobj")
 }
 
 /// [`PdfError::Truncated`] when the file looks cut off, [`PdfError::Damaged`] otherwise.
@@ -207,6 +208,14 @@ pub(crate) fn open_lopdf(doc: &PdfDocument) -> Result<lopdf::Document, PdfError>
     if loaded.trailer.has(b"Encrypt") {
         return Err(PdfError::PasswordRequired {
             name: doc.name.clone(),
+        });
+    }
+    // A cut-off file that only opened because its objects were scanned for: whatever it
+    // drew past the cut is gone, so say so rather than return part of it.
+    if looks_truncated(doc.bytes()) && loaded.xref_recovery.is_some() {
+        return Err(PdfError::Truncated {
+            name: doc.name.clone(),
+            detail: "its cross-reference table is missing; content past the cut is lost".into(),
         });
     }
     if loaded.get_pages().is_empty() {

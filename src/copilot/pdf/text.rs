@@ -1,6 +1,6 @@
 //! Text extraction with unpdf.
 
-use super::{damaged, guarded, preflight, PdfDocument, PdfError};
+use super::{damaged, guarded, looks_truncated, preflight, PdfDocument, PdfError};
 
 /// The text of one page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,12 @@ pub fn extract_text(doc: &PdfDocument) -> Result<PdfText, PdfError> {
         let options = unpdf::ParseOptions::new();
         unpdf::parse_bytes_with_options(doc.bytes(), options).map_err(|e| unpdf_error(doc, e))
     })?;
+    if looks_truncated(doc.bytes()) && parsed.extraction_quality.xref_reconstructed {
+        return Err(PdfError::Truncated {
+            name: doc.name().to_string(),
+            detail: "its cross-reference table is missing; content past the cut is lost".into(),
+        });
+    }
     if parsed.pages.is_empty() {
         return Err(damaged(doc, "no page could be read"));
     }
@@ -100,7 +106,7 @@ pub fn extract_text(doc: &PdfDocument) -> Result<PdfText, PdfError> {
     if let Some(message) = quality.warning_message() {
         warnings.push(message);
     }
-    if quality.xref_reconstructed {
+    if quality.xref_reconstructed && warnings.is_empty() {
         warnings.push(
             "the cross-reference table was damaged and had to be rebuilt from the file's objects"
                 .to_string(),
