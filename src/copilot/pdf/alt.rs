@@ -1,0 +1,719 @@
+//! Descriptions written back as alternative text, the standard way (ISO 32000-1 §14.7–14.9.3):
+//! `/Alt` on a `/Figure` structure element that reaches the image's `Do` through a
+//! marked-content id.
+
+use std::collections::{BTreeMap, HashMap};
+
+use lopdf::content::{Content, Operation};
+use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
+
+use super::images::ImageKey;
+use super::objects::{
+    as_dict, deref, get, page_operations, page_resources, text_string, walk_images, xobject,
+    XObject,
+};
+use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
+
+/// Writes a copy of `doc` whose images carry `descriptions` as alternative text.
+///
+/// Each description is keyed by the image XObject ([`PdfImage::key`](crate::PdfImage)) and
+/// applies to every place that image is drawn. The text goes where assistive technology and
+/// validators look for it: the `/Alt` entry of a `/Figure` structure element whose
+/// marked-content id (`/Figure <</MCID n>> BDC … EMC` around the image's `Do`) links it to the
+/// drawing, with the page's `/StructParents` and the `/ParentTree` mapping back, and
+/// `/MarkInfo <</Marked true>>` on the catalog.
+///
+/// * **Tagged input** keeps its structure tree. An image already inside a structure element
+///   gets the `/Alt` there (an element holding only that image becomes a `/Figure` if it was
+///   not one, e.g. Word's `/InlineShape`); an image outside any marked content gets a new
+///   `/Figure` appended to the tree. Images marked as `/Artifact` (decorative) are left alone.
+/// * **Untagged input** gets a minimal tree, `Document` → `P` / `Figure` in content order:
+///   every text block (`BT … ET`) is wrapped as part of a `P` element, so the text stays
+///   readable once the file says it is tagged, and every image `Do` as a `Figure` (with `/Alt`
+///   when a description was given).
+///
+/// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page's streams are
+/// re-encoded as one). The copy is written unencrypted (an input encrypted with an empty user
+/// password is decrypted to be edited). Descriptions for keys that are not images drawn in
+/// the document are ignored, as are empty descriptions.
+///
+/// Errors are those of opening the file ([`PdfError::PasswordRequired`],
+/// [`PdfError::Damaged`], …) and [`PdfError::Write`] if the copy cannot be written.
+pub fn add_alt_texts(
+    doc: &PdfDocument,
+    descriptions: &[(ImageKey, String)],
+) -> Result<Vec<u8>, PdfError> {
+    guarded(doc, || {
+        let mut pdf = open_lopdf(doc)?;
+        let alts: HashMap<ObjectId, String> = descriptions
+            .iter()
+            .filter(|(_, text)| !text.trim().is_empty())
+            .map(|(key, text)| (key.id(), text.trim().to_string()))
+            .collect();
+        let root_id = pdf
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(|_| damaged(doc, "the trailer has no /Root catalog"))?;
+        let tree = pdf
+            .get_dictionary(root_id)
+            .ok()
+            .and_then(|catalog| catalog.get(b"StructTreeRoot").ok().cloned());
+        let result = match tree {
+            Some(Object::Reference(tree_id)) if pdf.get_dictionary(tree_id).is_ok() => {
+                tag_tagged(&mut pdf, tree_id, &alts)
+            }
+            Some(Object::Dictionary(tree)) => {
+                // Move a direct tree root into its own object so elements can point at it.
+                let tree_id = pdf.add_object(tree);
+                if let Ok(catalog) = pdf.get_dictionary_mut(root_id) {
+                    catalog.set("StructTreeRoot", tree_id);
+                }
+                tag_tagged(&mut pdf, tree_id, &alts)
+            }
+            _ => tag_untagged(&mut pdf, root_id, &alts),
+        };
+        result.map_err(|e| damaged(doc, e))?;
+        let catalog = pdf
+            .get_dictionary_mut(root_id)
+            .map_err(|_| damaged(doc, "the /Root catalog is not a dictionary"))?;
+        catalog.set("MarkInfo", dictionary! { "Marked" => true });
+        save(&mut pdf).map_err(|detail| PdfError::Write {
+            name: doc.name().to_string(),
+            detail,
+        })
+    })
+}
+
+/// Images drawn by each page-level operation: op index → image ids (direct `Do`, or through
+/// a Form XObject).
+fn images_by_op(
+    doc: &Document,
+    ops: &[Operation],
+    resources: &Dictionary,
+) -> BTreeMap<usize, Vec<ObjectId>> {
+    let mut draws = Vec::new();
+    walk_images(doc, ops, resources, &mut draws);
+    let mut by_op: BTreeMap<usize, Vec<ObjectId>> = BTreeMap::new();
+    for draw in draws {
+        let ids = by_op.entry(draw.op_index).or_default();
+        if !ids.contains(&draw.id) {
+            ids.push(draw.id);
+        }
+    }
+    by_op
+}
+
+/// The descriptions of `ids` (deduplicated), joined into one alternative text.
+fn alt_for(ids: &[ObjectId], alts: &HashMap<ObjectId, String>) -> Option<String> {
+    let mut texts: Vec<&str> = Vec::new();
+    for id in ids {
+        if let Some(text) = alts.get(id) {
+            if !texts.contains(&text.as_str()) {
+                texts.push(text);
+            }
+        }
+    }
+    (!texts.is_empty()).then(|| texts.join(" "))
+}
+
+/// Whether a `BDC`/`BMC` opens an `/Artifact` sequence.
+fn is_artifact(op: &Operation) -> bool {
+    op.operands
+        .first()
+        .and_then(|o| o.as_name().ok())
+        .is_some_and(|n| n == b"Artifact")
+}
+
+/// Whether the named Form XObject shows text (so wrapping its `Do` as a paragraph keeps
+/// that text in the structure tree).
+fn form_shows_text(doc: &Document, resources: &Dictionary, name: &[u8]) -> bool {
+    let Some(XObject::Form(_, form)) = xobject(doc, resources, name) else {
+        return false;
+    };
+    super::objects::form_operations(form)
+        .map(|ops| {
+            ops.iter()
+                .any(|op| matches!(op.operator.as_str(), "Tj" | "TJ" | "'" | "\""))
+        })
+        .unwrap_or(false)
+}
+
+/// Whether the named Form XObject carries its own structure links (marking its `Do` would
+/// nest marked content).
+fn form_is_structured(doc: &Document, resources: &Dictionary, name: &[u8]) -> bool {
+    matches!(
+        xobject(doc, resources, name),
+        Some(XObject::Form(_, form)) if form.dict.has(b"StructParents") || form.dict.has(b"StructParent")
+    )
+}
+
+fn mark(tag: &str, mcid: i64) -> Operation {
+    Operation::new(
+        "BDC",
+        vec![
+            Object::Name(tag.as_bytes().to_vec()),
+            dictionary! { "MCID" => mcid }.into(),
+        ],
+    )
+}
+
+fn emc() -> Operation {
+    Operation::new("EMC", vec![])
+}
+
+/// Replaces a page's content with `ops`, as one Flate-compressed stream.
+fn set_page_content(
+    doc: &mut Document,
+    page_id: ObjectId,
+    ops: Vec<Operation>,
+) -> Result<(), String> {
+    let bytes = Content { operations: ops }
+        .encode()
+        .map_err(|e| format!("page content could not be re-encoded: {e}"))?;
+    let mut stream = Stream::new(Dictionary::new(), bytes);
+    stream
+        .compress()
+        .map_err(|e| format!("page content could not be compressed: {e}"))?;
+    let content_id = doc.add_object(stream);
+    let page = doc
+        .get_dictionary_mut(page_id)
+        .map_err(|e| format!("page object: {e}"))?;
+    page.set("Contents", content_id);
+    Ok(())
+}
+
+/// A structure element under construction: its id and its kids (MCIDs).
+struct Element {
+    id: ObjectId,
+    kind: &'static str,
+    page: ObjectId,
+    mcids: Vec<i64>,
+    alt: Option<String>,
+}
+
+impl Element {
+    fn into_object(self, parent: ObjectId) -> (ObjectId, Object) {
+        let kids = if self.mcids.len() == 1 {
+            Object::Integer(self.mcids[0])
+        } else {
+            Object::Array(self.mcids.into_iter().map(Object::Integer).collect())
+        };
+        let mut dict = dictionary! {
+            "Type" => "StructElem",
+            "S" => self.kind,
+            "P" => parent,
+            "Pg" => self.page,
+            "K" => kids,
+        };
+        if let Some(alt) = self.alt {
+            dict.set("Alt", text_string(&alt));
+        }
+        (self.id, Object::Dictionary(dict))
+    }
+}
+
+/// Untagged input: a new tree, `StructTreeRoot` → `Document` → `P` / `Figure` elements.
+fn tag_untagged(
+    doc: &mut Document,
+    root_id: ObjectId,
+    alts: &HashMap<ObjectId, String>,
+) -> Result<(), String> {
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let tree_id = doc.new_object_id();
+    let document_id = doc.new_object_id();
+    let mut elements: Vec<Element> = Vec::new();
+    let mut nums: Vec<Object> = Vec::new();
+    let mut next_key: i64 = 0;
+
+    for page_id in pages {
+        let Ok(ops) = page_operations(doc, page_id) else {
+            // Unreadable content: the page is left as it was.
+            continue;
+        };
+        let resources = page_resources(doc, page_id);
+        let by_op = images_by_op(doc, &ops, &resources);
+        let mut out: Vec<Operation> = Vec::with_capacity(ops.len() + 16);
+        let mut parents: Vec<Object> = Vec::new(); // MCID → element
+        let mut paragraph: Option<usize> = None; // index into `elements` of the open P
+        let mut in_text = false;
+        let mut depth = 0usize; // existing marked-content nesting
+        let mut artifact_at: Option<usize> = None;
+
+        for (index, op) in ops.into_iter().enumerate() {
+            let free = !in_text && artifact_at.is_none();
+            match op.operator.as_str() {
+                "BT" if free => {
+                    in_text = true;
+                    let mcid = parents.len() as i64;
+                    let element = match paragraph {
+                        Some(e) => e,
+                        None => {
+                            elements.push(Element {
+                                id: doc.new_object_id(),
+                                kind: "P",
+                                page: page_id,
+                                mcids: Vec::new(),
+                                alt: None,
+                            });
+                            paragraph = Some(elements.len() - 1);
+                            elements.len() - 1
+                        }
+                    };
+                    elements[element].mcids.push(mcid);
+                    parents.push(elements[element].id.into());
+                    out.push(mark("P", mcid));
+                    out.push(op);
+                }
+                "ET" if in_text => {
+                    in_text = false;
+                    out.push(op);
+                    out.push(emc());
+                }
+                "Do" if free => {
+                    let name = op
+                        .operands
+                        .first()
+                        .and_then(|o| o.as_name().ok())
+                        .unwrap_or_default()
+                        .to_vec();
+                    if let Some(ids) = by_op.get(&index) {
+                        if form_is_structured(doc, &resources, &name) {
+                            out.push(op);
+                            continue;
+                        }
+                        let mcid = parents.len() as i64;
+                        let id = doc.new_object_id();
+                        elements.push(Element {
+                            id,
+                            kind: "Figure",
+                            page: page_id,
+                            mcids: vec![mcid],
+                            alt: alt_for(ids, alts),
+                        });
+                        paragraph = None;
+                        parents.push(id.into());
+                        out.push(mark("Figure", mcid));
+                        out.push(op);
+                        out.push(emc());
+                    } else if form_shows_text(doc, &resources, &name)
+                        && !form_is_structured(doc, &resources, &name)
+                    {
+                        let mcid = parents.len() as i64;
+                        let element = match paragraph {
+                            Some(e) => e,
+                            None => {
+                                elements.push(Element {
+                                    id: doc.new_object_id(),
+                                    kind: "P",
+                                    page: page_id,
+                                    mcids: Vec::new(),
+                                    alt: None,
+                                });
+                                paragraph = Some(elements.len() - 1);
+                                elements.len() - 1
+                            }
+                        };
+                        elements[element].mcids.push(mcid);
+                        parents.push(elements[element].id.into());
+                        out.push(mark("P", mcid));
+                        out.push(op);
+                        out.push(emc());
+                    } else {
+                        out.push(op);
+                    }
+                }
+                "BMC" | "BDC" => {
+                    depth += 1;
+                    if artifact_at.is_none() && !in_text && is_artifact(&op) {
+                        artifact_at = Some(depth);
+                    }
+                    out.push(op);
+                }
+                "EMC" => {
+                    if artifact_at == Some(depth) {
+                        artifact_at = None;
+                    }
+                    depth = depth.saturating_sub(1);
+                    out.push(op);
+                }
+                _ => out.push(op),
+            }
+        }
+        if in_text {
+            // A text block left open at the end of the stream.
+            out.push(emc());
+        }
+        if parents.is_empty() {
+            continue;
+        }
+        set_page_content(doc, page_id, out)?;
+        let page = doc
+            .get_dictionary_mut(page_id)
+            .map_err(|e| format!("page object: {e}"))?;
+        page.set("StructParents", next_key);
+        page.set("Tabs", "S");
+        nums.push(next_key.into());
+        nums.push(Object::Array(parents));
+        next_key += 1;
+    }
+
+    let mut kids: Vec<Object> = Vec::with_capacity(elements.len());
+    for element in elements {
+        let (id, object) = element.into_object(document_id);
+        kids.push(id.into());
+        doc.objects.insert(id, object);
+    }
+    let parent_tree = doc.add_object(dictionary! { "Nums" => nums });
+    doc.objects.insert(
+        document_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "StructElem",
+            "S" => "Document",
+            "P" => tree_id,
+            "K" => kids,
+        }),
+    );
+    doc.objects.insert(
+        tree_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "StructTreeRoot",
+            "K" => document_id,
+            "ParentTree" => parent_tree,
+            "ParentTreeNextKey" => next_key,
+        }),
+    );
+    let catalog = doc
+        .get_dictionary_mut(root_id)
+        .map_err(|e| format!("catalog: {e}"))?;
+    catalog.set("StructTreeRoot", tree_id);
+    Ok(())
+}
+
+/// Flattens a number tree (`/Nums` and `/Kids`) into `out`.
+fn read_number_tree(doc: &Document, node: &Object, out: &mut BTreeMap<i64, Object>, depth: usize) {
+    if depth > 32 {
+        return;
+    }
+    let Some(node) = as_dict(doc, node) else {
+        return;
+    };
+    if let Some(Object::Array(nums)) = get(doc, node, b"Nums") {
+        for pair in nums.chunks(2) {
+            if let [Object::Integer(key), value] = pair {
+                out.insert(*key, value.clone());
+            }
+        }
+    }
+    if let Some(Object::Array(kids)) = get(doc, node, b"Kids") {
+        for kid in kids {
+            read_number_tree(doc, kid, out, depth + 1);
+        }
+    }
+}
+
+/// An element's structure type with `/RoleMap` applied (up to a few steps).
+fn resolved_role(doc: &Document, element: &Dictionary, role_map: Option<&Dictionary>) -> Vec<u8> {
+    let mut role = get(doc, element, b"S")
+        .and_then(|s| s.as_name().ok())
+        .unwrap_or_default()
+        .to_vec();
+    if let Some(map) = role_map {
+        for _ in 0..8 {
+            match get(doc, map, &role).and_then(|s| s.as_name().ok()) {
+                Some(next) if next != role.as_slice() => role = next.to_vec(),
+                _ => break,
+            }
+        }
+    }
+    role
+}
+
+/// Whether an element's content is exactly the one marked-content sequence `mcid`.
+fn holds_only(doc: &Document, element: &Dictionary, mcid: i64) -> bool {
+    let is_mcid = |kid: &Object| match deref(doc, kid) {
+        Object::Integer(n) => *n == mcid,
+        Object::Dictionary(d) => {
+            d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"MCR".as_slice())
+                && d.get(b"MCID").ok().and_then(|m| m.as_i64().ok()) == Some(mcid)
+        }
+        _ => false,
+    };
+    match get(doc, element, b"K") {
+        Some(Object::Array(kids)) => kids.len() == 1 && is_mcid(&kids[0]),
+        Some(kid) => is_mcid(kid),
+        None => false,
+    }
+}
+
+/// One entry on the marked-content stack while walking a tagged page.
+#[derive(Clone, Copy)]
+enum Marked {
+    Mcid(i64),
+    Artifact,
+    Other,
+}
+
+/// The MCID a `BDC` opens, from its inline property list or a named one in `/Properties`.
+fn bdc_mcid(doc: &Document, op: &Operation, resources: &Dictionary) -> Option<i64> {
+    let props = match op.operands.get(1)? {
+        Object::Dictionary(d) => d,
+        Object::Name(name) => {
+            let properties = as_dict(doc, resources.get(b"Properties").ok()?)?;
+            as_dict(doc, properties.get(name).ok()?)?
+        }
+        _ => return None,
+    };
+    get(doc, props, b"MCID").and_then(|m| m.as_i64().ok())
+}
+
+/// Tagged input: `/Alt` on the elements that already hold the images; new `/Figure`
+/// elements for images outside any marked content.
+fn tag_tagged(
+    doc: &mut Document,
+    tree_id: ObjectId,
+    alts: &HashMap<ObjectId, String>,
+) -> Result<(), String> {
+    let tree = doc
+        .get_dictionary(tree_id)
+        .map_err(|e| format!("structure tree root: {e}"))?
+        .clone();
+    let mut parent_tree: BTreeMap<i64, Object> = BTreeMap::new();
+    if let Ok(node) = tree.get(b"ParentTree") {
+        read_number_tree(doc, node, &mut parent_tree, 0);
+    }
+    let role_map = tree
+        .get(b"RoleMap")
+        .ok()
+        .and_then(|m| as_dict(doc, m))
+        .cloned();
+    let mut next_key = parent_tree.keys().next_back().map_or(0, |k| k + 1).max(
+        tree.get(b"ParentTreeNextKey")
+            .ok()
+            .and_then(|k| k.as_i64().ok())
+            .unwrap_or(0),
+    );
+    // Where new Figures go: the single top element (usually /Document), else the root.
+    let top: ObjectId = match tree.get(b"K") {
+        Ok(Object::Reference(id)) if doc.get_dictionary(*id).is_ok() => *id,
+        _ => tree_id,
+    };
+    let mut new_top_kids: Vec<Object> = Vec::new();
+    let mut tree_changed = false;
+
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    for page_id in pages {
+        let Ok(ops) = page_operations(doc, page_id) else {
+            continue;
+        };
+        let resources = page_resources(doc, page_id);
+        let by_op = images_by_op(doc, &ops, &resources);
+        if !by_op.values().flatten().any(|id| alts.contains_key(id)) {
+            continue;
+        }
+        let struct_parents = doc
+            .get_dictionary(page_id)
+            .ok()
+            .and_then(|p| p.get(b"StructParents").ok())
+            .and_then(|k| k.as_i64().ok());
+
+        let mut stack: Vec<Marked> = Vec::new();
+        let mut max_mcid: i64 = -1;
+        let mut to_wrap: BTreeMap<usize, String> = BTreeMap::new();
+        let mut updates: Vec<(ObjectId, i64, String)> = Vec::new();
+        for (index, op) in ops.iter().enumerate() {
+            match op.operator.as_str() {
+                "BDC" => {
+                    let entry = if is_artifact(op) {
+                        Marked::Artifact
+                    } else if let Some(mcid) = bdc_mcid(doc, op, &resources) {
+                        max_mcid = max_mcid.max(mcid);
+                        Marked::Mcid(mcid)
+                    } else {
+                        Marked::Other
+                    };
+                    stack.push(entry);
+                }
+                "BMC" => stack.push(if is_artifact(op) {
+                    Marked::Artifact
+                } else {
+                    Marked::Other
+                }),
+                "EMC" => {
+                    stack.pop();
+                }
+                "Do" => {
+                    let Some(ids) = by_op.get(&index) else {
+                        continue;
+                    };
+                    let Some(alt) = alt_for(ids, alts) else {
+                        continue;
+                    };
+                    let innermost = stack
+                        .iter()
+                        .rev()
+                        .find(|m| !matches!(m, Marked::Other))
+                        .copied();
+                    match innermost {
+                        Some(Marked::Artifact) => {}
+                        Some(Marked::Mcid(mcid)) => {
+                            let element = struct_parents
+                                .and_then(|k| parent_tree.get(&k))
+                                .map(|entry| deref(doc, entry))
+                                .and_then(|entry| entry.as_array().ok())
+                                .and_then(|array| array.get(usize::try_from(mcid).ok()?))
+                                .and_then(|e| e.as_reference().ok());
+                            if let Some(element) = element {
+                                updates.push((element, mcid, alt));
+                            }
+                        }
+                        _ => {
+                            let name = op
+                                .operands
+                                .first()
+                                .and_then(|o| o.as_name().ok())
+                                .unwrap_or_default();
+                            if !form_is_structured(doc, &resources, name) {
+                                to_wrap.insert(index, alt);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        for (element_id, mcid, alt) in updates {
+            let Ok(element) = doc.get_dictionary(element_id) else {
+                continue;
+            };
+            let role = resolved_role(doc, element, role_map.as_ref());
+            let only = holds_only(doc, element, mcid);
+            if role != b"Figure" && !only {
+                // The image shares its marked content with other content: an /Alt here
+                // would replace that content for assistive technology.
+                continue;
+            }
+            let element = doc
+                .get_dictionary_mut(element_id)
+                .map_err(|e| format!("structure element: {e}"))?;
+            if role != b"Figure" {
+                element.set("S", "Figure");
+            }
+            element.set("Alt", text_string(&alt));
+        }
+
+        if to_wrap.is_empty() {
+            continue;
+        }
+        let mut out: Vec<Operation> = Vec::with_capacity(ops.len() + 3 * to_wrap.len());
+        let mut new_parents: Vec<(i64, ObjectId)> = Vec::new();
+        for (index, op) in ops.into_iter().enumerate() {
+            if let Some(alt) = to_wrap.remove(&index) {
+                max_mcid += 1;
+                let element = Element {
+                    id: doc.new_object_id(),
+                    kind: "Figure",
+                    page: page_id,
+                    mcids: vec![max_mcid],
+                    alt: Some(alt),
+                };
+                new_parents.push((max_mcid, element.id));
+                let (id, object) = element.into_object(top);
+                doc.objects.insert(id, object);
+                new_top_kids.push(id.into());
+                out.push(mark("Figure", max_mcid));
+                out.push(op);
+                out.push(emc());
+            } else {
+                out.push(op);
+            }
+        }
+        set_page_content(doc, page_id, out)?;
+        let key = match struct_parents {
+            Some(key) => key,
+            None => {
+                let key = next_key;
+                next_key += 1;
+                let page = doc
+                    .get_dictionary_mut(page_id)
+                    .map_err(|e| format!("page object: {e}"))?;
+                page.set("StructParents", key);
+                key
+            }
+        };
+        let mut array = parent_tree
+            .get(&key)
+            .map(|entry| deref(doc, entry))
+            .and_then(|entry| entry.as_array().ok())
+            .cloned()
+            .unwrap_or_default();
+        for (mcid, element) in new_parents {
+            let slot = usize::try_from(mcid).map_err(|_| "negative MCID".to_string())?;
+            if array.len() <= slot {
+                array.resize(slot + 1, Object::Null);
+            }
+            array[slot] = element.into();
+        }
+        parent_tree.insert(key, Object::Array(array));
+        tree_changed = true;
+    }
+
+    if tree_changed {
+        // Append the new Figures to the top element's kids.
+        let top_dict = doc
+            .get_dictionary(top)
+            .map_err(|e| format!("structure element: {e}"))?;
+        let mut kids: Vec<Object> = match top_dict.get(b"K").ok().map(|k| deref(doc, k)) {
+            Some(Object::Array(kids)) => kids.clone(),
+            Some(Object::Null) | None => Vec::new(),
+            Some(_) => vec![top_dict.get(b"K").cloned().unwrap_or(Object::Null)],
+        };
+        kids.extend(new_top_kids);
+        doc.get_dictionary_mut(top)
+            .map_err(|e| format!("structure element: {e}"))?
+            .set("K", kids);
+        // Rewrite the parent tree as one flat node.
+        let mut nums = Vec::with_capacity(parent_tree.len() * 2);
+        for (key, value) in parent_tree {
+            nums.push(Object::Integer(key));
+            nums.push(value);
+        }
+        let parent_tree_id = doc.add_object(dictionary! { "Nums" => nums });
+        let tree = doc
+            .get_dictionary_mut(tree_id)
+            .map_err(|e| format!("structure tree root: {e}"))?;
+        tree.set("ParentTree", parent_tree_id);
+        tree.set("ParentTreeNextKey", next_key);
+    }
+    Ok(())
+}
+
+/// Serializes the edited document: drops the loaded cross-reference and object streams
+/// (their objects are already loose in the document), renumbers, and writes a classic
+/// cross-reference table.
+fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
+    let leftovers: Vec<ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, object)| match object {
+            Object::Stream(s) => {
+                let kind = s.dict.get(b"Type").ok().and_then(|t| t.as_name().ok());
+                matches!(kind, Some(b"XRef" | b"ObjStm"))
+            }
+            _ => false,
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in leftovers {
+        doc.objects.remove(&id);
+    }
+    doc.renumber_objects();
+    doc.max_id = doc.objects.keys().map(|(n, _)| *n).max().unwrap_or(0);
+    if doc.version.as_str() < "1.4" {
+        doc.version = "1.4".to_string();
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
