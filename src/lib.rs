@@ -130,3 +130,8 @@ pub use local::{
     ModelToolChoice, ModelToolOutput, Responder, SearchDocument, SearchPassage,
 };
 pub use types::*;
+
+/// The README's examples, compiled as doc tests (they use every feature).
+#[cfg(all(doctest, feature = "local", feature = "pdf"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
