@@ -1,0 +1,718 @@
+#![cfg(feature = "local")]
+//! End-to-end flows through the SDK against the local engine: every call goes through
+//! `OpenAIClient` (its waiting helpers, iterators and error mapping) to a `LocalServer` on
+//! loopback. The raw wire format is tested in `local_engine.rs`; here the two sides meet.
+//!
+//! Only the cases the SDK cannot express (a body of the wrong shape, a request without a
+//! key or without the beta header) go around its typed methods: through its raw
+//! `execute` with a hand-written JSON body, or through ureq directly.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Debug;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use openai_blocking::__private::Request;
+use openai_blocking::ureq::http::{HeaderName, HeaderValue};
+use openai_blocking::*;
+use serde_json::{json, Value};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const POLICY: &str = include_str!("../examples/data/return-policy.md");
+const RECIPES: &str = "Pancakes need flour, eggs and milk. Whisk them into a smooth batter.\n\n\
+    Bake bread at 220 degrees for forty minutes, until the crust sounds hollow.";
+/// No wait in these tests should come anywhere near this.
+const POLL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An engine whose objects change status every `step`.
+fn engine(step: Duration) -> LocalServer {
+    LocalServer::builder()
+        .step_delay(step)
+        .start()
+        .expect("the engine starts")
+}
+
+/// A client of `server` that polls every 2 ms and gives up after [`POLL_TIMEOUT`].
+fn client_of(server: &LocalServer) -> OpenAIClient {
+    let mut client = server.client().expect("a client");
+    client.set_polling_interval(Some(Duration::from_millis(2)));
+    client.set_polling_timeout(Some(POLL_TIMEOUT));
+    client
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn metadata(pairs: &[(&str, &str)]) -> Metadata {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Metadata::from(map)
+}
+
+/// The API error of a call that must fail with one.
+#[track_caller]
+fn api_error<T: Debug>(result: Result<T, Error>) -> Box<ApiErrorResponse> {
+    match result {
+        Err(Error::Api(e)) => e,
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// The `error` object of an API error, checking the status and the OpenAI error shape.
+#[track_caller]
+fn expect_error<T: Debug>(result: Result<T, Error>, status: u16) -> ApiError {
+    let e = api_error(result);
+    assert_eq!(e.status, status, "{e}");
+    let error = e
+        .error
+        .clone()
+        .unwrap_or_else(|| panic!("no error object: {}", e.body));
+    assert!(!error.message.is_empty());
+    assert_eq!(error.type_, "invalid_request_error", "{e}");
+    assert!(
+        e.request_id
+            .as_deref()
+            .is_some_and(|id| id.starts_with("req_")),
+        "{e}"
+    );
+    error
+}
+
+/// The text and annotations of a message's first text part.
+fn text_part(message: &ThreadMessageResponse) -> &MessageContentTextObjectText {
+    message
+        .content
+        .iter()
+        .find_map(|c| match c {
+            MessageContent::Text { text } => Some(text),
+            _ => None,
+        })
+        .expect("a text part")
+}
+
+fn function_tool(name: &str, description: &str, parameters: Value) -> AssistantTool {
+    AssistantTool::Function {
+        function: FunctionObject {
+            name: name.into(),
+            description: Some(description.into()),
+            parameters: Some(FunctionParameters::from(
+                parameters.as_object().expect("a schema object").clone(),
+            )),
+            strict: None,
+        },
+    }
+}
+
+fn weather_tool() -> AssistantTool {
+    function_tool(
+        "get_weather",
+        "The current weather in a city",
+        json!({
+            "type": "object",
+            "properties": {
+                "city": {"type": "string"},
+                "days": {"type": "integer"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]}
+            },
+            "required": ["city"]
+        }),
+    )
+}
+
+fn search_request(query: &str, max: Option<i64>) -> VectorStoreSearchRequest {
+    VectorStoreSearchRequest {
+        filters: None,
+        max_num_results: max,
+        query: VectorStoreSearchRequestQuery::String(query.into()),
+        ranking_options: None,
+        rewrite_query: None,
+    }
+}
+
+fn counts(store: &VectorStoreResponse) -> [i64; 5] {
+    let c = store.file_counts.as_ref().expect("file counts");
+    [c.in_progress, c.completed, c.failed, c.cancelled, c.total]
+}
+
+fn batch_counts(batch: &VectorStoreFileBatchResponse) -> [i64; 5] {
+    let c = &batch.file_counts;
+    [c.in_progress, c.completed, c.failed, c.cancelled, c.total]
+}
+
+/// Removes consecutive repeats: the statuses a wait went through.
+fn transitions(statuses: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in statuses {
+        if out.last() != Some(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+/// Whether `seen` lists some of `order`, in that order.
+fn in_order(seen: &[String], order: &[&str]) -> bool {
+    let mut rest = order.iter();
+    seen.iter().all(|s| rest.any(|o| o == s))
+}
+
+/// A PNG of `width`×`height`, its left `split` columns `left` and the rest `right`.
+fn two_colour_png(width: u32, height: u32, split: u32, left: [u8; 3], right: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("PNG header");
+        let pixels: Vec<u8> = (0..height)
+            .flat_map(|_| (0..width).flat_map(|x| if x < split { left } else { right }))
+            .collect();
+        writer.write_image_data(&pixels).expect("PNG data");
+    }
+    out
+}
+
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn assistant_thread_messages_run_and_steps() -> TestResult {
+    let server = engine(ms(30));
+    let client = client_of(&server);
+
+    // Assistants: create, get, modify, list a page, walk them all.
+    let mut assistants = Vec::new();
+    for i in 0..3 {
+        assistants.push(client.create_assistant(&AssistantCreateRequest {
+            name: Some(format!("helper {i}")),
+            instructions: Some("Be brief.".into()),
+            metadata: Some(metadata(&[("n", &i.to_string())])),
+            ..AssistantCreateRequest::new("gpt-4o-mini")
+        })?);
+    }
+    let ids: Vec<String> = assistants.iter().map(|a| a.id.clone()).collect();
+    let assistant = &assistants[0];
+    assert!(assistant.id.starts_with("asst_"));
+    assert_eq!(client.get_assistant(&assistant.id)?, *assistant);
+    let renamed = client.modify_assistant(
+        &assistant.id,
+        &AssistantModifyRequest {
+            name: Some("renamed".into()),
+            ..Default::default()
+        },
+    )?;
+    assert_eq!(renamed.name.as_deref(), Some("renamed"));
+    assert_eq!(renamed.instructions.as_deref(), Some("Be brief."));
+    assert_eq!(renamed.model, "gpt-4o-mini");
+    assert_eq!(client.get_assistant(&assistant.id)?, renamed);
+    let page = client.get_assistants(Some(&AssistantListQueryParameters {
+        limit: Some(2),
+        ..Default::default()
+    }))?;
+    let got: Vec<&str> = page.data.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(got, [ids[2].as_str(), ids[1].as_str()], "newest first");
+    assert_eq!(
+        (page.first_id.as_str(), page.last_id.as_str()),
+        (ids[2].as_str(), ids[1].as_str())
+    );
+    assert!(page.has_more);
+    let walked: Vec<String> = client
+        .iter_assistants(Some(AssistantListQueryParameters {
+            limit: Some(1),
+            order: Some(ListOrder::Asc),
+            ..Default::default()
+        }))
+        .map(|a| a.map(|a| a.id))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(walked, ids, "one per page, oldest first");
+
+    // A thread with metadata and a first message; messages added, read and tagged.
+    let thread = client.create_thread(&ThreadCreateRequest {
+        messages: vec![ThreadMessageCreateRequest::user("Hello engine")],
+        metadata: Some(metadata(&[("topic", "greeting")])),
+        ..Default::default()
+    })?;
+    assert!(thread.id.starts_with("thread_"));
+    assert_eq!(client.get_thread(&thread.id)?, thread);
+    let tagged = client.modify_thread(
+        &thread.id,
+        &ThreadModifyRequest {
+            metadata: Some(metadata(&[("topic", "tests")])),
+            ..Default::default()
+        },
+    )?;
+    assert_eq!(tagged.metadata, Some(metadata(&[("topic", "tests")])));
+    let first = client.get_thread_messages(&thread.id, None)?;
+    assert_eq!(first.data.len(), 1);
+    assert_eq!(first.data[0].text(), "Hello engine");
+    assert_eq!(first.data[0].role, ThreadMessageResponseRole::User);
+    let note = client.create_thread_message(
+        &thread.id,
+        &ThreadMessageCreateRequest::user("A second message"),
+    )?;
+    assert_eq!(client.get_thread_message(&thread.id, &note.id)?, note);
+    let note = client.modify_thread_message(
+        &thread.id,
+        &note.id,
+        &ThreadMessageModifyRequest {
+            metadata: Some(metadata(&[("seen", "yes")])),
+        },
+    )?;
+    assert_eq!(note.metadata, Some(metadata(&[("seen", "yes")])));
+    let gone = client.delete_thread_message(&thread.id, &note.id)?;
+    assert!(gone.deleted);
+    assert_eq!(gone.id, note.id);
+    expect_error(client.get_thread_message(&thread.id, &note.id), 404);
+
+    // A run, watched poll by poll: queued → in_progress → completed.
+    let mut polled = Vec::new();
+    let run = client
+        .waiter()
+        .on_poll(|p| polled.push(p.status.clone()))
+        .create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(run.status, RunResponseStatus::Completed);
+    let seen = transitions(&polled);
+    assert_eq!(seen.last().map(String::as_str), Some("completed"));
+    assert!(
+        in_order(&seen, &["queued", "in_progress", "completed"]),
+        "{seen:?}"
+    );
+    assert!(
+        polled.len() >= 2,
+        "completed only after a few polls: {polled:?}"
+    );
+    assert_eq!(run.instructions.as_deref(), Some("Be brief."));
+    assert!(run.started_at.is_some() && run.completed_at.is_some());
+    assert!(run.usage.as_ref().is_some_and(|u| u.total_tokens > 0));
+    assert_eq!(run.expires_at, None, "a finished run does not expire");
+
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+    assert_eq!(answer.text(), "You said: \"Hello engine\"");
+    assert_eq!(answer.role, ThreadMessageResponseRole::Assistant);
+    assert_eq!(answer.run_id.as_deref(), Some(run.id.as_str()));
+    assert_eq!(answer.assistant_id.as_deref(), Some(assistant.id.as_str()));
+    assert_eq!(answer.status, Some(ThreadMessageResponseStatus::Completed));
+    assert_eq!(
+        client.wait_for_thread_message_to_complete(&thread.id, &answer.id)?,
+        answer
+    );
+
+    // Its one step created that message.
+    let steps = client.get_run_steps(&thread.id, &run.id, None)?;
+    assert_eq!(steps.data.len(), 1);
+    let step = &steps.data[0];
+    assert_eq!(step.type_, RunStepResponseType::MessageCreation);
+    assert_eq!(step.status, RunStepResponseStatus::Completed);
+    assert_eq!(
+        (step.run_id.as_str(), step.thread_id.as_str()),
+        (run.id.as_str(), thread.id.as_str())
+    );
+    match &step.step_details {
+        RunStepDetails::MessageCreation { message_creation } => {
+            assert_eq!(message_creation.message_id, answer.id)
+        }
+        other => panic!("expected a message creation step, got {other:?}"),
+    }
+    assert_eq!(client.get_run_step(&thread.id, &run.id, &step.id)?, *step);
+    let walked: Vec<RunStepResponse> = client
+        .iter_run_steps(&thread.id, &run.id, None)
+        .collect::<Result<_, _>>()?;
+    assert_eq!(walked, steps.data);
+
+    // The run among the thread's runs; its metadata changed.
+    let tagged = client.modify_run(
+        &thread.id,
+        &run.id,
+        &RunModifyRequest {
+            metadata: Some(metadata(&[("checked", "true")])),
+        },
+    )?;
+    assert_eq!(tagged.metadata, Some(metadata(&[("checked", "true")])));
+    assert_eq!(client.get_run(&thread.id, &run.id)?, tagged);
+
+    // A second turn: the whole exchange in one call.
+    client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user("Again?"))?;
+    let again =
+        client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&ids[1]))?;
+    assert_eq!(again, "You said: \"Again?\"");
+    let runs: Vec<RunResponse> = client
+        .iter_runs(
+            &thread.id,
+            Some(RunListQueryParameters {
+                limit: Some(1),
+                ..Default::default()
+            }),
+        )
+        .collect::<Result<_, _>>()?;
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].id, run.id, "newest first");
+    assert_eq!(runs[0].assistant_id, ids[1]);
+    assert!(runs
+        .iter()
+        .all(|r| r.status == RunResponseStatus::Completed));
+    assert_eq!(client.get_runs(&thread.id, None)?.data, runs);
+    let conversation: Vec<String> = client
+        .iter_thread_messages(
+            &thread.id,
+            Some(ThreadMessageListQueryParameters {
+                order: Some(ListOrder::Asc),
+                ..Default::default()
+            }),
+        )
+        .map(|m| m.map(|m| m.text()))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(
+        conversation,
+        [
+            "Hello engine",
+            "You said: \"Hello engine\"",
+            "Again?",
+            "You said: \"Again?\""
+        ]
+    );
+
+    // A thread and its run in one call.
+    let run = client.create_thread_and_run_and_wait(&RunThreadCreateRequest {
+        thread: Some(ThreadCreateRequest {
+            messages: vec![ThreadMessageCreateRequest::user("New thread")],
+            ..Default::default()
+        }),
+        ..RunThreadCreateRequest::new(&ids[2])
+    })?;
+    assert_eq!(run.status, RunResponseStatus::Completed);
+    assert_ne!(run.thread_id, thread.id);
+    assert_eq!(
+        client
+            .wait_for_assistant_message(&run.thread_id, None)?
+            .text(),
+        "You said: \"New thread\""
+    );
+
+    // Metadata of the answers: the engine's poll hint and request ids.
+    let response = client.get_thread_with_response(&thread.id)?;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.poll_after(), Some(ms(30)));
+    assert!(response
+        .request_id
+        .as_deref()
+        .is_some_and(|id| id.starts_with("req_")));
+
+    // Deleting: thread and assistants, then they are gone.
+    let deleted = client.delete_thread(&thread.id)?;
+    assert_eq!(
+        (deleted.object.as_str(), deleted.deleted),
+        ("thread.deleted", true)
+    );
+    expect_error(client.get_thread(&thread.id), 404);
+    for id in &ids {
+        let deleted = client.delete_assistant(id)?;
+        assert_eq!(
+            (deleted.object.as_str(), deleted.id.as_str()),
+            ("assistant.deleted", id.as_str())
+        );
+        expect_error(client.get_assistant(id), 404);
+    }
+    assert_eq!(client.iter_assistants(None).count(), 0);
+    Ok(())
+}
+
+#[test]
+fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+    let policy = client.upload_file("assistants", "return-policy.md", POLICY.as_bytes())?;
+    let recipes = client.upload_file("assistants", "recipes.txt", RECIPES.as_bytes())?;
+    assert_eq!(client.get_file_content(&policy.id)?, POLICY.as_bytes());
+    assert_eq!(
+        (policy.filename.as_str(), policy.bytes),
+        ("return-policy.md", POLICY.len() as i64)
+    );
+
+    let store = client.create_vector_store_and_wait_to_complete(&VectorStoreCreateRequest::new(
+        "docs",
+        vec![policy.id.clone(), recipes.id.clone()],
+    ))?;
+    assert_eq!(store.status, Some(VectorStoreResponseStatus::Completed));
+    assert_eq!(counts(&store), [0, 2, 0, 0, 2]);
+    assert!(store.usage_bytes.is_some_and(|b| b > 0));
+
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        instructions: Some("Answer from the shop's documents and cite them.".into()),
+        tools: vec![AssistantTool::file_search()],
+        tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
+            store.id.clone(),
+        ])),
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let question = "How many days do I have to return unused items for a refund?";
+    client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user(question))?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(
+        run.status,
+        RunResponseStatus::Completed,
+        "{:?}",
+        run.last_error
+    );
+
+    // The answer quotes the policy and cites it; each annotation's offsets frame its marker.
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+    let text = text_part(&answer);
+    assert!(text.value.contains("30 days"), "{}", text.value);
+    assert!(!text.annotations.is_empty());
+    let mut cited = Vec::new();
+    for (n, annotation) in text.annotations.iter().enumerate() {
+        let TextAnnotation::FileCitation {
+            start_index,
+            end_index,
+            text: marker,
+            file_citation,
+        } = annotation
+        else {
+            panic!("expected a file citation, got {annotation:?}");
+        };
+        let (start, end) = (*start_index as usize, *end_index as usize);
+        let framed: String = text.value.chars().skip(start).take(end - start).collect();
+        assert_eq!(
+            &framed, marker,
+            "offsets {start}..{end} of {:?}",
+            text.value
+        );
+        assert_eq!(marker, &format!("【{n}†source】"));
+        cited.push(file_citation.file_id.clone());
+    }
+    assert_eq!(
+        cited[0], policy.id,
+        "the best passage comes from the policy"
+    );
+    // The sentence before the first marker is the one that answers.
+    let first_start = match &text.annotations[0] {
+        TextAnnotation::FileCitation { start_index, .. } => *start_index as usize,
+        _ => unreachable!(),
+    };
+    let quoted: String = text.value.chars().take(first_start).collect();
+    assert!(quoted.contains("within 30 days of delivery"), "{quoted}");
+
+    // Two steps: the file search, then the message.
+    let query = RunStepListQueryParameters {
+        order: Some(ListOrder::Asc),
+        include: vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent],
+        ..Default::default()
+    };
+    let steps: Vec<RunStepResponse> = client
+        .iter_run_steps(&thread.id, &run.id, Some(query))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(steps.len(), 2, "{steps:#?}");
+    assert_eq!(steps[0].type_, RunStepResponseType::ToolCalls);
+    assert_eq!(steps[1].type_, RunStepResponseType::MessageCreation);
+    let RunStepDetails::ToolCalls { tool_calls } = &steps[0].step_details else {
+        panic!("expected tool calls: {:?}", steps[0].step_details);
+    };
+    let [RunStepToolCall::FileSearch { file_search, id }] = tool_calls.as_slice() else {
+        panic!("expected one file search: {tool_calls:?}");
+    };
+    assert!(id.starts_with("call_"));
+    let best = &file_search.results[0];
+    assert_eq!(
+        (best.file_id.as_str(), best.file_name.as_str()),
+        (policy.id.as_str(), "return-policy.md")
+    );
+    assert!(best.score > 0.0 && best.score < 1.0);
+    assert!(best
+        .content
+        .iter()
+        .any(|c| c.text.as_deref().is_some_and(|t| t.contains("30 days"))));
+    let scores: Vec<f64> = file_search.results.iter().map(|r| r.score).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "best first: {scores:?}"
+    );
+    // Without `include` the content is left out.
+    let plain = client.get_run_step(&thread.id, &run.id, &steps[0].id)?;
+    let RunStepDetails::ToolCalls { tool_calls } = &plain.step_details else {
+        panic!("expected tool calls");
+    };
+    let RunStepToolCall::FileSearch { file_search, .. } = &tool_calls[0] else {
+        panic!("expected a file search");
+    };
+    assert!(file_search.results.iter().all(|r| r.content.is_empty()));
+
+    // The search endpoint ranks the same passages.
+    let found = client.search_vector_store(&store.id, &search_request("bake bread", Some(1)))?;
+    assert_eq!(found.data.len(), 1);
+    assert_eq!(
+        (
+            found.data[0].file_id.as_str(),
+            found.data[0].filename.as_str()
+        ),
+        (recipes.id.as_str(), "recipes.txt")
+    );
+    assert!(found.data[0].content[0].text.contains("220 degrees"));
+    let found =
+        client.search_vector_store(&store.id, &search_request("winter sale returns", None))?;
+    assert_eq!(found.data[0].file_id, policy.id);
+    assert!(
+        found.data[0].content[0].text.contains("14 days"),
+        "{:?}",
+        found.data[0]
+    );
+    Ok(())
+}
+
+#[test]
+fn requires_action_then_submit_tool_outputs_and_wait() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+    let time_tool = function_tool(
+        "get_time",
+        "The local time in a time zone",
+        json!({"type": "object", "properties": {"zone": {"type": "string"}}}),
+    );
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        tools: vec![weather_tool(), time_tool],
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    client.create_thread_message(
+        &thread.id,
+        &ThreadMessageCreateRequest::user(
+            "What should I wear? Use get_weather city=Paris days=3 unit=celsius",
+        ),
+    )?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    assert!(run.expires_at.is_some(), "a waiting run has a deadline");
+    let action = run.required_action.as_ref().expect("a required action");
+    assert_eq!(
+        action.type_,
+        RunResponseRequiredActionType::SubmitToolOutputs
+    );
+    let [call] = action.submit_tool_outputs.tool_calls.as_slice() else {
+        panic!("expected one call: {action:?}");
+    };
+    assert_eq!(call.function.name, "get_weather");
+    let args: Value = serde_json::from_str(&call.function.arguments)?;
+    assert_eq!(args, json!({"city": "Paris", "days": 3, "unit": "celsius"}));
+
+    // Wrong answers are refused, naming the field; the run keeps waiting.
+    let wrong = SubmitToolOutputsRequest::new([("call_unknown", "18°C")]);
+    let error = expect_error(client.submit_tool_outputs(&thread.id, &run.id, &wrong), 400);
+    assert_eq!(error.param.as_deref(), Some("tool_outputs[0].tool_call_id"));
+    assert_eq!(
+        client.get_run(&thread.id, &run.id)?.status,
+        RunResponseStatus::RequiresAction
+    );
+    // A new message or run on the thread is refused while it waits.
+    expect_error(
+        client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user("hurry")),
+        400,
+    );
+
+    let outputs = SubmitToolOutputsRequest::new([(call.id.as_str(), "18°C and sunny")]);
+    let done = client.submit_tool_outputs_and_wait(&thread.id, &run.id, &outputs)?;
+    assert_eq!(done.status, RunResponseStatus::Completed);
+    assert!(done.required_action.is_none());
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+    assert_eq!(answer.text(), "get_weather returned: 18°C and sunny");
+
+    // The steps: the function call with its output, then the message.
+    let steps: Vec<RunStepResponse> = client
+        .iter_run_steps(
+            &thread.id,
+            &run.id,
+            Some(RunStepListQueryParameters {
+                order: Some(ListOrder::Asc),
+                ..Default::default()
+            }),
+        )
+        .collect::<Result<_, _>>()?;
+    assert_eq!(steps.len(), 2);
+    let RunStepDetails::ToolCalls { tool_calls } = &steps[0].step_details else {
+        panic!("expected tool calls");
+    };
+    let [RunStepToolCall::Function { function, id }] = tool_calls.as_slice() else {
+        panic!("expected one function call: {tool_calls:?}");
+    };
+    assert_eq!((id, function.name.as_str()), (&call.id, "get_weather"));
+    assert_eq!(function.arguments, call.function.arguments);
+    assert_eq!(function.output.as_deref(), Some("18°C and sunny"));
+    assert_eq!(steps[0].status, RunStepResponseStatus::Completed);
+    assert_eq!(steps[1].type_, RunStepResponseType::MessageCreation);
+    // Outputs for a finished run are refused.
+    expect_error(
+        client.submit_tool_outputs(&thread.id, &run.id, &outputs),
+        400,
+    );
+
+    // Two functions named at once: two calls, each with its own arguments; all outputs are
+    // needed, and the answer uses every one.
+    client.create_thread_message(
+        &thread.id,
+        &ThreadMessageCreateRequest::user("get_time zone=CET then get_weather city=Oslo"),
+    )?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    let calls = &run
+        .required_action
+        .as_ref()
+        .expect("an action")
+        .submit_tool_outputs
+        .tool_calls;
+    let named: Vec<(&str, Value)> = calls
+        .iter()
+        .map(|c| {
+            (
+                c.function.name.as_str(),
+                serde_json::from_str(&c.function.arguments).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("get_time", json!({"zone": "CET"})),
+            ("get_weather", json!({"city": "Oslo"}))
+        ]
+    );
+    let partial = SubmitToolOutputsRequest::new([(calls[0].id.as_str(), "14:00")]);
+    let error = expect_error(
+        client.submit_tool_outputs(&thread.id, &run.id, &partial),
+        400,
+    );
+    assert_eq!(error.param.as_deref(), Some("tool_outputs"));
+    let both = SubmitToolOutputsRequest::new([
+        (calls[1].id.as_str(), "-2°C, snow"),
+        (calls[0].id.as_str(), "14:00"),
+    ]);
+    let done = client.submit_tool_outputs_and_wait(&thread.id, &run.id, &both)?;
+    assert_eq!(done.status, RunResponseStatus::Completed);
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+    assert_eq!(
+        answer.text(),
+        "get_time returned: 14:00\nget_weather returned: -2°C, snow"
+    );
+    Ok(())
+}
