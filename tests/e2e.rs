@@ -716,3 +716,681 @@ fn requires_action_then_submit_tool_outputs_and_wait() -> TestResult {
     );
     Ok(())
 }
+
+/// Polls a run until `done` holds for its status (the SDK's waits stop at requires_action).
+fn poll_run(
+    client: &OpenAIClient,
+    thread_id: &str,
+    run_id: &str,
+    done: impl Fn(&RunResponseStatus) -> bool,
+) -> Result<RunResponse, Error> {
+    let start = Instant::now();
+    loop {
+        let run = client.get_run(thread_id, run_id)?;
+        if done(&run.status) {
+            return Ok(run);
+        }
+        assert!(start.elapsed() < POLL_TIMEOUT, "run stuck: {run:?}");
+        std::thread::sleep(ms(5));
+    }
+}
+
+#[test]
+fn cancelled_and_expired_runs() -> TestResult {
+    let server = LocalServer::builder()
+        .step_delay(ms(40))
+        .run_expiry(ms(400))
+        .start()?;
+    let client = client_of(&server);
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        tools: vec![weather_tool()],
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest {
+        messages: vec![ThreadMessageCreateRequest::user("Hello")],
+        ..Default::default()
+    })?;
+
+    // Cancelled while queued: cancelling, then cancelled one step later; nothing written.
+    let run = client.create_run(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(run.status, RunResponseStatus::Queued);
+    let cancelling = client.cancel_run(&thread.id, &run.id)?;
+    assert_eq!(cancelling.status, RunResponseStatus::Cancelling);
+    let mut polled = Vec::new();
+    let cancelled = client
+        .waiter()
+        .on_poll(|p| polled.push(p.status.clone()))
+        .wait_for_run_to_complete(&thread.id, &run.id)?;
+    assert_eq!(cancelled.status, RunResponseStatus::Cancelled);
+    assert!(cancelled.cancelled_at.is_some());
+    assert!(
+        in_order(&transitions(&polled), &["cancelling", "cancelled"]),
+        "{polled:?}"
+    );
+    let messages = client.get_thread_messages(&thread.id, None)?;
+    assert_eq!(messages.data.len(), 1, "the cancelled run wrote nothing");
+    // A finished run cannot be cancelled again.
+    expect_error(client.cancel_run(&thread.id, &run.id), 400);
+    // Cancelled while waiting for tool outputs.
+    client.create_thread_message(
+        &thread.id,
+        &ThreadMessageCreateRequest::user("get_weather city=Rome"),
+    )?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    let cancelling = client.cancel_run(&thread.id, &run.id)?;
+    assert_eq!(cancelling.status, RunResponseStatus::Cancelling);
+    assert!(cancelling.required_action.is_none());
+    let cancelled = client.wait_for_run_to_complete(&thread.id, &run.id)?;
+    assert_eq!(cancelled.status, RunResponseStatus::Cancelled);
+    let steps = client.get_run_steps(&thread.id, &run.id, None)?;
+    assert_eq!(steps.data[0].status, RunStepResponseStatus::Cancelled);
+
+    // Left waiting for tool outputs past its expiry: expired, and outputs come too late.
+    client.create_thread_message(
+        &thread.id,
+        &ThreadMessageCreateRequest::user("get_weather city=Oslo"),
+    )?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    let call = run
+        .required_action
+        .as_ref()
+        .expect("an action")
+        .submit_tool_outputs
+        .tool_calls[0]
+        .id
+        .clone();
+    let expired = poll_run(&client, &thread.id, &run.id, |s| {
+        *s != RunResponseStatus::RequiresAction
+    })?;
+    assert_eq!(expired.status, RunResponseStatus::Expired);
+    assert!(expired.required_action.is_none());
+    let late = SubmitToolOutputsRequest::new([(call, "too late")]);
+    expect_error(client.submit_tool_outputs(&thread.id, &run.id, &late), 400);
+    let steps = client.get_run_steps(&thread.id, &run.id, None)?;
+    assert_eq!(steps.data[0].status, RunStepResponseStatus::Expired);
+    assert!(steps.data[0].expired_at.is_some());
+
+    // A run whose expiry comes before its first step expires on its own; the SDK's wait
+    // ends there and the one-call helper reports it.
+    let slow = LocalServer::builder()
+        .step_delay(Duration::from_secs(5))
+        .run_expiry(ms(100))
+        .start()?;
+    let client = client_of(&slow);
+    let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+    let thread = client.create_thread(&ThreadCreateRequest {
+        messages: vec![ThreadMessageCreateRequest::user("Hello")],
+        ..Default::default()
+    })?;
+    let started = Instant::now();
+    match client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id)) {
+        Err(Error::RunNotCompleted(run)) => assert_eq!(run.status, RunResponseStatus::Expired),
+        other => panic!("expected an expired run, got {other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "expired before its first step"
+    );
+    Ok(())
+}
+
+#[test]
+fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
+    const STEP: Duration = Duration::from_millis(150);
+    let server = engine(STEP);
+    let client = client_of(&server);
+    let store = client.create_vector_store(&VectorStoreCreateRequest::new("kb", Vec::new()))?;
+    assert_eq!(counts(&store), [0; 5]);
+    assert_eq!(store.status, Some(VectorStoreResponseStatus::Completed));
+
+    // One readable file: in progress for one step, then completed.
+    let policy = client.upload_file("assistants", "return-policy.md", POLICY.as_bytes())?;
+    let attached_at = Instant::now();
+    let file = client
+        .create_vector_store_file(&store.id, &VectorStoreFileCreateRequest::new(&policy.id))?;
+    assert_eq!(file.status, Some(VectorStoreFileResponseStatus::InProgress));
+    assert_eq!(
+        (file.id.as_str(), file.vector_store_id.as_str()),
+        (policy.id.as_str(), store.id.as_str())
+    );
+    let during = client.get_vector_store(&store.id)?;
+    // Read within the step, the store must still be indexing (else it may have finished).
+    if attached_at.elapsed() < STEP {
+        assert_eq!(counts(&during), [1, 0, 0, 0, 1]);
+        assert_eq!(during.status, Some(VectorStoreResponseStatus::InProgress));
+    }
+    let file = client.wait_for_vector_store_file_to_complete(&store.id, &policy.id)?;
+    assert_eq!(file.status, Some(VectorStoreFileResponseStatus::Completed));
+    assert!(file.last_error.is_none());
+    assert!(file.usage_bytes.is_some_and(|b| b > 0));
+    assert!(attached_at.elapsed() >= STEP, "indexing takes one step");
+    let after = client.get_vector_store(&store.id)?;
+    assert_eq!(counts(&after), [0, 1, 0, 0, 1]);
+    assert_eq!(after.status, Some(VectorStoreResponseStatus::Completed));
+
+    // A file the engine cannot read: failed, with the reason.
+    let garbage = client.upload_file(
+        "assistants",
+        "garbage.bin",
+        &[0xff, 0xfe, 0x00, 0x81, 0x02, 0x9c, 0x00, 0x00][..],
+    )?;
+    client.create_vector_store_file(&store.id, &VectorStoreFileCreateRequest::new(&garbage.id))?;
+    let failed = client.wait_for_vector_store_file_to_complete(&store.id, &garbage.id)?;
+    assert_eq!(failed.status, Some(VectorStoreFileResponseStatus::Failed));
+    let why = failed.last_error.expect("a last error");
+    assert_eq!(
+        why.code,
+        VectorStoreFileResponseLastErrorCode::UnsupportedFile
+    );
+    assert!(!why.message.is_empty());
+    assert_eq!(
+        counts(&client.get_vector_store(&store.id)?),
+        [0, 1, 1, 0, 2]
+    );
+
+    // A batch of three, one of them empty: the batch completes with one failure.
+    let also = client.upload_file(
+        "assistants",
+        "also.txt",
+        "Plain text about lighthouse keepers and their lamps.".as_bytes(),
+    )?;
+    let notes = client.upload_file(
+        "assistants",
+        "notes.md",
+        "# Notes\n\nThe glacier hike starts at the red hut.".as_bytes(),
+    )?;
+    let empty = client.upload_file("assistants", "empty.txt", Vec::new())?;
+    let batch_ids = vec![also.id.clone(), notes.id.clone(), empty.id.clone()];
+    let mut polled = Vec::new();
+    let batch = client
+        .waiter()
+        .on_poll(|p| polled.push(p.status.clone()))
+        .create_vector_store_file_batch_and_wait(
+            &store.id,
+            &VectorStoreFileBatchCreateRequest::new(batch_ids),
+        )?;
+    assert_eq!(batch.status, VectorStoreFileBatchResponseStatus::Completed);
+    assert_eq!(batch_counts(&batch), [0, 2, 1, 0, 3]);
+    assert!(
+        in_order(&transitions(&polled), &["in_progress", "completed"]),
+        "{polled:?}"
+    );
+    assert_eq!(
+        client.get_vector_store_file_batch(&store.id, &batch.id)?,
+        batch
+    );
+    let failed: Vec<String> = client
+        .iter_vector_store_file_batch_files(
+            &store.id,
+            &batch.id,
+            Some(VectorStoreFileBatchFileListQueryParameters {
+                filter: Some(VectorStoreFileStatusFilter::Failed),
+                ..Default::default()
+            }),
+        )
+        .map(|f| f.map(|f| f.id))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(failed, [empty.id.clone()]);
+    let empty_file = client.get_vector_store_file(&store.id, &empty.id)?;
+    assert_eq!(
+        empty_file.last_error.map(|e| e.code),
+        Some(VectorStoreFileResponseLastErrorCode::InvalidFile)
+    );
+    assert_eq!(
+        counts(&client.get_vector_store(&store.id)?),
+        [0, 3, 2, 0, 5]
+    );
+
+    // Uploaded and attached in one call, from memory, a path and a reader.
+    let reader_text = "Reader upload: the ferry to the island leaves at dawn.";
+    let sources = vec![
+        FileSource::from_bytes(
+            "bytes.txt",
+            "Bytes upload: the museum opens at ten.".as_bytes(),
+        ),
+        FileSource::from_path(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/data/return-policy.md"
+        ))
+        .with_file_name("policy-copy.md"),
+        FileSource::from_reader(
+            "reader.txt",
+            std::io::Cursor::new(reader_text),
+            Some(reader_text.len() as u64),
+        ),
+    ];
+    let batch = client.upload_files_to_vector_store_and_wait(&store.id, sources)?;
+    assert_eq!(batch.status, VectorStoreFileBatchResponseStatus::Completed);
+    assert_eq!(batch_counts(&batch), [0, 3, 0, 0, 3]);
+    let store_now = client.get_vector_store(&store.id)?;
+    assert_eq!(counts(&store_now), [0, 6, 2, 0, 8]);
+    let names: HashSet<String> = client
+        .iter_vector_store_file_batch_files(&store.id, &batch.id, None)
+        .map(|f| f.and_then(|f| client.get_file(&f.id)).map(|f| f.filename))
+        .collect::<Result<_, _>>()?;
+    let expected: HashSet<String> = ["bytes.txt", "policy-copy.md", "reader.txt"]
+        .map(String::from)
+        .into();
+    assert_eq!(names, expected);
+    let all: Vec<VectorStoreFileResponse> = client
+        .iter_vector_store_files(
+            &store.id,
+            Some(VectorStoreFileListQueryParameters {
+                limit: Some(3),
+                ..Default::default()
+            }),
+        )
+        .collect::<Result<_, _>>()?;
+    assert_eq!(all.len(), 8);
+    assert_eq!(all.iter().map(|f| &f.id).collect::<HashSet<_>>().len(), 8);
+
+    // Searching finds each passage in its own file.
+    for (query, file_name, passage) in [
+        ("lighthouse keepers", "also.txt", "lamps"),
+        ("glacier hike", "notes.md", "red hut"),
+        ("ferry island", "reader.txt", "dawn"),
+        ("winter sale", "return-policy.md", "14 days"),
+    ] {
+        let found = client.search_vector_store(&store.id, &search_request(query, Some(3)))?;
+        let best = found
+            .data
+            .first()
+            .unwrap_or_else(|| panic!("nothing for {query:?}"));
+        assert!(
+            best.filename == file_name
+                || (file_name == "return-policy.md" && best.filename == "policy-copy.md"),
+            "{query:?} found {}",
+            best.filename
+        );
+        assert!(
+            best.content[0].text.contains(passage),
+            "{query:?}: {:?}",
+            best.content
+        );
+    }
+
+    // A batch cancelled before it is indexed: its files are cancelled, and counted so.
+    let slow = engine(Duration::from_secs(30));
+    let slow_client = client_of(&slow);
+    let f = slow_client.upload_file("assistants", "a.txt", "some words here".as_bytes())?;
+    let slow_store =
+        slow_client.create_vector_store(&VectorStoreCreateRequest::new("slow", Vec::new()))?;
+    let batch = slow_client.create_vector_store_file_batch(
+        &slow_store.id,
+        &VectorStoreFileBatchCreateRequest::new(vec![f.id.clone()]),
+    )?;
+    assert_eq!(batch_counts(&batch), [1, 0, 0, 0, 1]);
+    assert_eq!(
+        counts(&slow_client.get_vector_store(&slow_store.id)?),
+        [1, 0, 0, 0, 1]
+    );
+    let cancelled = slow_client.cancel_vector_store_file_batch(&slow_store.id, &batch.id)?;
+    assert_eq!(
+        cancelled.status,
+        VectorStoreFileBatchResponseStatus::Cancelled
+    );
+    assert_eq!(batch_counts(&cancelled), [0, 0, 0, 1, 1]);
+    assert_eq!(
+        counts(&slow_client.get_vector_store(&slow_store.id)?),
+        [0, 0, 0, 1, 1]
+    );
+    let waited =
+        slow_client.wait_for_vector_store_file_batch_to_complete(&slow_store.id, &batch.id)?;
+    assert_eq!(waited.status, VectorStoreFileBatchResponseStatus::Cancelled);
+    Ok(())
+}
+
+#[test]
+fn pagination_over_250_messages() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let mut created = Vec::new();
+    for i in 0..250 {
+        let m = client.create_thread_message(
+            &thread.id,
+            &ThreadMessageCreateRequest::user(format!("m{i}")),
+        )?;
+        created.push(m.id);
+    }
+    let query = |limit: Option<i64>, order: Option<ListOrder>| ThreadMessageListQueryParameters {
+        limit,
+        order,
+        ..Default::default()
+    };
+
+    // Walking every page, both ways: all 250, each once, in order.
+    let mut pages = 0;
+    let asc: Vec<ThreadMessageResponse> = client
+        .iter_pages(query(Some(100), Some(ListOrder::Asc)), |q| {
+            pages += 1;
+            client.get_thread_messages(&thread.id, Some(&q))
+        })
+        .collect::<Result<_, _>>()?;
+    assert_eq!(pages, 3, "100 + 100 + 50");
+    let asc_ids: Vec<String> = asc.iter().map(|m| m.id.clone()).collect();
+    assert_eq!(asc_ids, created);
+    let texts: Vec<String> = asc.iter().map(|m| m.text()).collect();
+    assert_eq!(texts, (0..250).map(|i| format!("m{i}")).collect::<Vec<_>>());
+    let desc_ids: Vec<String> = client
+        .iter_thread_messages(&thread.id, None) // newest first, 20 a page: 13 pages
+        .map(|m| m.map(|m| m.id))
+        .collect::<Result<_, _>>()?;
+    let mut reversed = created.clone();
+    reversed.reverse();
+    assert_eq!(desc_ids, reversed);
+    let seven: Vec<String> = client
+        .iter_thread_messages(&thread.id, Some(query(Some(7), Some(ListOrder::Desc))))
+        .map(|m| m.map(|m| m.id))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(seven, reversed, "pages of 7 that do not divide 250");
+    assert_eq!(
+        seven.iter().collect::<HashSet<_>>().len(),
+        250,
+        "no duplicate"
+    );
+
+    // Single pages: limit, after, before, has_more, first_id and last_id.
+    let page =
+        client.get_thread_messages(&thread.id, Some(&query(Some(100), Some(ListOrder::Asc))))?;
+    assert_eq!(page.data.len(), 100);
+    assert!(page.has_more);
+    assert_eq!(
+        (page.first_id.as_str(), page.last_id.as_str()),
+        (created[0].as_str(), created[99].as_str())
+    );
+    let last = client.get_thread_messages(
+        &thread.id,
+        Some(&ThreadMessageListQueryParameters {
+            after: Some(created[199].clone()),
+            ..query(Some(100), Some(ListOrder::Asc))
+        }),
+    )?;
+    assert_eq!(last.data.len(), 50);
+    assert!(!last.has_more);
+    assert_eq!(
+        (last.first_id.as_str(), last.last_id.as_str()),
+        (created[200].as_str(), created[249].as_str())
+    );
+    let default = client.get_thread_messages(&thread.id, None)?;
+    assert_eq!(default.data.len(), 20, "20 by default");
+    assert_eq!(
+        (default.first_id.as_str(), default.data[0].text().as_str()),
+        (created[249].as_str(), "m249")
+    );
+    assert!(default.has_more);
+    let before = client.get_thread_messages(
+        &thread.id,
+        Some(&ThreadMessageListQueryParameters {
+            before: Some(created[10].clone()),
+            ..query(Some(3), Some(ListOrder::Asc))
+        }),
+    )?;
+    let got: Vec<&str> = before.data.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        got,
+        created[7..10]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+    assert!(before.has_more, "m0 to m6 lie beyond");
+    let after_desc = client.get_thread_messages(
+        &thread.id,
+        Some(&ThreadMessageListQueryParameters {
+            after: Some(created[100].clone()),
+            ..query(Some(5), Some(ListOrder::Desc))
+        }),
+    )?;
+    let got: Vec<&str> = after_desc.data.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(got, [99, 98, 97, 96, 95].map(|i| created[i].as_str()));
+    let window = client.get_thread_messages(
+        &thread.id,
+        Some(&ThreadMessageListQueryParameters {
+            after: Some(created[20].clone()),
+            before: Some(created[24].clone()),
+            ..query(Some(100), Some(ListOrder::Asc))
+        }),
+    )?;
+    let got: Vec<&str> = window.data.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        got,
+        created[21..24]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+    assert!(!window.has_more);
+    let one = client.get_thread_messages(&thread.id, Some(&query(Some(1), None)))?;
+    assert_eq!((one.data.len(), one.has_more), (1, true));
+
+    // A deleted message's id still works as a cursor; the message itself is gone.
+    client.delete_thread_message(&thread.id, &created[50])?;
+    let page = client.get_thread_messages(
+        &thread.id,
+        Some(&ThreadMessageListQueryParameters {
+            after: Some(created[50].clone()),
+            ..query(Some(2), Some(ListOrder::Asc))
+        }),
+    )?;
+    let got: Vec<&str> = page.data.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(got, [created[51].as_str(), created[52].as_str()]);
+    assert_eq!(
+        client
+            .iter_thread_messages(&thread.id, Some(query(Some(100), None)))
+            .count(),
+        249
+    );
+
+    // Out-of-range parameters are refused, naming them.
+    for bad in [0, 101, -1] {
+        let error = expect_error(
+            client.get_thread_messages(&thread.id, Some(&query(Some(bad), None))),
+            400,
+        );
+        assert_eq!(error.param.as_deref(), Some("limit"), "limit={bad}");
+    }
+    let error = expect_error(
+        client.get_thread_messages(
+            &thread.id,
+            Some(&query(None, Some(ListOrder::Unknown("up".into())))),
+        ),
+        400,
+    );
+    assert_eq!(error.param.as_deref(), Some("order"));
+    let error = expect_error(
+        client.get_thread_messages(
+            &thread.id,
+            Some(&ThreadMessageListQueryParameters {
+                after: Some("msg_unknown".into()),
+                ..Default::default()
+            }),
+        ),
+        400,
+    );
+    assert_eq!(error.param.as_deref(), Some("after"));
+    Ok(())
+}
+
+#[test]
+fn deletes_cascade() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+
+    // A file in two stores: deleting it takes it out of both.
+    let a = client.upload_file("assistants", "a.md", POLICY.as_bytes())?;
+    let b = client.upload_file(
+        "assistants",
+        "b.txt",
+        "Another readable file about tents and their poles.".as_bytes(),
+    )?;
+    let both = client.create_vector_store_and_wait_to_complete(&VectorStoreCreateRequest::new(
+        "both",
+        vec![a.id.clone(), b.id.clone()],
+    ))?;
+    let only_a = client.create_vector_store_and_wait_to_complete(
+        &VectorStoreCreateRequest::new("only a", vec![a.id.clone()]),
+    )?;
+    assert_eq!(counts(&both), [0, 2, 0, 0, 2]);
+    assert_eq!(counts(&only_a), [0, 1, 0, 0, 1]);
+    let refund = search_request("refund within 30 days", None);
+    assert_eq!(
+        client.search_vector_store(&both.id, &refund)?.data[0].file_id,
+        a.id
+    );
+    let deleted = client.delete_file(&a.id)?;
+    assert!(deleted.deleted);
+    assert_eq!(deleted.id, a.id);
+    let both_now = client.get_vector_store(&both.id)?;
+    assert_eq!(counts(&both_now), [0, 1, 0, 0, 1]);
+    assert!(
+        both_now.usage_bytes < both.usage_bytes,
+        "{:?} vs {:?}",
+        both_now.usage_bytes,
+        both.usage_bytes
+    );
+    assert_eq!(counts(&client.get_vector_store(&only_a.id)?), [0; 5]);
+    expect_error(client.get_vector_store_file(&both.id, &a.id), 404);
+    let left: Vec<String> = client
+        .iter_vector_store_files(&both.id, None)
+        .map(|f| f.map(|f| f.id))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(left, [b.id.clone()]);
+    let found = client.search_vector_store(&both.id, &refund)?;
+    assert!(found.data.iter().all(|r| r.file_id != a.id), "{found:?}");
+    assert!(client
+        .search_vector_store(&only_a.id, &refund)?
+        .data
+        .is_empty());
+    expect_error(client.get_file(&a.id), 404);
+    expect_error(client.get_file_content(&a.id), 404);
+    expect_error(client.delete_file(&a.id), 404);
+    assert!(client
+        .iter_files(None)
+        .all(|f| f.is_ok_and(|f| f.id != a.id)));
+
+    // Detaching a file from a store keeps the file.
+    client.delete_vector_store_file(&both.id, &b.id)?;
+    assert_eq!(counts(&client.get_vector_store(&both.id)?), [0; 5]);
+    assert_eq!(client.get_file(&b.id)?.id, b.id);
+
+    // A thread: deleting a message, then the thread with its messages, runs and steps.
+    let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+    let run = client.create_thread_and_run_and_wait(&RunThreadCreateRequest {
+        thread: Some(ThreadCreateRequest {
+            messages: vec![
+                ThreadMessageCreateRequest::user("first"),
+                ThreadMessageCreateRequest::user("second"),
+            ],
+            ..Default::default()
+        }),
+        ..RunThreadCreateRequest::new(&assistant.id)
+    })?;
+    let thread = run.thread_id.clone();
+    let messages = client.get_thread_messages(&thread, None)?;
+    assert_eq!(messages.data.len(), 3);
+    let step = client.get_run_steps(&thread, &run.id, None)?.data[0]
+        .id
+        .clone();
+    let first = messages.data[2].id.clone();
+    let gone = client.delete_thread_message(&thread, &first)?;
+    assert_eq!(
+        (gone.object.as_str(), gone.deleted),
+        ("thread.message.deleted", true)
+    );
+    expect_error(client.get_thread_message(&thread, &first), 404);
+    assert_eq!(client.get_thread_messages(&thread, None)?.data.len(), 2);
+    let gone = client.delete_thread(&thread)?;
+    assert_eq!(
+        (gone.object.as_str(), gone.deleted),
+        ("thread.deleted", true)
+    );
+    for error in [
+        api_error(client.get_thread(&thread)),
+        api_error(client.get_thread_messages(&thread, None)),
+        api_error(client.get_thread_message(&thread, &messages.data[0].id)),
+        api_error(client.get_runs(&thread, None)),
+        api_error(client.get_run(&thread, &run.id)),
+        api_error(client.get_run_steps(&thread, &run.id, None)),
+        api_error(client.get_run_step(&thread, &run.id, &step)),
+        api_error(
+            client.create_thread_message(&thread, &ThreadMessageCreateRequest::user("hello?")),
+        ),
+        api_error(client.create_run(&thread, &RunCreateRequest::new(&assistant.id))),
+        api_error(client.delete_thread(&thread)),
+    ] {
+        assert_eq!(
+            (error.status, error.kind()),
+            (404, ApiErrorKind::NotFound),
+            "{error}"
+        );
+        assert!(error.message().contains(&thread), "{error}");
+    }
+
+    // A vector store: gone with its file list; its files stay uploaded, and an assistant
+    // that searched it now finds nothing there.
+    let c = client.upload_file(
+        "assistants",
+        "c.txt",
+        "Kayak rentals cost forty euros a day.".as_bytes(),
+    )?;
+    let store = client.create_vector_store_and_wait_to_complete(&VectorStoreCreateRequest::new(
+        "kayaks",
+        vec![c.id.clone()],
+    ))?;
+    let searcher = client.create_assistant(&AssistantCreateRequest {
+        tools: vec![AssistantTool::file_search()],
+        tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
+            store.id.clone(),
+        ])),
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+    let ask = |question: &str| -> Result<ThreadMessageResponse, Error> {
+        let thread = client.create_thread(&ThreadCreateRequest {
+            messages: vec![ThreadMessageCreateRequest::user(question)],
+            ..Default::default()
+        })?;
+        let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&searcher.id))?;
+        assert_eq!(run.status, RunResponseStatus::Completed);
+        client.wait_for_assistant_message(&thread.id, Some(&run.id))
+    };
+    let before = ask("How much do kayak rentals cost?")?;
+    assert!(before.text().contains("forty euros"), "{}", before.text());
+    assert!(!text_part(&before).annotations.is_empty());
+    let gone = client.delete_vector_store(&store.id)?;
+    assert_eq!(
+        (gone.object.as_str(), gone.deleted),
+        ("vector_store.deleted", true)
+    );
+    for error in [
+        api_error(client.get_vector_store(&store.id)),
+        api_error(client.get_vector_store_files(&store.id, None)),
+        api_error(client.get_vector_store_file(&store.id, &c.id)),
+        api_error(client.search_vector_store(&store.id, &search_request("kayak", None))),
+        api_error(
+            client.create_vector_store_file(&store.id, &VectorStoreFileCreateRequest::new(&c.id)),
+        ),
+        api_error(client.delete_vector_store(&store.id)),
+    ] {
+        assert_eq!(error.status, 404, "{error}");
+    }
+    assert!(client
+        .iter_vector_stores(None)
+        .all(|s| s.is_ok_and(|s| s.id != store.id)));
+    assert_eq!(client.get_file(&c.id)?.id, c.id, "the file stays uploaded");
+    let after = ask("How much do kayak rentals cost?")?;
+    assert!(!after.text().contains("forty euros"), "{}", after.text());
+    assert!(text_part(&after).annotations.is_empty());
+
+    // An assistant: runs of it are refused, naming the field.
+    client.delete_assistant(&assistant.id)?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let error = expect_error(
+        client.create_run(&thread.id, &RunCreateRequest::new(&assistant.id)),
+        404,
+    );
+    assert_eq!(error.param.as_deref(), Some("assistant_id"));
+    Ok(())
+}
