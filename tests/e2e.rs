@@ -1394,3 +1394,985 @@ fn deletes_cascade() -> TestResult {
     assert_eq!(error.param.as_deref(), Some("assistant_id"));
     Ok(())
 }
+
+/// A raw call through the SDK's transport with a hand-written JSON body: for bodies its
+/// typed requests cannot express.
+fn raw_post(client: &OpenAIClient, path: &str, body: Value) -> Result<ApiResponse<Value>, Error> {
+    client.execute(Request::post(path).json(&body)?)
+}
+
+/// A call with ureq alone, to send what the SDK always adds (the key, the beta header).
+fn bare_get(url: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.call().expect("loopback answers");
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().expect("a body");
+    (status, serde_json::from_str(&body).expect("JSON"))
+}
+
+/// The `error` object of a raw answer, checking its four fields are all there.
+fn raw_error(body: &Value) -> ApiError {
+    let e = &body["error"];
+    for key in ["message", "type", "param", "code"] {
+        assert!(e.get(key).is_some(), "no {key} in {body}");
+    }
+    serde_json::from_value(e.clone()).expect("an OpenAI error object")
+}
+
+/// The request number of an `x-request-id` (`req_` and hex).
+fn request_number(id: Option<&str>) -> u64 {
+    let id = id.expect("a request id");
+    u64::from_str_radix(id.trim_start_matches("req_"), 16).expect("hex")
+}
+
+#[test]
+fn error_paths_through_the_sdk() -> TestResult {
+    let server = LocalServer::builder()
+        .step_delay(ms(5))
+        .api_key("sk-local-right")
+        .max_upload_bytes(64 * 1024)
+        .start()?;
+    let client = client_of(&server);
+
+    // 400 for an invalid body, naming the field: missing, mistyped, unknown tool type.
+    for (path, body, param) in [
+        ("/assistants", json!({"name": "no model"}), "model"),
+        ("/assistants", json!({"model": 42}), "model"),
+        (
+            "/assistants",
+            json!({"model": "m", "tools": [{"type": "browser"}]}),
+            "tools[0].type",
+        ),
+        (
+            "/assistants",
+            json!({"model": "m", "tools": [{"type": "function"}]}),
+            "tools[0].function",
+        ),
+        (
+            "/assistants",
+            json!({"model": "m", "temperature": "hot"}),
+            "temperature",
+        ),
+        (
+            "/threads",
+            json!({"messages": [{"role": "user"}]}),
+            "messages[0].content",
+        ),
+        (
+            "/threads",
+            json!({"messages": [{"role": "robot", "content": "x"}]}),
+            "messages[0].role",
+        ),
+        ("/vector_stores", json!({"file_ids": "file-1"}), "file_ids"),
+        ("/chat/completions", json!({"model": "m"}), "messages"),
+        (
+            "/chat/completions",
+            json!({"model": "m", "messages": [{"role": "wizard", "content": "x"}]}),
+            "messages[0].role",
+        ),
+    ] {
+        let e = api_error(raw_post(&client, path, body.clone()));
+        assert_eq!(
+            (e.status, e.kind()),
+            (400, ApiErrorKind::BadRequest),
+            "{path} {body}: {e}"
+        );
+        let error = e.error.as_ref().expect("an error object");
+        assert_eq!(error.param.as_deref(), Some(param), "{path} {body}: {e}");
+        assert_eq!(error.type_, "invalid_request_error");
+    }
+    // The same through typed requests that are well-formed JSON but invalid.
+    let unknown_tool = AssistantCreateRequest {
+        tools: vec![AssistantTool::Unknown(json!({"type": "browser"}))],
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    };
+    let error = expect_error(client.create_assistant(&unknown_tool), 400);
+    assert_eq!(error.param.as_deref(), Some("tools[0].type"));
+    let bad_name = AssistantCreateRequest {
+        tools: vec![function_tool(
+            "bad name",
+            "spaces are not allowed",
+            json!({"type": "object"}),
+        )],
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    };
+    let error = expect_error(client.create_assistant(&bad_name), 400);
+    assert_eq!(error.param.as_deref(), Some("tools[0].function.name"));
+    let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let hot = RunCreateRequest {
+        temperature: Some(3.5),
+        ..RunCreateRequest::new(&assistant.id)
+    };
+    let error = expect_error(client.create_run(&thread.id, &hot), 400);
+    assert_eq!(error.param.as_deref(), Some("temperature"));
+    let video = ThreadMessageCreateRequest {
+        content: ThreadMessageCreateRequestContent::Array(vec![
+            MessageRequestContentPart::Unknown(json!({"type": "video", "video": {"url": "x"}})),
+        ]),
+        ..ThreadMessageCreateRequest::user("")
+    };
+    let error = expect_error(client.create_thread_message(&thread.id, &video), 400);
+    assert_eq!(error.param.as_deref(), Some("content[0].type"));
+    let error = expect_error(
+        client.create_completion(&CompletionCreateRequest::new("m", Vec::new())),
+        400,
+    );
+    assert_eq!(error.param.as_deref(), Some("messages"));
+    let error = expect_error(client.upload_file("homework", "a.txt", "x".as_bytes()), 400);
+    assert_eq!(error.param.as_deref(), Some("purpose"));
+    let big = api_error(client.upload_file("assistants", "big.bin", vec![7u8; 100 * 1024]));
+    assert_eq!(
+        (big.status, big.kind()),
+        (413, ApiErrorKind::Other),
+        "{big}"
+    );
+
+    // 401: a wrong key through the SDK, no key at all around it.
+    let wrong = OpenAIClient::create_with_api_key("sk-wrong")
+        .with_base_url(server.base_url())
+        .build()?;
+    let e = api_error(wrong.get_files(None));
+    assert_eq!((e.status, e.kind()), (401, ApiErrorKind::Authentication));
+    assert_eq!(
+        e.error.as_ref().and_then(|e| e.code.as_deref()),
+        Some("invalid_api_key")
+    );
+    assert!(
+        matches!(
+            OpenAIClient::create_with_api_key("")
+                .with_base_url(server.base_url())
+                .build(),
+            Err(Error::Config(_))
+        ),
+        "the SDK never sends an empty key"
+    );
+    let files_url = format!("{}/files", server.base_url());
+    for headers in [
+        &[][..],
+        &[("Authorization", "Bearer ")],
+        &[("Authorization", "Basic c2s6")],
+    ] {
+        let (status, body) = bare_get(&files_url, headers);
+        assert_eq!(status, 401, "{headers:?}: {body}");
+        let error = raw_error(&body);
+        assert_eq!(error.type_, "invalid_request_error");
+        assert!(error.message.contains("Bearer"), "{}", error.message);
+    }
+
+    // 404 for unknown ids, with the engine's message, no param and no code; not retried.
+    let before = request_number(client.get_files_with_response(None)?.request_id.as_deref());
+    let e = api_error(client.get_assistant("asst_nope"));
+    assert_eq!((e.status, e.kind()), (404, ApiErrorKind::NotFound));
+    assert_eq!(e.message(), "No assistant found with id 'asst_nope'.");
+    let error = e.error.as_ref().expect("an error object");
+    assert_eq!(
+        (error.param.as_deref(), error.code.as_deref()),
+        (None, None)
+    );
+    assert_eq!(error.type_, "invalid_request_error");
+    assert_eq!(
+        request_number(e.request_id.as_deref()),
+        before + 1,
+        "one attempt only"
+    );
+    let after = request_number(client.get_files_with_response(None)?.request_id.as_deref());
+    assert_eq!(after, before + 2);
+    let message =
+        client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user("hi"))?;
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    let store = client.create_vector_store(&VectorStoreCreateRequest::new("s", Vec::new()))?;
+    let not_found: Vec<(&str, Box<ApiErrorResponse>)> = vec![
+        ("thread_nope", api_error(client.get_thread("thread_nope"))),
+        (
+            "thread_nope",
+            api_error(client.get_thread_messages("thread_nope", None)),
+        ),
+        (
+            "msg_nope",
+            api_error(client.get_thread_message(&thread.id, "msg_nope")),
+        ),
+        (
+            "run_nope",
+            api_error(client.get_run(&thread.id, "run_nope")),
+        ),
+        (
+            "run_nope",
+            api_error(client.cancel_run(&thread.id, "run_nope")),
+        ),
+        (
+            "step_nope",
+            api_error(client.get_run_step(&thread.id, &run.id, "step_nope")),
+        ),
+        ("file-nope", api_error(client.get_file("file-nope"))),
+        ("file-nope", api_error(client.get_file_content("file-nope"))),
+        ("vs_nope", api_error(client.get_vector_store("vs_nope"))),
+        (
+            "file-nope",
+            api_error(client.get_vector_store_file(&store.id, "file-nope")),
+        ),
+        (
+            "vsfb_nope",
+            api_error(client.get_vector_store_file_batch(&store.id, "vsfb_nope")),
+        ),
+        (
+            "msg_nope",
+            api_error(client.delete_thread_message(&thread.id, "msg_nope")),
+        ),
+    ];
+    for (id, e) in &not_found {
+        assert_eq!(
+            (e.status, e.kind()),
+            (404, ApiErrorKind::NotFound),
+            "{id}: {e}"
+        );
+        assert!(e.message().contains(id), "{id}: {e}");
+    }
+    // The waiting helpers stop at once on a 404.
+    let e = api_error(client.wait_for_run_to_complete(&thread.id, "run_nope"));
+    assert_eq!(e.status, 404);
+    let e = api_error(client.wait_for_vector_store_file_to_complete(&store.id, "file-nope"));
+    assert_eq!(e.status, 404);
+    // An unknown id inside a body is a 404 naming the field.
+    let error = expect_error(
+        client.create_run(&thread.id, &RunCreateRequest::new("asst_nope")),
+        404,
+    );
+    assert_eq!(error.param.as_deref(), Some("assistant_id"));
+    let error = expect_error(
+        client.create_vector_store(&VectorStoreCreateRequest::new(
+            "s",
+            vec!["file-nope".into()],
+        )),
+        404,
+    );
+    assert_eq!(error.param.as_deref(), Some("file_ids[0]"));
+    // Ids the SDK refuses before sending anything.
+    assert!(matches!(
+        client.get_thread(""),
+        Err(Error::InvalidArgument {
+            name: "thread_id",
+            ..
+        })
+    ));
+    assert!(matches!(
+        client.get_thread_message(&thread.id, " "),
+        Err(Error::InvalidArgument {
+            name: "message_id",
+            ..
+        })
+    ));
+    assert_eq!(
+        client.get_thread_message(&thread.id, &message.id)?.id,
+        message.id
+    );
+
+    // 400 without `OpenAI-Beta: assistants=v2` on assistants and threads paths.
+    let beta = HeaderName::from_static("openai-beta");
+    for path in ["/assistants", &format!("/threads/{}", thread.id)] {
+        let request =
+            Request::get(path).header(beta.clone(), HeaderValue::from_static("assistants=v1"));
+        let error = expect_error(client.execute::<Value>(request), 400);
+        assert_eq!(error.code.as_deref(), Some("invalid_beta"), "{path}");
+    }
+    let auth = ("Authorization", "Bearer sk-local-right");
+    for path in ["assistants", "threads/x/runs"] {
+        let (status, body) = bare_get(&format!("{}/{path}", server.base_url()), &[auth]);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(raw_error(&body).code.as_deref(), Some("invalid_beta"));
+    }
+    let (status, body) = bare_get(
+        &format!("{}/assistants", server.base_url()),
+        &[auth, ("OpenAI-Beta", "assistants=v2")],
+    );
+    assert_eq!(status, 200, "{body}");
+    // Files and vector stores do not need it.
+    let (status, _) = bare_get(&format!("{}/vector_stores", server.base_url()), &[auth]);
+    assert_eq!(status, 200);
+    Ok(())
+}
+
+fn user_parts(
+    parts: Vec<ChatCompletionRequestUserMessageContentPart>,
+) -> ChatCompletionRequestMessage {
+    ChatCompletionRequestMessage::User {
+        content: ChatCompletionRequestUserMessageContent::Array(parts),
+        name: None,
+    }
+}
+
+fn image_part(url: String) -> ChatCompletionRequestUserMessageContentPart {
+    ChatCompletionRequestUserMessageContentPart::ImageUrl {
+        image_url: ChatCompletionRequestMessageContentPartImageImageUrl { detail: None, url },
+        prompt_cache_breakpoint: None,
+    }
+}
+
+fn text_part_of(text: &str) -> ChatCompletionRequestUserMessageContentPart {
+    ChatCompletionRequestUserMessageContentPart::Text {
+        text: text.into(),
+        prompt_cache_breakpoint: None,
+    }
+}
+
+#[test]
+fn chat_completions_answer_summarise_call_and_describe_images() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+
+    let reply = client.create_completion(&CompletionCreateRequest::new(
+        "gpt-4o-mini",
+        vec![
+            ChatCompletionRequestMessage::system("You are terse."),
+            ChatCompletionRequestMessage::user("ping"),
+        ],
+    ))?;
+    assert_eq!(reply.text(), Some("You said: \"ping\""));
+    assert_eq!(reply.model, "gpt-4o-mini");
+    assert_eq!(
+        reply.choices[0].finish_reason,
+        CompletionResponseChoicesItemFinishReason::Stop
+    );
+    let usage = reply.usage.as_ref().expect("usage");
+    assert!(
+        usage.prompt_tokens > 0
+            && usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+    );
+
+    let text = "Summarise this text. The harbour town depends on fishing and on summer tourism. \
+        Fishing boats leave the harbour before dawn and return at noon. \
+        In summer the harbour fills with sailing boats and tourists. \
+        A storm in March damaged several fishing boats in the harbour. \
+        The town council voted to build a new breakwater to protect the harbour.";
+    let reply = client.create_completion(&CompletionCreateRequest::new(
+        "m",
+        vec![ChatCompletionRequestMessage::user(text)],
+    ))?;
+    let summary = reply.text().expect("a summary");
+    assert!(
+        !summary.contains("Summarise") && summary.contains("harbour"),
+        "{summary}"
+    );
+    assert!(summary.len() < text.len());
+
+    // A function named in the message is called; its output then answers.
+    let tools = vec![ChatCompletionToolUnion::Function {
+        function: FunctionObject {
+            name: "lookup_order".into(),
+            description: None,
+            parameters: Some(FunctionParameters::from(
+                json!({"type": "object", "properties": {"order": {"type": "string"}}})
+                    .as_object()
+                    .expect("an object")
+                    .clone(),
+            )),
+            strict: None,
+        },
+    }];
+    let ask = ChatCompletionRequestMessage::user("Where is my parcel? lookup_order order=1234");
+    let reply = client.create_completion(&CompletionCreateRequest {
+        tools: tools.clone(),
+        ..CompletionCreateRequest::new("m", vec![ask.clone()])
+    })?;
+    assert_eq!(
+        reply.choices[0].finish_reason,
+        CompletionResponseChoicesItemFinishReason::ToolCalls
+    );
+    let calls = reply.choices[0]
+        .message
+        .tool_calls
+        .clone()
+        .expect("tool calls");
+    let ChatCompletionMessageToolCallUnion::Function { function, id } = &calls[0] else {
+        panic!("expected a function call: {calls:?}");
+    };
+    assert_eq!(
+        (function.name.as_str(), function.arguments.as_str()),
+        ("lookup_order", r#"{"order":"1234"}"#)
+    );
+    let reply = client.create_completion(&CompletionCreateRequest {
+        tools,
+        ..CompletionCreateRequest::new(
+            "m",
+            vec![
+                ask,
+                ChatCompletionRequestMessage::Assistant {
+                    audio: None,
+                    content: None,
+                    function_call: None,
+                    name: None,
+                    refusal: None,
+                    tool_calls: Some(calls.clone()),
+                },
+                ChatCompletionRequestMessage::Tool {
+                    content: ChatCompletionRequestToolMessageContent::String(
+                        "shipped yesterday".into(),
+                    ),
+                    tool_call_id: id.clone(),
+                },
+            ],
+        )
+    })?;
+    assert_eq!(
+        reply.text(),
+        Some("lookup_order returned: shipped yesterday")
+    );
+
+    // An image described from its pixels: format, size, dominant colours.
+    let png = two_colour_png(40, 20, 30, [230, 10, 10], [255, 255, 255]);
+    let url = format!("data:image/png;base64,{}", base64(&png));
+    let reply = client.create_completion(&CompletionCreateRequest::new(
+        "m",
+        vec![user_parts(vec![
+            text_part_of("What is in this picture?"),
+            image_part(url.clone()),
+        ])],
+    ))?;
+    assert_eq!(
+        reply.text(),
+        Some("The image is a 40×20 PNG (landscape). Its dominant colour is red (75%), followed by white (25%).")
+    );
+    let blue = two_colour_png(6, 9, 6, [0, 0, 230], [0, 0, 0]);
+    let reply = client.create_completion(&CompletionCreateRequest::new(
+        "m",
+        vec![user_parts(vec![image_part(format!(
+            "data:image/png;base64,{}",
+            base64(&blue)
+        ))])],
+    ))?;
+    assert_eq!(
+        reply.text(),
+        Some("The image is a 6×9 PNG (portrait). It is almost entirely blue (100%).")
+    );
+    let reply = client.create_completion(&CompletionCreateRequest::new(
+        "m",
+        vec![user_parts(vec![image_part(
+            "https://example.com/cat.png".into(),
+        )])],
+    ))?;
+    assert!(
+        reply
+            .text()
+            .is_some_and(|t| t.contains("never uses the network")),
+        "{reply:?}"
+    );
+
+    // The same image in a thread: a run describes it, from a data URL or an uploaded file.
+    let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+    let image_file = client.upload_file("vision", "flag.png", png.clone())?;
+    for part in [
+        MessageRequestContentPart::ImageUrl {
+            image_url: MessageContentImageUrlObjectImageUrl { detail: None, url },
+        },
+        MessageRequestContentPart::ImageFile {
+            image_file: MessageContentImageFileObjectImageFile {
+                detail: None,
+                file_id: image_file.id.clone(),
+            },
+        },
+    ] {
+        let thread = client.create_thread(&ThreadCreateRequest::default())?;
+        let message = ThreadMessageCreateRequest {
+            content: ThreadMessageCreateRequestContent::Array(vec![
+                MessageRequestContentPart::Text {
+                    text: "Describe this.".into(),
+                },
+                part,
+            ]),
+            ..ThreadMessageCreateRequest::user("")
+        };
+        client.create_thread_message(&thread.id, &message)?;
+        let answer = client
+            .run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+        assert_eq!(
+            answer,
+            "The image is a 40×20 PNG (landscape). Its dominant colour is red (75%), followed by white (25%)."
+        );
+    }
+    Ok(())
+}
+
+/// What a scripted responder saw of one request.
+#[derive(Clone, Debug, PartialEq)]
+struct Seen {
+    model: String,
+    instructions: String,
+    conversation: Vec<(ModelRole, String)>,
+    functions: Vec<String>,
+    outputs: Vec<(String, String)>,
+    searchable: Vec<String>,
+}
+
+/// A responder scripted by the last user message; it records every request it gets.
+fn scripted(calls: Arc<std::sync::Mutex<Vec<Seen>>>) -> impl Responder {
+    move |request: &ModelRequest| -> Result<ModelReply, String> {
+        let files = request.file_search.as_ref();
+        calls.lock().unwrap().push(Seen {
+            model: request.model.clone(),
+            instructions: request.instructions.clone(),
+            conversation: request
+                .messages
+                .iter()
+                .map(|m| (m.role, m.text.clone()))
+                .collect(),
+            functions: request.functions.iter().map(|f| f.name.clone()).collect(),
+            outputs: request
+                .tool_outputs
+                .iter()
+                .map(|o| (o.name.clone(), o.output.clone()))
+                .collect(),
+            searchable: files
+                .map(|s| {
+                    s.documents()
+                        .iter()
+                        .map(|d| d.filename.to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+        if !request.tool_outputs.is_empty() {
+            let total: i64 = request
+                .tool_outputs
+                .iter()
+                .map(|o| o.output.parse::<i64>().unwrap_or(0))
+                .sum();
+            return Ok(ModelReply::text(format!("The total is {total}.")));
+        }
+        let last = request.last_user_text().unwrap_or_default();
+        match last {
+            "add" => Ok(ModelReply::ToolCalls(vec![
+                ModelToolCall {
+                    name: "price".into(),
+                    arguments: r#"{"item":"tent"}"#.into(),
+                },
+                ModelToolCall {
+                    name: "price".into(),
+                    arguments: r#"{"item":"stove"}"#.into(),
+                },
+            ])),
+            "undeclared" => Ok(ModelReply::ToolCalls(vec![ModelToolCall {
+                name: "launch_rocket".into(),
+                arguments: "{}".into(),
+            }])),
+            "fail" => Err("the scripted model refuses".into()),
+            "panic" => panic!("scripted panic"),
+            "cite" => {
+                let best = files.and_then(|s| s.search("tents warranty").into_iter().next());
+                let best = best.ok_or("nothing to cite")?;
+                let text = format!("See {} 【0†source】 for details.", best.filename);
+                let start = text.chars().position(|c| c == '【').expect("a marker");
+                Ok(ModelReply::Answer(ModelAnswer {
+                    citations: vec![ModelCitation {
+                        start,
+                        end: start + 10,
+                        file_id: best.file_id.clone(),
+                    }],
+                    text,
+                }))
+            }
+            other => Ok(ModelReply::text(format!(
+                "{} message(s); you wrote {}",
+                request.messages.len(),
+                other.to_uppercase()
+            ))),
+        }
+    }
+}
+
+#[test]
+fn a_custom_responder_changes_the_answers() -> TestResult {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let server = LocalServer::builder()
+        .step_delay(ms(2))
+        .responder(scripted(seen.clone()))
+        .start()?;
+    let mut client = client_of(&server);
+    let price = function_tool(
+        "price",
+        "The price of an item",
+        json!({"type": "object", "properties": {"item": {"type": "string"}}}),
+    );
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        instructions: Some("Sell tents.".into()),
+        tools: vec![price],
+        ..AssistantCreateRequest::new("scripted-1")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let say = |text: &str| {
+        client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user(text))
+    };
+
+    say("hello")?;
+    let run = RunCreateRequest::new(&assistant.id);
+    assert_eq!(
+        client.run_and_get_assistant_response(&thread.id, &run)?,
+        "1 message(s); you wrote HELLO"
+    );
+    say("again")?;
+    assert_eq!(
+        client.run_and_get_assistant_response(&thread.id, &run)?,
+        "3 message(s); you wrote AGAIN"
+    );
+    let last = seen.lock().unwrap().last().cloned().expect("a request");
+    assert_eq!(
+        last,
+        Seen {
+            model: "scripted-1".into(),
+            instructions: "Sell tents.".into(),
+            conversation: vec![
+                (ModelRole::User, "hello".into()),
+                (ModelRole::Assistant, "1 message(s); you wrote HELLO".into()),
+                (ModelRole::User, "again".into()),
+            ],
+            functions: vec!["price".into()],
+            outputs: vec![],
+            searchable: vec![],
+        }
+    );
+
+    // Its tool calls drive the requires_action loop; its answer uses the outputs.
+    say("add")?;
+    let waiting = client.create_run_and_wait(&thread.id, &run)?;
+    assert_eq!(waiting.status, RunResponseStatus::RequiresAction);
+    let calls = waiting
+        .required_action
+        .expect("an action")
+        .submit_tool_outputs
+        .tool_calls;
+    let args: Vec<&str> = calls
+        .iter()
+        .map(|c| c.function.arguments.as_str())
+        .collect();
+    assert_eq!(args, [r#"{"item":"tent"}"#, r#"{"item":"stove"}"#]);
+    let outputs = SubmitToolOutputsRequest::new([
+        (calls[0].id.as_str(), "120"),
+        (calls[1].id.as_str(), "35"),
+    ]);
+    let done = client.submit_tool_outputs_and_wait(&thread.id, &waiting.id, &outputs)?;
+    assert_eq!(done.status, RunResponseStatus::Completed);
+    assert_eq!(
+        client
+            .wait_for_assistant_message(&thread.id, Some(&done.id))?
+            .text(),
+        "The total is 155."
+    );
+    let last = seen.lock().unwrap().last().cloned().expect("a request");
+    assert_eq!(
+        last.outputs,
+        [
+            ("price".to_string(), "120".to_string()),
+            ("price".to_string(), "35".to_string())
+        ]
+    );
+
+    // Failures: an error, a panic, or a call of an undeclared function fail the run.
+    for (text, why) in [
+        ("fail", "the scripted model refuses"),
+        ("panic", "scripted panic"),
+        ("undeclared", "launch_rocket"),
+    ] {
+        say(text)?;
+        match client.run_and_get_assistant_response(&thread.id, &run) {
+            Err(Error::RunNotCompleted(run)) => {
+                assert_eq!(run.status, RunResponseStatus::Failed);
+                let error = run.last_error.expect("a last error");
+                assert_eq!(error.code, RunResponseLastErrorCode::ServerError);
+                assert!(error.message.contains(why), "{text}: {}", error.message);
+                assert!(run.failed_at.is_some());
+            }
+            other => panic!("{text}: expected a failed run, got {other:?}"),
+        }
+    }
+
+    // Its citations become file_citation annotations over the run's files.
+    let warranty = client.upload_file("assistants", "warranty.md", POLICY.as_bytes())?;
+    let store = client.create_vector_store_and_wait_to_complete(&VectorStoreCreateRequest::new(
+        "w",
+        vec![warranty.id.clone()],
+    ))?;
+    let cite = RunCreateRequest {
+        tools: Some(vec![AssistantTool::file_search()]),
+        ..RunCreateRequest::new(&assistant.id)
+    };
+    let thread = client.create_thread(&ThreadCreateRequest {
+        messages: vec![ThreadMessageCreateRequest::user("cite")],
+        tool_resources: Some(ThreadCreateRequestToolResources {
+            file_search: Some(ThreadCreateRequestToolResourcesFileSearch::Variant0 {
+                vector_store_ids: vec![store.id.clone()],
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })?;
+    let run = client.create_run_and_wait(&thread.id, &cite)?;
+    assert_eq!(
+        run.status,
+        RunResponseStatus::Completed,
+        "{:?}",
+        run.last_error
+    );
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+    let text = text_part(&answer);
+    assert_eq!(text.value, "See warranty.md 【0†source】 for details.");
+    let [TextAnnotation::FileCitation {
+        file_citation,
+        text: marker,
+        start_index,
+        end_index,
+    }] = text.annotations.as_slice()
+    else {
+        panic!("expected one citation: {:?}", text.annotations);
+    };
+    assert_eq!(
+        (file_citation.file_id.as_str(), marker.as_str()),
+        (warranty.id.as_str(), "【0†source】")
+    );
+    assert_eq!((*start_index, *end_index), (16, 26));
+    assert_eq!(
+        seen.lock().unwrap().last().map(|s| s.searchable.clone()),
+        Some(vec!["warranty.md".to_string()])
+    );
+    let steps = client.get_run_steps(
+        &thread.id,
+        &run.id,
+        Some(&RunStepListQueryParameters {
+            order: Some(ListOrder::Asc),
+            ..Default::default()
+        }),
+    )?;
+    assert_eq!(
+        steps.data[0].type_,
+        RunStepResponseType::ToolCalls,
+        "its search is a step"
+    );
+
+    // Chat completions go through it too; its errors are 500s, which the SDK retries.
+    let reply = client.create_completion(&CompletionCreateRequest::new(
+        "chat-model",
+        vec![ChatCompletionRequestMessage::user("hi")],
+    ))?;
+    assert_eq!(reply.text(), Some("1 message(s); you wrote HI"));
+    let before = seen.lock().unwrap().len();
+    client.set_backoff_delay(ms(1));
+    let e = api_error(client.create_completion(&CompletionCreateRequest::new(
+        "m",
+        vec![ChatCompletionRequestMessage::user("fail")],
+    )));
+    assert_eq!((e.status, e.kind()), (500, ApiErrorKind::InternalServer));
+    assert!(e.message().contains("the scripted model refuses"), "{e}");
+    assert_eq!(
+        seen.lock().unwrap().len() - before,
+        3,
+        "one try and two retries"
+    );
+    Ok(())
+}
+
+#[test]
+fn eight_threads_fifty_cycles_each_on_one_engine() -> TestResult {
+    const THREADS: usize = 8;
+    const CYCLES: usize = 50;
+    let server = engine(ms(1));
+    let client = client_of(&server);
+    let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+    let started = Instant::now();
+
+    // Each worker owns a conversation; every question carries a token no other has.
+    let results: Vec<(String, Vec<(String, String)>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|w| {
+                let client = client.clone();
+                let assistant = assistant.id.clone();
+                scope.spawn(move || -> Result<(String, Vec<(String, String)>), Error> {
+                    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+                    let mut cycles = Vec::new();
+                    for i in 0..CYCLES {
+                        let question = format!(
+                            "worker {w} cycle {i} token {:08x}",
+                            (w * 7919 + i * 104_729) ^ 0x5bd1_e995
+                        );
+                        client.create_thread_message(
+                            &thread.id,
+                            &ThreadMessageCreateRequest::user(&question),
+                        )?;
+                        let run = client
+                            .create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant))?;
+                        assert_eq!(
+                            run.status,
+                            RunResponseStatus::Completed,
+                            "{question}: {run:?}"
+                        );
+                        let answer =
+                            client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+                        assert_eq!(
+                            answer.text(),
+                            format!("You said: \"{question}\""),
+                            "the answer to its own question"
+                        );
+                        cycles.push((run.id, question));
+                    }
+                    Ok((thread.id, cycles))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker").expect("cycles"))
+            .collect()
+    });
+    let elapsed = started.elapsed();
+
+    // Afterwards, every conversation is whole: question, answer, question, answer... each
+    // answer from the run made for it; no message lost, none duplicated, none elsewhere.
+    let mut all_messages = HashSet::new();
+    let mut all_runs = HashSet::new();
+    for (thread, cycles) in &results {
+        let messages: Vec<ThreadMessageResponse> = client
+            .iter_thread_messages(
+                thread,
+                Some(ThreadMessageListQueryParameters {
+                    order: Some(ListOrder::Asc),
+                    limit: Some(100),
+                    ..Default::default()
+                }),
+            )
+            .collect::<Result<_, _>>()?;
+        assert_eq!(messages.len(), 2 * CYCLES, "{thread}");
+        for (pair, (run_id, question)) in messages.chunks(2).zip(cycles) {
+            let (asked, answered) = (&pair[0], &pair[1]);
+            assert_eq!(
+                (asked.role.clone(), asked.text()),
+                (ThreadMessageResponseRole::User, question.clone())
+            );
+            assert_eq!(answered.role, ThreadMessageResponseRole::Assistant);
+            assert_eq!(answered.text(), format!("You said: \"{question}\""));
+            assert_eq!(answered.run_id.as_deref(), Some(run_id.as_str()));
+        }
+        all_messages.extend(messages.into_iter().map(|m| m.id));
+        let runs: Vec<RunResponse> = client
+            .iter_runs(
+                thread,
+                Some(RunListQueryParameters {
+                    order: Some(ListOrder::Asc),
+                    limit: Some(100),
+                    ..Default::default()
+                }),
+            )
+            .collect::<Result<_, _>>()?;
+        let run_ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+        let expected: Vec<&str> = cycles.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(run_ids, expected);
+        assert!(runs
+            .iter()
+            .all(|r| r.status == RunResponseStatus::Completed));
+        all_runs.extend(runs.into_iter().map(|r| r.id));
+    }
+    assert_eq!(
+        all_messages.len(),
+        THREADS * CYCLES * 2,
+        "every id unique across threads"
+    );
+    assert_eq!(all_runs.len(), THREADS * CYCLES);
+    eprintln!(
+        "{} create-message-run-wait cycles on {THREADS} threads in {elapsed:.2?} ({:.0}/s)",
+        THREADS * CYCLES,
+        (THREADS * CYCLES) as f64 / elapsed.as_secs_f64()
+    );
+
+    // Eight writers on one thread at once: all 400 messages land, each writer's in order.
+    let shared = client.create_thread(&ThreadCreateRequest::default())?;
+    std::thread::scope(|scope| {
+        for w in 0..THREADS {
+            let client = client.clone();
+            let thread = shared.id.clone();
+            scope.spawn(move || {
+                for i in 0..CYCLES {
+                    client
+                        .create_thread_message(
+                            &thread,
+                            &ThreadMessageCreateRequest::user(format!("{w}:{i}")),
+                        )
+                        .expect("a message");
+                }
+            });
+        }
+    });
+    let texts: Vec<String> = client
+        .iter_thread_messages(
+            &shared.id,
+            Some(ThreadMessageListQueryParameters {
+                order: Some(ListOrder::Asc),
+                limit: Some(100),
+                ..Default::default()
+            }),
+        )
+        .map(|m| m.map(|m| m.text()))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(texts.len(), THREADS * CYCLES);
+    assert_eq!(
+        texts.iter().collect::<HashSet<_>>().len(),
+        THREADS * CYCLES,
+        "no duplicate"
+    );
+    for w in 0..THREADS {
+        let mine: Vec<&String> = texts
+            .iter()
+            .filter(|t| t.starts_with(&format!("{w}:")))
+            .collect();
+        let expected: Vec<String> = (0..CYCLES).map(|i| format!("{w}:{i}")).collect();
+        assert_eq!(
+            mine,
+            expected.iter().collect::<Vec<_>>(),
+            "writer {w} in its own order"
+        );
+    }
+    Ok(())
+}
+
+// README-SNIPPET-START
+/// The code under test: asks an assistant one question on a new thread.
+fn ask(client: &OpenAIClient, assistant_id: &str, question: &str) -> Result<String, Error> {
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user(question))?;
+    client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(assistant_id))
+}
+
+#[test]
+fn ask_works_offline() -> Result<(), Box<dyn std::error::Error>> {
+    // A scripted model: it answers every question with its length.
+    let server = LocalServer::builder()
+        .responder(|request: &ModelRequest| -> Result<ModelReply, String> {
+            let length = request.last_user_text().unwrap_or_default().chars().count();
+            Ok(ModelReply::text(format!("{length} characters")))
+        })
+        .start()?; // 127.0.0.1 on a free port; stops when dropped
+    let client = server.client()?; // an OpenAIClient pointed at it
+
+    let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+    assert_eq!(ask(&client, &assistant.id, "Is it open?")?, "11 characters");
+    Ok(())
+}
+// README-SNIPPET-END
+
+#[test]
+fn the_readme_shows_the_snippet_tested_here() {
+    let source = include_str!("e2e.rs");
+    let start = source
+        .find("// README-SNIPPET-START\n")
+        .expect("start marker")
+        + 24;
+    let end = source.find("// README-SNIPPET-END").expect("end marker");
+    let snippet = &source[start..end];
+    let readme = include_str!("../README.md");
+    assert!(
+        readme.contains(snippet),
+        "README.md must show, verbatim, the snippet of tests/e2e.rs between the markers:\n{snippet}"
+    );
+}
