@@ -579,6 +579,45 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
         "{:?}",
         found.data[0]
     );
+
+    // A file attached to a message for file search goes into the thread's own vector
+    // store, and an assistant without stores of its own finds it there.
+    let searcher = client.create_assistant(&AssistantCreateRequest {
+        tools: vec![AssistantTool::file_search()],
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let question = ThreadMessageCreateRequest::user("How long should I bake bread?")
+        .with_attachment(&recipes.id, vec![AttachmentTool::FileSearch]);
+    let message = client.create_thread_message(&thread.id, &question)?;
+    assert_eq!(message.attachments.as_ref().map(Vec::len), Some(1));
+    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&searcher.id))?;
+    assert_eq!(run.status, RunResponseStatus::Completed);
+    let answer = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+    assert!(answer.text().contains("forty minutes"), "{}", answer.text());
+    let cited: Vec<&str> = text_part(&answer)
+        .annotations
+        .iter()
+        .filter_map(|a| match a {
+            TextAnnotation::FileCitation { file_citation, .. } => {
+                Some(file_citation.file_id.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cited, [recipes.id.as_str()]);
+    let thread_store = client
+        .get_thread(&thread.id)?
+        .tool_resources
+        .and_then(|r| r.file_search)
+        .map(|f| f.vector_store_ids)
+        .unwrap_or_default();
+    assert_eq!(thread_store.len(), 1, "the thread got a vector store");
+    let files = client.get_vector_store_files(&thread_store[0], None)?;
+    assert_eq!(
+        files.data.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        [recipes.id.as_str()]
+    );
     Ok(())
 }
 
