@@ -83,15 +83,33 @@ pub(crate) fn token_count(text: &str) -> i64 {
 }
 
 /// The byte ranges of the sentences of `text`, trimmed, in order. A sentence ends at `.`, `!`
-/// or `?` followed by white space, or at a line break (headings and list items are sentences).
+/// or `?` followed by white space, and at the end of a block: after a heading, or before a
+/// blank line or a line that starts a Markdown block (heading, list item, quote, table row,
+/// code fence, rule), so headings and list items are sentences. Other line breaks are soft
+/// wraps inside a paragraph: the sentences of hard-wrapped prose stay whole.
 pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
+    let mut line_start = 0;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
         let next = iter.peek().map(|&(_, n)| n);
         let end = match c {
-            '\n' => Some(i),
+            '\n' => {
+                let line = &text[line_start..i];
+                let next_line = text[i + 1..].split('\n').next().unwrap_or("");
+                line_start = i + 1;
+                ends_block(line, next_line).then_some(i)
+            }
+            // Not the dot of a numbered list item (`1. first`).
+            '.' if text[line_start..i]
+                .trim()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !text[line_start..i].trim().is_empty() =>
+            {
+                None
+            }
             '.' | '!' | '?' if next.is_none_or(char::is_whitespace) => Some(i + c.len_utf8()),
             _ => None,
         };
@@ -102,6 +120,40 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
     }
     push_trimmed(text, start..text.len(), &mut out);
     out
+}
+
+/// Whether the line break between `line` and `next` ends a block rather than wrapping a line.
+fn ends_block(line: &str, next: &str) -> bool {
+    let line = line.trim_start();
+    line.trim().is_empty() || line.starts_with(['#', '|']) || is_rule(line) || starts_block(next)
+}
+
+/// Whether `line` is blank or starts a Markdown block of its own: a heading, list item,
+/// quote, table row, code fence or rule.
+pub(crate) fn starts_block(line: &str) -> bool {
+    let l = line.trim();
+    let mut chars = l.chars();
+    match chars.next() {
+        None | Some('#' | '>' | '|') => true,
+        Some('-' | '*' | '+') => chars.next().is_none_or(char::is_whitespace) || is_rule(l),
+        Some('=' | '_') => is_rule(l),
+        Some('`' | '~') => l.starts_with("```") || l.starts_with("~~~"),
+        Some(c) if c.is_ascii_digit() => {
+            let rest = l.trim_start_matches(|c: char| c.is_ascii_digit());
+            let mut rest = rest.chars();
+            matches!(rest.next(), Some('.' | ')')) && rest.next().is_none_or(char::is_whitespace)
+        }
+        _ => false,
+    }
+}
+
+/// A thematic break or setext underline: three or more of one of `-`, `=`, `*`, `_`.
+fn is_rule(line: &str) -> bool {
+    let marks: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    marks.len() >= 3
+        && ['-', '=', '*', '_']
+            .iter()
+            .any(|m| marks.iter().all(|c| c == m))
 }
 
 fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
@@ -189,6 +241,34 @@ mod tests {
                 "- item"
             ]
         );
+    }
+
+    #[test]
+    fn wrapped_lines_do_not_end_sentences() {
+        let text = "## Warranty\nTents carry a two-year warranty against manufacturing\ndefects. Send a\nphoto.\n- a list item that\n  wraps\n- another\n1. first\n2) second\n\nTitle\n=====\nlast line\n\nnew paragraph";
+        let got: Vec<String> = sentences(text)
+            .into_iter()
+            .map(|r| squash_spaces(&text[r]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "## Warranty",
+                "Tents carry a two-year warranty against manufacturing defects.",
+                "Send a photo.",
+                "- a list item that wraps",
+                "- another",
+                "1. first",
+                "2) second",
+                "Title",
+                "=====",
+                "last line",
+                "new paragraph"
+            ]
+        );
+        assert!(!starts_block("2024 was a good year"));
+        assert!(!starts_block("-5 degrees"));
+        assert!(!starts_block("*emphasis* here"));
     }
 
     #[test]
