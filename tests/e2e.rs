@@ -9,7 +9,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -200,7 +199,8 @@ fn base64(data: &[u8]) -> String {
 
 #[test]
 fn assistant_thread_messages_run_and_steps() -> TestResult {
-    let server = engine(ms(30));
+    const STEP: Duration = Duration::from_millis(30);
+    let server = engine(STEP);
     let client = client_of(&server);
 
     // Assistants: create, get, modify, list a page, walk them all.
@@ -287,23 +287,26 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     assert_eq!(gone.id, note.id);
     expect_error(client.get_thread_message(&thread.id, &note.id), 404);
 
-    // A run, watched poll by poll: queued → in_progress → completed.
+    // A run, watched poll by poll: queued → in_progress → completed, two steps after it
+    // was created.
     let mut polled = Vec::new();
+    let before_create = Instant::now();
     let run = client
         .waiter()
-        .on_poll(|p| polled.push(p.status.clone()))
+        .on_poll(|p| polled.push((p.status.clone(), before_create.elapsed())))
         .create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
     assert_eq!(run.status, RunResponseStatus::Completed);
-    let seen = transitions(&polled);
+    let statuses: Vec<String> = polled.iter().map(|(s, _)| s.clone()).collect();
+    let seen = transitions(&statuses);
     assert_eq!(seen.last().map(String::as_str), Some("completed"));
     assert!(
         in_order(&seen, &["queued", "in_progress", "completed"]),
         "{seen:?}"
     );
-    assert!(
-        polled.len() >= 2,
-        "completed only after a few polls: {polled:?}"
-    );
+    for (status, at) in &polled {
+        // Seen within two steps of the creation, the run cannot have completed yet.
+        assert!(*at >= 2 * STEP || status != "completed", "{polled:?}");
+    }
     assert_eq!(run.instructions.as_deref(), Some("Be brief."));
     assert!(run.started_at.is_some() && run.completed_at.is_some());
     assert!(run.usage.as_ref().is_some_and(|u| u.total_tokens > 0));
@@ -414,7 +417,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     // Metadata of the answers: the engine's poll hint and request ids.
     let response = client.get_thread_with_response(&thread.id)?;
     assert_eq!(response.status, 200);
-    assert_eq!(response.poll_after(), Some(ms(30)));
+    assert_eq!(response.poll_after(), Some(STEP));
     assert!(response
         .request_id
         .as_deref()
@@ -515,6 +518,40 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
     };
     let quoted: String = text.value.chars().take(first_start).collect();
     assert!(quoted.contains("within 30 days of delivery"), "{quoted}");
+
+    // Quotes and summaries are whole sentences of the file, even where its lines are
+    // hard-wrapped, and never headings.
+    let whole_text = POLICY.split_whitespace().collect::<Vec<_>>().join(" ");
+    let ask = |question: &str| -> Result<String, Error> {
+        let thread = client.create_thread(&ThreadCreateRequest {
+            messages: vec![ThreadMessageCreateRequest::user(question)],
+            ..Default::default()
+        })?;
+        client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id))
+    };
+    let warranty = ask("How long is the warranty on tents?")?;
+    assert_eq!(
+        warranty,
+        "Tents, backpacks and sleeping bags carry a two-year warranty against manufacturing \
+         defects.【0†source】"
+    );
+    let summary = ask("Please summarize the document.")?;
+    let body = summary
+        .strip_prefix("Summary of return-policy.md: ")
+        .and_then(|s| s.strip_suffix("【0†source】"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    for sentence in body.split_inclusive(". ") {
+        let sentence = sentence.trim();
+        assert!(
+            sentence.ends_with('.') && sentence.starts_with(char::is_uppercase),
+            "{sentence:?} in {summary}"
+        );
+        assert!(whole_text.contains(sentence), "{sentence:?} in {summary}");
+    }
+    assert!(
+        !body.contains("Return window") && !body.contains("Northwind"),
+        "{summary}"
+    );
 
     // Two steps: the file search, then the message.
     let query = RunStepListQueryParameters {
@@ -777,8 +814,8 @@ fn poll_run(
 #[test]
 fn cancelled_and_expired_runs() -> TestResult {
     let server = LocalServer::builder()
-        .step_delay(ms(40))
-        .run_expiry(ms(400))
+        .step_delay(ms(100))
+        .run_expiry(ms(600))
         .start()?;
     let client = client_of(&server);
     let assistant = client.create_assistant(&AssistantCreateRequest {
@@ -971,7 +1008,7 @@ fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
         )
         .map(|f| f.map(|f| f.id))
         .collect::<Result<_, _>>()?;
-    assert_eq!(failed, [empty.id.clone()]);
+    assert_eq!(failed, [empty.id.as_str()]);
     let empty_file = client.get_vector_store_file(&store.id, &empty.id)?;
     assert_eq!(
         empty_file.last_error.map(|e| e.code),
@@ -1296,7 +1333,7 @@ fn deletes_cascade() -> TestResult {
         .iter_vector_store_files(&both.id, None)
         .map(|f| f.map(|f| f.id))
         .collect::<Result<_, _>>()?;
-    assert_eq!(left, [b.id.clone()]);
+    assert_eq!(left, [b.id.as_str()]);
     let found = client.search_vector_store(&both.id, &refund)?;
     assert!(found.data.iter().all(|r| r.file_id != a.id), "{found:?}");
     assert!(client
@@ -1431,6 +1468,146 @@ fn deletes_cascade() -> TestResult {
         404,
     );
     assert_eq!(error.param.as_deref(), Some("assistant_id"));
+    Ok(())
+}
+
+#[test]
+fn files_upload_and_download_through_the_sdk() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+    // Every byte value, more than one read buffer long, from memory, a path and a reader.
+    let binary: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    let dir = std::env::temp_dir().join(format!("openai-blocking-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("blob.bin");
+    std::fs::write(&path, &binary)?;
+    let from_bytes = client.upload_file("assistants", "blob.bin", binary.clone())?;
+    let from_path = client.upload_file_from_path("batch", &path)?;
+    let from_reader = client.upload_file_from_reader(
+        "vision",
+        "reader.bin",
+        std::io::Cursor::new(binary.clone()),
+        None, // sent chunked
+    )?;
+    std::fs::remove_dir_all(&dir)?;
+    for file in [&from_bytes, &from_path, &from_reader] {
+        assert_eq!(file.bytes, binary.len() as i64, "{file:?}");
+        assert!(file.id.starts_with("file-"));
+        assert!(
+            client.get_file_content(&file.id)? == binary,
+            "{} differs",
+            file.filename
+        );
+        let mut streamed = Vec::new();
+        std::io::Read::read_to_end(
+            &mut client.get_file_content_reader(&file.id)?,
+            &mut streamed,
+        )?;
+        assert!(streamed == binary, "{} streamed differs", file.filename);
+        assert_eq!(client.get_file(&file.id)?, *file);
+    }
+    assert_eq!(from_path.filename, "blob.bin");
+    assert_eq!(from_reader.purpose.to_string(), "vision");
+
+    let all: Vec<String> = client
+        .iter_files(Some(FileListQueryParameters {
+            limit: Some(1),
+            order: Some(ListOrder::Asc),
+            ..Default::default()
+        }))
+        .map(|f| f.map(|f| f.id))
+        .collect::<Result<_, _>>()?;
+    assert_eq!(all, [&*from_bytes.id, &*from_path.id, &*from_reader.id]);
+    let batch_only = client.get_files(Some(&FileListQueryParameters {
+        purpose: Some("batch".into()),
+        ..Default::default()
+    }))?;
+    assert_eq!(batch_only.data, [from_path.clone()]);
+    Ok(())
+}
+
+#[test]
+fn run_settings_shape_the_answer() -> TestResult {
+    let server = engine(ms(2));
+    let client = client_of(&server);
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        tools: vec![weather_tool()],
+        ..AssistantCreateRequest::new("gpt-4o-mini")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest::default())?;
+    let named = "Just chat, do not get_weather city=Paris";
+
+    // tool_choice none: the named function is not called.
+    let no_tools = RunCreateRequest {
+        additional_messages: Some(vec![ThreadMessageCreateRequest::user(named)]),
+        tool_choice: Some(AssistantsApiToolChoiceOption::String(
+            AssistantsApiToolChoiceOptionString::None,
+        )),
+        ..RunCreateRequest::new(&assistant.id)
+    };
+    let answer = client.run_and_get_assistant_response(&thread.id, &no_tools)?;
+    assert_eq!(answer, format!("You said: \"{named}\""));
+    let first = client.get_thread_messages(&thread.id, None)?;
+    assert_eq!(
+        first.data.len(),
+        2,
+        "the additional message joined the thread"
+    );
+
+    // A forced function is called even when the message does not name it.
+    let forced = RunCreateRequest {
+        additional_messages: Some(vec![ThreadMessageCreateRequest::user("city=Lima")]),
+        tool_choice: Some(AssistantsApiToolChoiceOption::AssistantsNamedToolChoice(
+            AssistantsNamedToolChoice {
+                type_: AssistantsNamedToolChoiceType::Function,
+                function: Some(AssistantsNamedToolChoiceFunction {
+                    name: "get_weather".into(),
+                }),
+            },
+        )),
+        ..RunCreateRequest::new(&assistant.id)
+    };
+    let run = client.create_run_and_wait(&thread.id, &forced)?;
+    assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    let call = &run
+        .required_action
+        .as_ref()
+        .expect("an action")
+        .submit_tool_outputs
+        .tool_calls[0];
+    assert_eq!(call.function.arguments, r#"{"city":"Lima"}"#);
+    client.cancel_run(&thread.id, &run.id)?;
+    client.wait_for_run_to_complete(&thread.id, &run.id)?;
+
+    // Too few completion tokens: the run and its message are incomplete, and the one-call
+    // helper says so.
+    let short = RunCreateRequest {
+        additional_messages: Some(vec![ThreadMessageCreateRequest::user(
+            "one two three four five six seven eight",
+        )]),
+        max_completion_tokens: Some(3),
+        ..RunCreateRequest::new(&assistant.id)
+    };
+    match client.run_and_get_assistant_response(&thread.id, &short) {
+        Err(Error::RunNotCompleted(run)) => {
+            assert_eq!(run.status, RunResponseStatus::Incomplete);
+            assert_eq!(
+                run.incomplete_details.and_then(|d| d.reason),
+                Some(RunResponseIncompleteDetailsReason::MaxCompletionTokens)
+            );
+            let message = client.wait_for_assistant_message(&thread.id, Some(&run.id))?;
+            assert_eq!(
+                message.status,
+                Some(ThreadMessageResponseStatus::Incomplete)
+            );
+            assert!(
+                message.text().split_whitespace().count() <= 3,
+                "{}",
+                message.text()
+            );
+        }
+        other => panic!("expected an incomplete run, got {other:?}"),
+    }
     Ok(())
 }
 
