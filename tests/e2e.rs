@@ -535,23 +535,43 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
         "Tents, backpacks and sleeping bags carry a two-year warranty against manufacturing \
          defects.【0†source】"
     );
+    // Each quoted sentence is a whole sentence of the file, with no heading glued on.
+    let headings: Vec<&str> = POLICY
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .collect();
+    let check_sentences = |answer: &str, body: &str| {
+        for sentence in body.split_inclusive(". ") {
+            let sentence = sentence.trim();
+            assert!(
+                sentence.ends_with('.') && sentence.starts_with(char::is_uppercase),
+                "{sentence:?} in {answer}"
+            );
+            assert!(whole_text.contains(sentence), "{sentence:?} in {answer}");
+            // A heading glued to the sentence after it: "Return window You may return...".
+            let glued = headings.iter().any(|h| {
+                sentence
+                    .strip_prefix(h)
+                    .and_then(|rest| rest.strip_prefix(' '))
+                    .is_some_and(|rest| rest.starts_with(char::is_uppercase))
+            });
+            assert!(!glued, "a heading in {answer}");
+        }
+    };
+    let returns = ask("How long do I have to return unused items?")?;
+    for (n, quote) in returns.split("\n\n").enumerate() {
+        let body = quote
+            .strip_suffix(&format!("【{n}†source】"))
+            .unwrap_or_else(|| panic!("{returns}"));
+        check_sentences(&returns, body);
+    }
     let summary = ask("Please summarize the document.")?;
     let body = summary
         .strip_prefix("Summary of return-policy.md: ")
         .and_then(|s| s.strip_suffix("【0†source】"))
         .unwrap_or_else(|| panic!("{summary}"));
-    for sentence in body.split_inclusive(". ") {
-        let sentence = sentence.trim();
-        assert!(
-            sentence.ends_with('.') && sentence.starts_with(char::is_uppercase),
-            "{sentence:?} in {summary}"
-        );
-        assert!(whole_text.contains(sentence), "{sentence:?} in {summary}");
-    }
-    assert!(
-        !body.contains("Return window") && !body.contains("Northwind"),
-        "{summary}"
-    );
+    check_sentences(&summary, body);
+    assert!(!body.contains("Northwind Outfitters"), "{summary}");
 
     // Two steps: the file search, then the message.
     let query = RunStepListQueryParameters {
