@@ -912,7 +912,7 @@ fn cancelled_and_expired_runs() -> TestResult {
     // ends there and the one-call helper reports it.
     let slow = LocalServer::builder()
         .step_delay(Duration::from_secs(5))
-        .run_expiry(ms(100))
+        .run_expiry(ms(300))
         .start()?;
     let client = client_of(&slow);
     let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
@@ -920,6 +920,26 @@ fn cancelled_and_expired_runs() -> TestResult {
         messages: vec![ThreadMessageCreateRequest::user("Hello")],
         ..Default::default()
     })?;
+    // A wait shorter than the run gives up with the last run it saw, left as it is.
+    let run = client.create_run(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    match client
+        .waiter()
+        .timeout(Some(ms(20)))
+        .wait_for_run_to_complete(&thread.id, &run.id)
+    {
+        Err(Error::PollTimeout { last, attempts, .. }) => {
+            assert!(attempts >= 1);
+            assert!(
+                matches!(*last, Polled::Run(ref r) if r.status == RunResponseStatus::Queued && r.id == run.id),
+                "{last:?}"
+            );
+        }
+        other => panic!("expected a poll timeout, got {other:?}"),
+    }
+    assert_eq!(
+        client.wait_for_run_to_complete(&thread.id, &run.id)?.status,
+        RunResponseStatus::Expired
+    );
     let started = Instant::now();
     match client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id)) {
         Err(Error::RunNotCompleted(run)) => assert_eq!(run.status, RunResponseStatus::Expired),
@@ -1770,6 +1790,27 @@ fn error_paths_through_the_sdk() -> TestResult {
         (413, ApiErrorKind::Other),
         "{big}"
     );
+    // One upload of a batch refused: the others are deleted again and the error returned.
+    let files_before = client.iter_files(None).count();
+    let store = client.create_vector_store(&VectorStoreCreateRequest::new("b", Vec::new()))?;
+    let result = client
+        .waiter()
+        .max_concurrency(1)
+        .upload_files_to_vector_store_and_wait(
+            &store.id,
+            [
+                FileSource::from_bytes("small-1.txt", "small one".as_bytes()),
+                FileSource::from_bytes("big.bin", vec![7u8; 100 * 1024]),
+                FileSource::from_bytes("small-2.txt", "small two".as_bytes()),
+            ],
+        );
+    assert_eq!(api_error(result).status, 413);
+    assert_eq!(
+        client.iter_files(None).count(),
+        files_before,
+        "nothing left behind"
+    );
+    assert_eq!(counts(&client.get_vector_store(&store.id)?), [0; 5]);
 
     // 401: a wrong key through the SDK, no key at all around it.
     let wrong = OpenAIClient::create_with_api_key("sk-wrong")
