@@ -1562,7 +1562,7 @@ fn files_upload_and_download_through_the_sdk() -> TestResult {
         purpose: Some("batch".into()),
         ..Default::default()
     }))?;
-    assert_eq!(batch_only.data, [from_path.clone()]);
+    assert_eq!(batch_only.data, std::slice::from_ref(&from_path));
     Ok(())
 }
 
