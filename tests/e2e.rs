@@ -1127,6 +1127,70 @@ fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
         );
     }
 
+    // Attributes on a file narrow a search; the store is renamed, tagged and listed.
+    let attributes = VectorStoreFileAttributes::from(HashMap::from([
+        (
+            "lang".to_string(),
+            VectorStoreFileAttributesValue::String("en".into()),
+        ),
+        (
+            "year".to_string(),
+            VectorStoreFileAttributesValue::Number(2024.0),
+        ),
+    ]));
+    let tagged = client.modify_vector_store_file(
+        &store.id,
+        &notes.id,
+        &VectorStoreFileModifyRequest {
+            attributes: Some(attributes.clone()),
+        },
+    )?;
+    assert_eq!(tagged.attributes.as_ref(), Some(&attributes));
+    assert_eq!(
+        client
+            .get_vector_store_file(&store.id, &notes.id)?
+            .attributes,
+        Some(attributes)
+    );
+    let recent = VectorStoreSearchRequest {
+        filters: Some(VectorStoreSearchRequestFilters::ComparisonFilter(
+            ComparisonFilter {
+                key: "year".into(),
+                type_: ComparisonFilterType::Gte,
+                value: ComparisonFilterValue::Number(2020.0),
+            },
+        )),
+        ..search_request("lighthouse glacier", None)
+    };
+    let unfiltered =
+        client.search_vector_store(&store.id, &search_request("lighthouse glacier", None))?;
+    let names: HashSet<&str> = unfiltered
+        .data
+        .iter()
+        .map(|d| d.filename.as_str())
+        .collect();
+    assert_eq!(names, HashSet::from(["also.txt", "notes.md"]));
+    let found = client.search_vector_store(&store.id, &recent)?;
+    let names: Vec<&str> = found.data.iter().map(|d| d.filename.as_str()).collect();
+    assert_eq!(names, ["notes.md"], "only the file with a recent year");
+    let renamed = client.modify_vector_store(
+        &store.id,
+        &VectorStoreModifyRequest {
+            name: Some("knowledge".into()),
+            metadata: Some(metadata(&[("team", "docs")])),
+            ..Default::default()
+        },
+    )?;
+    assert_eq!(renamed.name.as_deref(), Some("knowledge"));
+    assert_eq!(
+        counts(&renamed),
+        [0, 6, 2, 0, 8],
+        "renaming keeps the files"
+    );
+    let listed = client.get_vector_stores(None)?;
+    assert_eq!(listed.data.len(), 1);
+    assert_eq!(listed.data[0].metadata, Some(metadata(&[("team", "docs")])));
+
     // A batch cancelled before it is indexed: its files are cancelled, and counted so.
     let slow = engine(Duration::from_secs(30));
     let slow_client = client_of(&slow);
