@@ -314,27 +314,24 @@ fn cited_answer(found: &[SearchPassage], question: &str) -> ModelReply {
 }
 
 /// The (at most two) sentences of a passage sharing the most terms with the query, in
-/// order; the first real sentence when none shares any. Headings are not quoted unless the
-/// passage is nothing else.
+/// order; the first real sentence when none shares any.
 fn best_sentences(passage: &str, query: &[String]) -> String {
-    let all: Vec<&str> = text::sentences(passage)
+    // Each sentence, Markdown markers stripped, and whether it is a heading.
+    let (sentences, headings): (Vec<&str>, Vec<bool>) = text::sentences(passage)
         .into_iter()
-        .map(|r| &passage[r])
-        .collect();
-    let prose: Vec<&str> = all
-        .iter()
-        .copied()
-        .filter(|s| !s.starts_with('#'))
-        .collect();
-    let sentences: Vec<&str> = if prose.is_empty() { all } else { prose }
-        .into_iter()
-        .map(text::plain_line)
-        .filter(|s| !s.is_empty())
-        .collect();
+        .map(|r| {
+            (
+                text::plain_line(&passage[r.clone()]),
+                passage[r].starts_with('#'),
+            )
+        })
+        .filter(|(s, _)| !s.is_empty())
+        .unzip();
+    // A heading is not quoted: glued to the sentence after it, it reads as a fragment.
     let mut scored: Vec<(usize, usize)> = sentences
         .iter()
         .enumerate()
-        .filter(|(_, s)| text::words(s).len() >= 3)
+        .filter(|&(i, s)| !headings[i] && text::words(s).len() >= 3)
         .map(|(i, s)| {
             let mut terms = text::terms(s);
             terms.sort();
@@ -485,6 +482,22 @@ mod tests {
             panic!("expected an answer")
         };
         assert!(a.text.contains("never uses the network"));
+    }
+
+    #[test]
+    fn quotes_whole_sentences_and_no_headings() {
+        let passage = "## How to return an item\n\nStart a return from the Orders page of your\naccount. Print the label.";
+        let query = text::terms("How do I return an item?");
+        assert_eq!(
+            best_sentences(passage, &query),
+            "Start a return from the Orders page of your account."
+        );
+        let query = text::terms("item");
+        assert_eq!(
+            best_sentences(passage, &query),
+            "Start a return from the Orders page of your account.",
+            "matched on its heading only: the first sentence"
+        );
     }
 
     #[test]

@@ -13,13 +13,20 @@ const MIN_WORDS: usize = 4;
 /// sentences and given in their original order, Markdown markers stripped. Empty when
 /// `source` has no sentence.
 pub(crate) fn summarize(source: &str, max_sentences: usize) -> String {
-    let sentences: Vec<&str> = text::sentences(source)
+    // Each sentence, Markdown markers stripped, and whether it is a heading.
+    let (sentences, headings): (Vec<&str>, Vec<bool>) = text::sentences(source)
         .into_iter()
-        .map(|r| text::plain_line(&source[r]))
-        .filter(|s| !s.is_empty())
-        .collect();
+        .map(|r| {
+            (
+                text::plain_line(&source[r.clone()]),
+                source[r].starts_with('#'),
+            )
+        })
+        .filter(|(s, _)| !s.is_empty())
+        .unzip();
+    // Headings name the parts of a text; they are not sentences of it.
     let candidates: Vec<usize> = (0..sentences.len())
-        .filter(|&i| text::words(sentences[i]).len() >= MIN_WORDS)
+        .filter(|&i| !headings[i] && text::words(sentences[i]).len() >= MIN_WORDS)
         .collect();
     if candidates.is_empty() {
         return sentences
@@ -115,6 +122,17 @@ mod tests {
              After the flood, the town rebuilt the houses along the river."
         );
         assert!(!s.contains("Cats"));
+    }
+
+    #[test]
+    fn wrapped_markdown_gives_whole_sentences_and_no_headings() {
+        let text = "# Harbour news\n\n## The flood in the town\n\nThe river flooded the town in\nspring. The flood in the town damaged every house by\nthe river. After the flood, the town rebuilt the houses\nalong the river.\n\n## Music in the town\n\nMy neighbour plays the violin on Sundays.";
+        let s = summarize(text, 5);
+        assert_eq!(
+            s,
+            "The flood in the town damaged every house by the river. \
+             After the flood, the town rebuilt the houses along the river."
+        );
     }
 
     #[test]

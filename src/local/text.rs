@@ -83,8 +83,10 @@ pub(crate) fn token_count(text: &str) -> i64 {
 }
 
 /// The byte ranges of the sentences of `text`, trimmed, in order. A sentence ends at `.`, `!`
-/// or `?` followed by white space, or at a line break that ends a block (headings, list
-/// items and paragraphs are sentences; a hard-wrapped line of prose is not cut).
+/// or `?` followed by white space, and at the end of a block: after a heading, or before a
+/// blank line or a line that starts a Markdown block (heading, list item, quote, table row,
+/// code fence, rule), so headings and list items are sentences. Other line breaks are soft
+/// wraps inside a paragraph: the sentences of hard-wrapped prose stay whole.
 pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -95,11 +97,19 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
         let end = match c {
             '\n' => {
                 let line = &text[line_start..i];
+                let next_line = text[i + 1..].split('\n').next().unwrap_or("");
                 line_start = i + 1;
-                ends_block(line, &text[i + 1..]).then_some(i)
+                ends_block(line, next_line).then_some(i)
             }
-            // `12.` opening a line numbers a list item; it ends nothing.
-            '.' if is_number(text[line_start..i].trim_start()) => None,
+            // Not the dot of a numbered list item (`1. first`).
+            '.' if text[line_start..i]
+                .trim()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !text[line_start..i].trim().is_empty() =>
+            {
+                None
+            }
             '.' | '!' | '?' if next.is_none_or(char::is_whitespace) => Some(i + c.len_utf8()),
             _ => None,
         };
@@ -112,22 +122,38 @@ pub(crate) fn sentences(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-fn is_number(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit())
+/// Whether the line break between `line` and `next` ends a block rather than wrapping a line.
+fn ends_block(line: &str, next: &str) -> bool {
+    let line = line.trim_start();
+    line.trim().is_empty() || line.starts_with(['#', '|']) || is_rule(line) || starts_block(next)
 }
 
-/// Whether a line break ends a sentence: after a heading or a table row, before a blank
-/// line, a heading, a list item, a quote or a table; a hard-wrapped line of prose goes on.
-fn ends_block(line: &str, rest: &str) -> bool {
-    let line = line.trim_start();
-    let next = rest.split('\n').next().unwrap_or("").trim_start();
-    let numbered = next
-        .split_once(['.', ')'])
-        .is_some_and(|(n, _)| is_number(n));
-    line.starts_with(['#', '|'])
-        || next.is_empty()
-        || next.starts_with(['#', '-', '*', '+', '>', '|', '•'])
-        || numbered
+/// Whether `line` is blank or starts a Markdown block of its own: a heading, list item,
+/// quote, table row, code fence or rule.
+pub(crate) fn starts_block(line: &str) -> bool {
+    let l = line.trim();
+    let mut chars = l.chars();
+    match chars.next() {
+        None | Some('#' | '>' | '|') => true,
+        Some('-' | '*' | '+') => chars.next().is_none_or(char::is_whitespace) || is_rule(l),
+        Some('=' | '_') => is_rule(l),
+        Some('`' | '~') => l.starts_with("```") || l.starts_with("~~~"),
+        Some(c) if c.is_ascii_digit() => {
+            let rest = l.trim_start_matches(|c: char| c.is_ascii_digit());
+            let mut rest = rest.chars();
+            matches!(rest.next(), Some('.' | ')')) && rest.next().is_none_or(char::is_whitespace)
+        }
+        _ => false,
+    }
+}
+
+/// A thematic break or setext underline: three or more of one of `-`, `=`, `*`, `_`.
+fn is_rule(line: &str) -> bool {
+    let marks: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    marks.len() >= 3
+        && ['-', '=', '*', '_']
+            .iter()
+            .any(|m| marks.iter().all(|c| c == m))
 }
 
 fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
@@ -202,8 +228,7 @@ mod tests {
 
     #[test]
     fn sentences_split_on_marks_and_lines() {
-        let text = "# Title\nFirst one. Second one!  Third? v1.2 stays\n\n- item\n- next\n\
-                    1. numbered\nA wrapped\nsentence goes on. Done";
+        let text = "# Title\nFirst one. Second one!  Third? v1.2 stays\n\n- item";
         let got: Vec<&str> = sentences(text).into_iter().map(|r| &text[r]).collect();
         assert_eq!(
             got,
@@ -213,12 +238,37 @@ mod tests {
                 "Second one!",
                 "Third?",
                 "v1.2 stays",
-                "- item",
-                "- next",
-                "1. numbered\nA wrapped\nsentence goes on.",
-                "Done"
+                "- item"
             ]
         );
+    }
+
+    #[test]
+    fn wrapped_lines_do_not_end_sentences() {
+        let text = "## Warranty\nTents carry a two-year warranty against manufacturing\ndefects. Send a\nphoto.\n- a list item that\n  wraps\n- another\n1. first\n2) second\n\nTitle\n=====\nlast line\n\nnew paragraph";
+        let got: Vec<String> = sentences(text)
+            .into_iter()
+            .map(|r| squash_spaces(&text[r]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "## Warranty",
+                "Tents carry a two-year warranty against manufacturing defects.",
+                "Send a photo.",
+                "- a list item that wraps",
+                "- another",
+                "1. first",
+                "2) second",
+                "Title",
+                "=====",
+                "last line",
+                "new paragraph"
+            ]
+        );
+        assert!(!starts_block("2024 was a good year"));
+        assert!(!starts_block("-5 degrees"));
+        assert!(!starts_block("*emphasis* here"));
     }
 
     #[test]
