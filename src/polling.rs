@@ -581,15 +581,19 @@ impl<'c> Waiter<'c> {
         request: &RunCreateRequest,
     ) -> Result<String, Error> {
         let run = self.create_run_and_wait(thread_id, request)?;
-        self.client.assistant_response(run)
+        self.client.get_assistant_response(&run)
     }
 }
 
 impl OpenAIClient {
-    /// The assistant's text of a run that should have completed.
-    pub(crate) fn assistant_response(&self, run: RunResponse) -> Result<String, Error> {
+    /// The text of the assistant message(s) a completed run wrote: every text part in order,
+    /// parts and messages separated by a blank line. Useful after
+    /// [`submit_tool_outputs_and_wait`](Self::submit_tool_outputs_and_wait).
+    ///
+    /// A run that is not `completed` gives [`Error::RunNotCompleted`] with a copy of it.
+    pub fn get_assistant_response(&self, run: &RunResponse) -> Result<String, Error> {
         if run.status != RunResponseStatus::Completed {
-            return Err(Error::RunNotCompleted(Box::new(run)));
+            return Err(Error::RunNotCompleted(Box::new(run.clone())));
         }
         let query = ThreadMessageListQueryParameters {
             order: Some(ListOrder::Asc),

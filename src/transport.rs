@@ -497,11 +497,12 @@ impl OpenAIClient {
         *request.uri_mut() = uri.clone();
         let headers = request.headers_mut();
         headers.insert(inner.auth.0.clone(), inner.auth.1.clone());
-        for (name, value) in &inner.default_headers {
-            headers.insert(name.clone(), value.clone());
-        }
         if needs_beta_header(&req.path) {
             headers.insert(OPENAI_BETA, HeaderValue::from_static("assistants=v2"));
+        }
+        // The caller's headers come last: `with_header` replaces any header set above.
+        for (name, value) in &inner.default_headers {
+            headers.insert(name.clone(), value.clone());
         }
         headers.insert(RETRY_COUNT, HeaderValue::from(attempt));
         let mut upload = None;

@@ -235,8 +235,8 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     let got: Vec<&str> = page.data.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(got, [ids[2].as_str(), ids[1].as_str()], "newest first");
     assert_eq!(
-        (page.first_id.as_str(), page.last_id.as_str()),
-        (ids[2].as_str(), ids[1].as_str())
+        (page.first_id.as_deref(), page.last_id.as_deref()),
+        (Some(ids[2].as_str()), Some(ids[1].as_str()))
     );
     assert!(page.has_more);
     let walked: Vec<String> = client
@@ -1278,8 +1278,8 @@ fn pagination_over_250_messages() -> TestResult {
     assert_eq!(page.data.len(), 100);
     assert!(page.has_more);
     assert_eq!(
-        (page.first_id.as_str(), page.last_id.as_str()),
-        (created[0].as_str(), created[99].as_str())
+        (page.first_id.as_deref(), page.last_id.as_deref()),
+        (Some(created[0].as_str()), Some(created[99].as_str()))
     );
     let last = client.get_thread_messages(
         &thread.id,
@@ -1291,14 +1291,14 @@ fn pagination_over_250_messages() -> TestResult {
     assert_eq!(last.data.len(), 50);
     assert!(!last.has_more);
     assert_eq!(
-        (last.first_id.as_str(), last.last_id.as_str()),
-        (created[200].as_str(), created[249].as_str())
+        (last.first_id.as_deref(), last.last_id.as_deref()),
+        (Some(created[200].as_str()), Some(created[249].as_str()))
     );
     let default = client.get_thread_messages(&thread.id, None)?;
     assert_eq!(default.data.len(), 20, "20 by default");
     assert_eq!(
-        (default.first_id.as_str(), default.data[0].text().as_str()),
-        (created[249].as_str(), "m249")
+        (default.first_id.as_deref(), default.data[0].text().as_str()),
+        (Some(created[249].as_str()), "m249")
     );
     assert!(default.has_more);
     let before = client.get_thread_messages(

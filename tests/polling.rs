@@ -750,3 +750,32 @@ fn empty_ids_are_rejected_before_any_poll() {
     );
     assert_eq!(any.calls(), 0);
 }
+
+#[test]
+fn get_assistant_response_reads_a_completed_runs_messages_only() {
+    let server = MockServer::start();
+    let (client, _) = client(&server);
+    let list = json!({
+        "object": "list", "has_more": false, "first_id": "msg_1", "last_id": "msg_1",
+        "data": [message("msg_1", "assistant", "completed", vec![text_part("It is 22C.")])]
+    });
+    let messages = server.mock(|when, then| {
+        when.method(GET)
+            .path("/threads/thread_1/messages")
+            .query_param("run_id", "run_1");
+        then.status(200).json_body(list);
+    });
+    let completed: RunResponse = serde_json::from_value(run("completed")).unwrap();
+    assert_eq!(
+        client.get_assistant_response(&completed).unwrap(),
+        "It is 22C."
+    );
+
+    let waiting: RunResponse = serde_json::from_value(run("requires_action")).unwrap();
+    let err = client.get_assistant_response(&waiting).unwrap_err();
+    assert!(
+        matches!(err, Error::RunNotCompleted(ref r) if r.id == "run_1"),
+        "{err:?}"
+    );
+    assert_eq!(messages.calls(), 1);
+}

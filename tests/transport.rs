@@ -765,3 +765,22 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<FileSource>();
     assert_send_sync::<Request>();
 }
+
+#[test]
+fn a_custom_beta_header_replaces_the_default_one() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.path("/threads/abc")
+            .header("openai-beta", "assistants=v3")
+            .is_true(|req| req.headers().get_all("openai-beta").iter().count() == 1);
+        then.status(200).json_body(thread_json());
+    });
+    let client = builder(&server)
+        .with_header("OpenAI-Beta", "assistants=v3")
+        .build()
+        .unwrap();
+    client
+        .execute::<Thread>(Request::get("/threads/abc"))
+        .unwrap();
+    mock.assert();
+}

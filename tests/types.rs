@@ -435,3 +435,19 @@ fn list_queries_render_as_query_strings() {
     q.set_after(Some("file_9".into()));
     assert_eq!(q.to_query_string(), "after=file_9");
 }
+
+#[test]
+fn an_empty_list_with_null_ids_decodes() {
+    // The live API sends null ids on an empty page.
+    let empty = serde_json::json!({"object": "list", "data": [], "first_id": null,
+                                   "last_id": null, "has_more": false});
+    let page: ThreadMessageListResponse = serde_json::from_value(empty.clone()).unwrap();
+    assert_eq!(
+        (page.first_id, page.last_id, page.data.len()),
+        (None, None, 0)
+    );
+    let files: FileListResponse = serde_json::from_value(empty.clone()).unwrap();
+    assert!(files.first_id.is_none());
+    let stores: VectorStoreListResponse = serde_json::from_value(empty).unwrap();
+    assert!(stores.last_id.is_none());
+}

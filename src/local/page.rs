@@ -14,8 +14,9 @@ pub(crate) struct ListParams {
 #[derive(Debug)]
 pub(crate) struct Page<T> {
     pub data: Vec<T>,
-    pub first_id: String,
-    pub last_id: String,
+    /// `None` (JSON null) on an empty page, as the real API sends.
+    pub first_id: Option<String>,
+    pub last_id: Option<String>,
     pub has_more: bool,
 }
 
@@ -49,14 +50,8 @@ pub(crate) fn paginate<T>(
             .map(|(_, t)| t)
             .collect()
     };
-    let first_id = data
-        .first()
-        .map(|t| id_of(t).to_string())
-        .unwrap_or_default();
-    let last_id = data
-        .last()
-        .map(|t| id_of(t).to_string())
-        .unwrap_or_default();
+    let first_id = data.first().map(|t| id_of(t).to_string());
+    let last_id = data.last().map(|t| id_of(t).to_string());
     Page {
         data,
         first_id,
@@ -88,8 +83,8 @@ mod tests {
         let page = paginate(items(), |s| s, &p(2, true, None, None));
         assert_eq!((ids(&page), page.has_more), (vec!["o5", "o4"], true));
         assert_eq!(
-            (page.first_id.as_str(), page.last_id.as_str()),
-            ("o5", "o4")
+            (page.first_id.as_deref(), page.last_id.as_deref()),
+            (Some("o5"), Some("o4"))
         );
         let page = paginate(items(), |s| s, &p(2, true, Some(4), None));
         assert_eq!((ids(&page), page.has_more), (vec!["o3", "o2"], true));
@@ -104,6 +99,9 @@ mod tests {
             |s| s,
             &p(10, false, None, None),
         );
-        assert_eq!((page.first_id.as_str(), page.has_more), ("", false));
+        assert_eq!(
+            (page.first_id, page.last_id, page.has_more),
+            (None, None, false)
+        );
     }
 }

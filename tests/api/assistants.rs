@@ -168,8 +168,8 @@ fn get_assistants_with_and_without_query() {
     let list = ok(&with_query, client.get_assistants(Some(&query)));
     assert_eq!(list.object, "list");
     assert!(list.has_more);
-    assert_eq!(list.first_id, "asst_9f2K");
-    assert_eq!(list.last_id, "asst_2");
+    assert_eq!(list.first_id.as_deref(), Some("asst_9f2K"));
+    assert_eq!(list.last_id.as_deref(), Some("asst_2"));
     let ids: Vec<&str> = list.data.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["asst_9f2K", "asst_2"]);
     same_as_plain(

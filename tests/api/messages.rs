@@ -142,7 +142,7 @@ fn get_thread_messages_with_run_filter() {
     );
 
     let list = ok(&bare, client.get_thread_messages("thread_77aa", None));
-    assert_eq!(list.first_id, "msg_1");
+    assert_eq!(list.first_id.as_deref(), Some("msg_1"));
     assert_eq!(list.data[0].text(), "Hi");
     filtered.assert_calls(2);
     bare.assert_calls(1);

@@ -140,7 +140,7 @@ fn get_runs_with_and_without_query() {
             &RunResponseStatus::Completed
         ]
     );
-    assert_eq!(list.last_id, "run_done1");
+    assert_eq!(list.last_id.as_deref(), Some("run_done1"));
     same_as_plain(
         ok(
             &with_query,
