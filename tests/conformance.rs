@@ -380,7 +380,7 @@ fn assistants_conform() {
         name: Some("Weather helper v2".into()),
         model: Some("gpt-4o-mini".into()),
         instructions: Some("Answer briefly.".into()),
-        tools: all_tools(),
+        tools: Some(all_tools()),
         tool_resources: Some(AssistantModifyRequestToolResources {
             code_interpreter: Some(AssistantModifyRequestToolResourcesCodeInterpreter {
                 file_ids: vec!["file-Csv2".into()],

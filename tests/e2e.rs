@@ -228,6 +228,20 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     assert_eq!(renamed.instructions.as_deref(), Some("Be brief."));
     assert_eq!(renamed.model, "gpt-4o-mini");
     assert_eq!(client.get_assistant(&assistant.id)?, renamed);
+    // Tools are replaced by a list, kept when left out, and cleared by an empty list.
+    let tools = |tools| AssistantModifyRequest {
+        tools,
+        ..Default::default()
+    };
+    let with = client.modify_assistant(
+        &assistant.id,
+        &tools(Some(vec![AssistantTool::file_search()])),
+    )?;
+    assert_eq!(with.tools.len(), 1);
+    let kept = client.modify_assistant(&assistant.id, &tools(None))?;
+    assert_eq!(kept.tools.len(), 1);
+    let cleared = client.modify_assistant(&assistant.id, &tools(Some(Vec::new())))?;
+    assert!(cleared.tools.is_empty());
     let page = client.get_assistants(Some(&AssistantListQueryParameters {
         limit: Some(2),
         ..Default::default()

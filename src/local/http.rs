@@ -145,13 +145,6 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Whether the JSON body read by [`Ctx::json`] has the top-level field `key` (to tell a
-    /// field left out from one given empty).
-    pub fn body_has(&self, key: &str) -> bool {
-        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&self.raw)
-            .is_ok_and(|m| m.contains_key(key))
-    }
-
     /// The query string, parsed as a `Q`: `limit` is a number, `key[]` repeats into an array,
     /// everything else is a string. A bad value is a 400 naming the parameter.
     pub fn query<Q: DeserializeOwned>(&self) -> Result<Q, Failure> {

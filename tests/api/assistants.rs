@@ -231,7 +231,7 @@ fn get_modify_delete_assistant() {
         name: Some("Support helper v2".into()),
         instructions: Some("Be brief.".into()),
         model: Some("gpt-4o-mini".into()),
-        tools: vec![AssistantTool::file_search()],
+        tools: Some(vec![AssistantTool::file_search()]),
         tool_resources: Some(AssistantModifyRequestToolResources {
             code_interpreter: None,
             file_search: Some(AssistantModifyRequestToolResourcesFileSearch {

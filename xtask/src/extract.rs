@@ -31,6 +31,8 @@ pub struct Config {
     #[serde(default)]
     string_or_list: Vec<Optional>,
     #[serde(default)]
+    clearable: Vec<Optional>,
+    #[serde(default)]
     docs: BTreeMap<String, String>,
 }
 
@@ -224,6 +226,9 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     }
     for o in &cfg.string_or_list {
         rules::string_or_list(&mut defs, &o.schema, &o.field)?;
+    }
+    for o in &cfg.clearable {
+        rules::clearable(&mut defs, &o.schema, &o.field)?;
     }
     let mut keep: BTreeSet<String> = roots.iter().map(|r| our_name(r)).collect();
     keep.extend(ops.iter().filter_map(|o| o.query.clone()));

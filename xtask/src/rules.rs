@@ -675,6 +675,21 @@ pub fn string_or_list(defs: &mut Defs, schema: &str, field: &str) -> Result<(), 
     Ok(())
 }
 
+/// A list a caller must be able to send empty (to clear it) becomes "list or null", so its
+/// Rust field is `Option<Vec<_>>`: `None` leaves it out, `Some(vec![])` sends `[]`.
+pub fn clearable(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
+    let prop = defs
+        .get_mut(schema)
+        .and_then(|d| d.get_mut("properties"))
+        .and_then(|p| p.get_mut(field))
+        .ok_or_else(|| format!("override: `{schema}` has no field `{field}`"))?;
+    if prop.get("type") != Some(&json!("array")) {
+        return Err(format!("override: `{schema}.{field}` is not a list"));
+    }
+    *prop = make_nullable(prop.clone());
+    Ok(())
+}
+
 /// Keep only what the roots reach. [18]
 pub fn prune(defs: &mut Defs, roots: &BTreeSet<String>) -> Result<(), String> {
     let mut seen = BTreeSet::new();
@@ -798,6 +813,22 @@ mod tests {
 
     fn defs(v: Value) -> Defs {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn clearable_lists_become_nullable_and_other_fields_are_refused() {
+        let mut d = defs(json!({
+            "M": { "type": "object", "properties": {
+                "tools": { "type": "array", "items": { "type": "string" } },
+                "name": { "type": "string" } } }
+        }));
+        clearable(&mut d, "M", "tools").unwrap();
+        assert_eq!(
+            d["M"]["properties"]["tools"],
+            json!({ "anyOf": [{ "type": "array", "items": { "type": "string" } }, { "type": "null" }] })
+        );
+        assert!(clearable(&mut d, "M", "name").is_err());
+        assert!(clearable(&mut d, "M", "missing").is_err());
     }
 
     #[test]

@@ -92,9 +92,8 @@ pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
     let r: AssistantModifyRequest = ctx.json()?;
-    check_tools(&r.tools, "tools")?;
+    check_tools(r.tools.as_deref().unwrap_or_default(), "tools")?;
     check_metadata(r.metadata.as_ref(), "metadata")?;
-    let replace_tools = ctx.body_has("tools");
     let mut store = ctx.engine.lock();
     find(&mut store, id)?;
     let newer = resources::resolve(
@@ -130,8 +129,9 @@ pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
     if let Some(v) = r.top_p {
         a.top_p = Some(v);
     }
-    if replace_tools {
-        a.tools = r.tools;
+    // `"tools": []` clears them; null or absent leaves them.
+    if let Some(tools) = r.tools {
+        a.tools = tools;
     }
     Reply::json(&*a)
 }
