@@ -15,7 +15,7 @@
 //! ```no_run
 //! use openai_blocking::{add_alt_texts, extract_images, extract_text, PdfDocument};
 //!
-//! # fn main() -> Result<(), openai_blocking::PdfError> {
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let doc = PdfDocument::from_path("report.pdf")?;
 //! let text = extract_text(&doc)?;
 //! println!("{} pages, {} characters", text.pages().len(), text.char_count());
