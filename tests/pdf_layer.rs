@@ -1628,6 +1628,10 @@ Second line of the same paragraph.\n\
 #[test]
 fn report_round_trips_every_character() {
     let pdf = render_text_pdf(Some("Quarterly summary — Сводка — 摘要"), REPORT).unwrap();
+    println!(
+        "report with Latin, Cyrillic, Greek and CJK text: {} bytes",
+        pdf.len()
+    );
     assert!(
         pdf.len() < 150_000,
         "subset fonts keep the report small: {} bytes",
