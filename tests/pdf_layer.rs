@@ -1398,6 +1398,24 @@ fn standalone_image_files() {
     );
     assert_eq!(png_image.bytes, png_bytes);
     assert_eq!(png_image.format.mime_type(), "image/png");
+    let url = png_image.data_url();
+    assert!(
+        url.starts_with("data:image/png;base64,iVBORw0KGgo"),
+        "{url}"
+    );
+    assert_eq!(
+        url.len(),
+        "data:image/png;base64,".len() + png_bytes.len().div_ceil(3) * 4
+    );
+    for (bytes, encoded) in [
+        (&b"hello"[..], "aGVsbG8="),
+        (b"hi!", "aGkh"),
+        (b"a", "YQ=="),
+    ] {
+        let mut image = png_image.clone();
+        image.bytes = bytes.to_vec();
+        assert_eq!(image.data_url(), format!("data:image/png;base64,{encoded}"));
+    }
 
     let jpeg = load_image_file(fixture("red-blue-16x8.jpg")).unwrap();
     assert_eq!(
