@@ -68,6 +68,11 @@
 //!
 //! [`run_and_get_assistant_response`]: OpenAIClient::run_and_get_assistant_response
 
+//!
+//! With the feature `pdf`, the PDF document layer the copilots build on is re-exported here
+//! too: `extract_text`, `extract_images`, `add_alt_texts` and `render_text_pdf` over a
+//! `PdfDocument`, with one typed `PdfError`.
+
 #![warn(missing_docs)]
 
 mod assistants;

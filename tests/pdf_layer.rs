@@ -1398,6 +1398,24 @@ fn standalone_image_files() {
     );
     assert_eq!(png_image.bytes, png_bytes);
     assert_eq!(png_image.format.mime_type(), "image/png");
+    let url = png_image.data_url();
+    assert!(
+        url.starts_with("data:image/png;base64,iVBORw0KGgo"),
+        "{url}"
+    );
+    assert_eq!(
+        url.len(),
+        "data:image/png;base64,".len() + png_bytes.len().div_ceil(3) * 4
+    );
+    for (bytes, encoded) in [
+        (&b"hello"[..], "aGVsbG8="),
+        (b"hi!", "aGkh"),
+        (b"a", "YQ=="),
+    ] {
+        let mut image = png_image.clone();
+        image.bytes = bytes.to_vec();
+        assert_eq!(image.data_url(), format!("data:image/png;base64,{encoded}"));
+    }
 
     let jpeg = load_image_file(fixture("red-blue-16x8.jpg")).unwrap();
     assert_eq!(
@@ -1628,6 +1646,10 @@ Second line of the same paragraph.\n\
 #[test]
 fn report_round_trips_every_character() {
     let pdf = render_text_pdf(Some("Quarterly summary — Сводка — 摘要"), REPORT).unwrap();
+    println!(
+        "report with Latin, Cyrillic, Greek and CJK text: {} bytes",
+        pdf.len()
+    );
     assert!(
         pdf.len() < 150_000,
         "subset fonts keep the report small: {} bytes",
@@ -1722,4 +1744,83 @@ fn empty_report_is_a_valid_pdf() {
     assert!(pdf.starts_with(b"%PDF-"));
     Reader::new(&pdf);
     qpdf_check("empty-report", &pdf);
+}
+
+#[test]
+fn form_with_text_and_an_image_stays_a_paragraph() {
+    let mut b = Builder::new();
+    let image = b.image(2, 1, "DeviceGray".into(), 8, &[0, 255]);
+    let mut form_ops = text_ops(10, 10, b"Text inside a form");
+    form_ops.extend(draw("Im", [5.0, 0.0, 0.0, 5.0, 0.0, 0.0]));
+    let content = Content {
+        operations: form_ops,
+    }
+    .encode()
+    .unwrap();
+    let font = b.font_id;
+    let form = b.doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Form",
+            "BBox" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+            "Resources" => dictionary! {
+                "XObject" => dictionary! { "Im" => image },
+                "Font" => dictionary! { "F1" => font },
+            },
+        },
+        content,
+    ));
+    let logo = b.image(1, 1, "DeviceGray".into(), 8, &[0]);
+    let logo_form = {
+        let content = Content {
+            operations: draw("Lg", [9.0, 0.0, 0.0, 9.0, 0.0, 0.0]),
+        }
+        .encode()
+        .unwrap();
+        b.doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Form",
+                "BBox" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "Lg" => logo } },
+            },
+            content,
+        ))
+    };
+    let mut ops = draw("Fm", [1.0, 0.0, 0.0, 1.0, 100.0, 100.0]);
+    ops.extend(draw("Lf", [1.0, 0.0, 0.0, 1.0, 300.0, 300.0]));
+    b.page(ops, dictionary! { "Fm" => form, "Lf" => logo_form });
+    let input = b.finish();
+    let doc = PdfDocument::from_bytes("forms.pdf", input.clone());
+    let images = extract_images(&doc).unwrap().images;
+    assert_eq!(images.len(), 2);
+    assert!(images.iter().all(|i| i.placements[0].in_form));
+    let descriptions: Vec<_> = images
+        .iter()
+        .map(|i| (i.key, format!("image {}", i.name)))
+        .collect();
+    let output = add_alt_texts(&doc, &descriptions).unwrap();
+
+    let reader = Reader::new(&output);
+    let page = reader.raw.get_dict(reader.pages()[0].1).unwrap();
+    let ops = tokenize(&reader.page_content(page));
+    let tag_before = |form: &[u8]| {
+        let at = ops
+            .iter()
+            .position(|(o, a)| o == "Do" && a[0].as_name() == Some(form))
+            .unwrap();
+        let (_, operands) = ops[..at].iter().rev().find(|(o, _)| o == "BDC").unwrap();
+        operands[0].as_name().unwrap().to_vec()
+    };
+    // The text-bearing form is a paragraph; the image-only form is a Figure with its image's alt.
+    assert_eq!(tag_before(b"Fm"), b"P");
+    assert_eq!(tag_before(b"Lf"), b"Figure");
+    let tree = reader.parent_tree();
+    let parents = tree.values().next().unwrap().as_array().unwrap();
+    let figure = reader.raw.resolve(&parents[1]).as_dict().unwrap();
+    let alt = figure
+        .get(b"Alt".as_slice())
+        .and_then(|a| a.as_str_bytes())
+        .map(text_string);
+    assert_eq!(alt.as_deref(), Some("image Lg"));
+    assert_eq!(drawing(&input), drawing(&output));
+    qpdf_check("forms-alt", &output);
 }

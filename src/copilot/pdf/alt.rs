@@ -30,7 +30,9 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 /// * **Untagged input** gets a minimal tree, `Document` → `P` / `Figure` in content order:
 ///   every text block (`BT … ET`) is wrapped as part of a `P` element, so the text stays
 ///   readable once the file says it is tagged, and every image `Do` as a `Figure` (with `/Alt`
-///   when a description was given).
+///   when a description was given). A Form XObject that draws images is a `Figure` too,
+///   unless it also shows text: then it is kept as part of a `P` (its text stays readable)
+///   and the images inside it get no `/Alt`. Vector graphics are left unmarked.
 ///
 /// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page's streams are
 /// re-encoded as one). The copy is written unencrypted (an input encrypted with an empty user
@@ -277,11 +279,10 @@ fn tag_untagged(
                         .and_then(|o| o.as_name().ok())
                         .unwrap_or_default()
                         .to_vec();
-                    if let Some(ids) = by_op.get(&index) {
-                        if form_is_structured(doc, &resources, &name) {
-                            out.push(op);
-                            continue;
-                        }
+                    let shows_text = form_shows_text(doc, &resources, &name);
+                    if form_is_structured(doc, &resources, &name) {
+                        out.push(op);
+                    } else if let Some(ids) = by_op.get(&index).filter(|_| !shows_text) {
                         let mcid = parents.len() as i64;
                         let id = doc.new_object_id();
                         elements.push(Element {
@@ -296,9 +297,9 @@ fn tag_untagged(
                         out.push(mark("Figure", mcid));
                         out.push(op);
                         out.push(emc());
-                    } else if form_shows_text(doc, &resources, &name)
-                        && !form_is_structured(doc, &resources, &name)
-                    {
+                    } else if shows_text {
+                        // A form with text (and perhaps images) stays readable as a
+                        // paragraph; images inside it get no /Alt (see the docs).
                         let mcid = parents.len() as i64;
                         let element = match paragraph {
                             Some(e) => e,

@@ -89,6 +89,31 @@ pub struct EncodedImage {
     pub bytes: Vec<u8>,
 }
 
+impl EncodedImage {
+    /// The image as a `data:` URL (`data:image/png;base64,…`), the form `/chat/completions`
+    /// accepts in an `image_url` content part.
+    pub fn data_url(&self) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let prefix = format!("data:{};base64,", self.format.mime_type());
+        let mut out = String::with_capacity(prefix.len() + self.bytes.len().div_ceil(3) * 4);
+        out.push_str(&prefix);
+        for chunk in self.bytes.chunks(3) {
+            let n = (u32::from(chunk[0]) << 16)
+                | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*chunk.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
+
 impl fmt::Debug for EncodedImage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EncodedImage")
@@ -133,7 +158,8 @@ pub struct ImagePlacement {
     /// 1-based page number.
     pub page: u32,
     /// Where the image lands on the page: the bounding box of the unit square under the
-    /// current transformation matrix at its `Do` (rotation and skew give the enclosing box).
+    /// current transformation matrix at its `Do` (rotation and skew give the enclosing box),
+    /// in the page's user space (a page `/Rotate` is not applied).
     pub rect: PdfRect,
     /// The resource name the page used for it (e.g. `Im1`).
     pub resource_name: String,

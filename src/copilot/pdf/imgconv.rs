@@ -344,7 +344,7 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
                         .filter(|s| s.components() == comps),
                     Err(_) => None,
                 }
-                .or_else(|| match comps {
+                .or(match comps {
                     1 => Some(ColorSpace::Gray),
                     3 => Some(ColorSpace::Rgb),
                     4 => Some(ColorSpace::Cmyk),

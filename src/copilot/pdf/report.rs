@@ -529,7 +529,7 @@ fn render(title: Option<&str>, text: &str) -> Result<Vec<u8>, String> {
         let mut taken = Vec::new();
         marks.retain(|(b, p, id)| {
             if *b == block && *p == part {
-                taken.push(id.clone());
+                taken.push(*id);
                 false
             } else {
                 true
