@@ -67,6 +67,30 @@
 //! ```
 //!
 //! [`run_and_get_assistant_response`]: OpenAIClient::run_and_get_assistant_response
+//!
+//! With the feature `pdf`, three copilots work on documents: a summary, a chat about them and
+//! image descriptions written back into PDFs as alternative text (`SummaryCopilot`,
+//! `ChatCopilot` and `ImageDescriptionCopilot`):
+//!
+//! ```
+//! # #[cfg(all(feature = "local", feature = "pdf"))]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use openai_blocking::*;
+//!
+//! let server = LocalServer::start()?;
+//! let client = server.client()?;
+//! let notes = "The bridge opened in 1932. It carries trains and cars across the harbour. \
+//!              Its arch spans 503 metres, and painting it takes ten years.";
+//! let mut chat = client.get_chat_copilot(
+//!     ChatCopilotOptions::new().with_document(TextDocument::new("bridge.txt", notes)),
+//! );
+//! let answer = chat.get_response("When did the bridge open?")?;
+//! assert!(answer.contains("1932"));
+//! # Ok(())
+//! # }
+//! # #[cfg(not(all(feature = "local", feature = "pdf")))]
+//! # fn main() {}
+//! ```
 
 //!
 //! With the feature `pdf`, the PDF document layer the copilots build on is re-exported here
