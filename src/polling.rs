@@ -292,10 +292,12 @@ impl<'c> Waiter<'c> {
         let start = Instant::now();
         let mut slept = Duration::ZERO;
         let mut attempt = 0u32;
+        // The server's last `openai-poll-after-ms`, kept when later answers omit it.
+        let mut hint = None;
         loop {
             attempt += 1;
             let response = fetch()?;
-            let hint = response.poll_after();
+            hint = response.poll_after().or(hint);
             let object = response.into_data();
             let elapsed = start.elapsed().max(slept);
             if let Some(callback) = self.on_poll.as_mut() {

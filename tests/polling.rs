@@ -779,3 +779,26 @@ fn get_assistant_response_reads_a_completed_runs_messages_only() {
     );
     assert_eq!(messages.calls(), 1);
 }
+
+#[test]
+fn a_server_hint_is_kept_when_later_answers_omit_it() {
+    let server = MockServer::start();
+    let (client, sleeps) = client(&server);
+    let sleeps2 = sleeps.clone();
+    server.mock(|when, then| {
+        when.method(GET)
+            .path(RUN_PATH)
+            .is_true(move |_| sleeps2.count() == 0);
+        then.status(200)
+            .header("openai-poll-after-ms", "300")
+            .json_body(run("queued"));
+    });
+    when_slept(&server, &sleeps, RUN_PATH, 1..3, run("in_progress"));
+    when_slept(&server, &sleeps, RUN_PATH, 3..99, run("completed"));
+
+    client
+        .wait_for_run_to_complete("thread_1", "run_1")
+        .unwrap();
+
+    assert_eq!(sleeps.all(), vec![ms(300); 3]);
+}
