@@ -64,11 +64,7 @@ impl ChatCopilot {
     }
 
     fn instructions(&self) -> &str {
-        self.options
-            .common
-            .instructions
-            .as_deref()
-            .unwrap_or(INSTRUCTIONS)
+        self.options.common.instructions_or(INSTRUCTIONS)
     }
 
     /// Starts the conversation, or resumes the saved one when asked to.

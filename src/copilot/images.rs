@@ -200,12 +200,7 @@ impl ImageDescriptionCopilot {
                 prompt_cache_breakpoint: None,
             },
         ];
-        let instructions = self
-            .options
-            .common
-            .instructions
-            .as_deref()
-            .unwrap_or(INSTRUCTIONS);
+        let instructions = self.options.common.instructions_or(INSTRUCTIONS);
         let messages = vec![
             ChatCompletionRequestMessage::system(instructions),
             ChatCompletionRequestMessage::User {

@@ -111,6 +111,13 @@ pub struct CommonOptions {
     pub context_tokens: Option<usize>,
 }
 
+impl CommonOptions {
+    /// The caller's instructions, else the copilot's own `default`.
+    pub(crate) fn instructions_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.instructions.as_deref().unwrap_or(default)
+    }
+}
+
 impl Default for CommonOptions {
     fn default() -> Self {
         CommonOptions {

@@ -58,11 +58,7 @@ impl SummaryCopilot {
     }
 
     fn instructions(&self) -> &str {
-        self.options
-            .common
-            .instructions
-            .as_deref()
-            .unwrap_or(INSTRUCTIONS)
+        self.options.common.instructions_or(INSTRUCTIONS)
     }
 
     fn summarise_locally(&self, documents: &[Loaded]) -> Result<String, CopilotError> {

@@ -663,6 +663,13 @@ pub fn make_optional(defs: &mut Defs, schema: &str, field: &str) -> Result<(), S
 
 /// Let `schema.field`, a list of strings, also be a single string (a drift override).
 pub fn string_or_list(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
+    let prop = list_field(defs, schema, field)?;
+    *prop = json!({ "oneOf": [{ "type": "string" }, prop.clone()] });
+    Ok(())
+}
+
+/// The schema of `schema.field`, which an override expects to be a list.
+fn list_field<'a>(defs: &'a mut Defs, schema: &str, field: &str) -> Result<&'a mut Value, String> {
     let prop = defs
         .get_mut(schema)
         .and_then(|d| d.get_mut("properties"))
@@ -671,21 +678,13 @@ pub fn string_or_list(defs: &mut Defs, schema: &str, field: &str) -> Result<(), 
     if prop.get("type") != Some(&json!("array")) {
         return Err(format!("override: `{schema}.{field}` is not a list"));
     }
-    *prop = json!({ "oneOf": [{ "type": "string" }, prop.clone()] });
-    Ok(())
+    Ok(prop)
 }
 
 /// A list a caller must be able to send empty (to clear it) becomes "list or null", so its
 /// Rust field is `Option<Vec<_>>`: `None` leaves it out, `Some(vec![])` sends `[]`.
 pub fn clearable(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
-    let prop = defs
-        .get_mut(schema)
-        .and_then(|d| d.get_mut("properties"))
-        .and_then(|p| p.get_mut(field))
-        .ok_or_else(|| format!("override: `{schema}` has no field `{field}`"))?;
-    if prop.get("type") != Some(&json!("array")) {
-        return Err(format!("override: `{schema}.{field}` is not a list"));
-    }
+    let prop = list_field(defs, schema, field)?;
     *prop = make_nullable(prop.clone());
     Ok(())
 }

@@ -186,6 +186,31 @@ fn set_page_content(
 }
 
 /// A structure element under construction: its id and its kids (MCIDs).
+/// The next marked-content id, given to the open paragraph of the page (opened when there is
+/// none) and recorded in the page's parent-tree list.
+fn paragraph_mcid(
+    doc: &mut Document,
+    page: ObjectId,
+    elements: &mut Vec<Element>,
+    paragraph: &mut Option<usize>,
+    parents: &mut Vec<Object>,
+) -> i64 {
+    let mcid = parents.len() as i64;
+    let element = *paragraph.get_or_insert_with(|| {
+        elements.push(Element {
+            id: doc.new_object_id(),
+            kind: "P",
+            page,
+            mcids: Vec::new(),
+            alt: None,
+        });
+        elements.len() - 1
+    });
+    elements[element].mcids.push(mcid);
+    parents.push(elements[element].id.into());
+    mcid
+}
+
 struct Element {
     id: ObjectId,
     kind: &'static str,
@@ -247,23 +272,8 @@ fn tag_untagged(
             match op.operator.as_str() {
                 "BT" if free => {
                     in_text = true;
-                    let mcid = parents.len() as i64;
-                    let element = match paragraph {
-                        Some(e) => e,
-                        None => {
-                            elements.push(Element {
-                                id: doc.new_object_id(),
-                                kind: "P",
-                                page: page_id,
-                                mcids: Vec::new(),
-                                alt: None,
-                            });
-                            paragraph = Some(elements.len() - 1);
-                            elements.len() - 1
-                        }
-                    };
-                    elements[element].mcids.push(mcid);
-                    parents.push(elements[element].id.into());
+                    let mcid =
+                        paragraph_mcid(doc, page_id, &mut elements, &mut paragraph, &mut parents);
                     out.push(mark("P", mcid));
                     out.push(op);
                 }
@@ -300,23 +310,13 @@ fn tag_untagged(
                     } else if shows_text {
                         // A form with text (and perhaps images) stays readable as a
                         // paragraph; images inside it get no /Alt (see the docs).
-                        let mcid = parents.len() as i64;
-                        let element = match paragraph {
-                            Some(e) => e,
-                            None => {
-                                elements.push(Element {
-                                    id: doc.new_object_id(),
-                                    kind: "P",
-                                    page: page_id,
-                                    mcids: Vec::new(),
-                                    alt: None,
-                                });
-                                paragraph = Some(elements.len() - 1);
-                                elements.len() - 1
-                            }
-                        };
-                        elements[element].mcids.push(mcid);
-                        parents.push(elements[element].id.into());
+                        let mcid = paragraph_mcid(
+                            doc,
+                            page_id,
+                            &mut elements,
+                            &mut paragraph,
+                            &mut parents,
+                        );
                         out.push(mark("P", mcid));
                         out.push(op);
                         out.push(emc());
