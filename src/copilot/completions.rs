@@ -186,7 +186,12 @@ pub(crate) fn summarize(
             let cut = budget / summaries.len().max(1);
             summaries = summaries
                 .iter()
-                .map(|s| split_to_fit(s, cut.max(1)).swap_remove(0))
+                .map(|s| {
+                    split_to_fit(s, cut.max(1))
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default()
+                })
                 .collect();
             continue;
         }
