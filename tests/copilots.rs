@@ -592,3 +592,39 @@ fn real_pdfs_from_the_samples_folder_work_with_the_copilots() {
     assert!(!alts.is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn part_summaries_too_long_to_combine_are_combined_by_groups_first() {
+    let server = MockServer::start();
+    let long_part = "This part says a great many things at length. ".repeat(40);
+    let parts = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("This is part ");
+        then.status(200).json_body(completion(&long_part));
+    });
+    let groups = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("Combine these summaries");
+        then.status(200)
+            .json_body(completion("A short group summary."));
+    });
+    let last = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("summaries of their consecutive parts");
+        then.status(200).json_body(completion("The whole summary."));
+    });
+    let mut copilot = mock_client(&server).get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_context_tokens(1500)
+            .with_max_completion_tokens(100)
+            .with_document(TextDocument::new("long.txt", POLICY.repeat(20))),
+    );
+    assert_eq!(copilot.get_summary().unwrap(), "The whole summary.");
+    // Three long part summaries exceed one request: they are combined two by two first.
+    assert!(parts.calls() >= 3, "{} parts", parts.calls());
+    assert!(groups.calls() >= 1 && groups.calls() < parts.calls());
+    assert_eq!(last.calls(), 1);
+}
