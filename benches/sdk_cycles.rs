@@ -3,7 +3,7 @@
 //! threads in parallel.
 //!
 //! ```text
-//! cargo bench --bench sdk_cycles --features local
+//! cargo bench --bench sdk_cycles
 //! ```
 //!
 //! As in `engine_cycles` (the same cycle over raw HTTP), the step delay is zero, so a run
@@ -14,6 +14,7 @@
 use std::time::{Duration, Instant};
 
 use openai_blocking::*;
+use openai_local::*;
 
 /// Runs `cycles` cycles on a thread of its own; returns how many completed.
 fn cycles(client: &OpenAIClient, assistant: &str, cycles: usize) -> usize {

@@ -3,9 +3,10 @@
 //! With no `OPENAI_BASE_URL`, it starts the built-in local engine in-process (no key, no
 //! network); with `OPENAI_BASE_URL` and `OPENAI_API_KEY` set, it talks to that server.
 //!
-//!     cargo run --example quickstart --features local
+//!     cargo run --example quickstart
 
 use openai_blocking::*;
+use openai_local::LocalServer;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_server, client) = match std::env::var("OPENAI_BASE_URL") {

@@ -43,14 +43,14 @@
 //! `wait_for_*` and `*_and_wait` methods, and [`run_and_get_assistant_response`]. They poll
 //! every second, or as the server's `openai-poll-after-ms` header suggests (at most 10 s),
 //! and give up after 10 minutes with [`Error::PollTimeout`]; a [`Waiter`] adds a progress
-//! callback or a cancel flag. Against the built-in local engine (feature `local`):
+//! callback or a cancel flag. Against the local engine of the `openai-local` crate (a
+//! dev-dependency that serves this API on loopback):
 //!
 //! ```
-//! # #[cfg(feature = "local")]
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use openai_blocking::*;
 //!
-//! let server = LocalServer::start()?; // the Assistants-v2 API on 127.0.0.1, no key needed
+//! let server = openai_local::LocalServer::start()?; // 127.0.0.1, no key needed
 //! let client = server.client()?;
 //! let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
 //! let thread = client.create_thread(&ThreadCreateRequest::default())?;
@@ -62,55 +62,25 @@
 //! assert!(!answer.is_empty());
 //! # Ok(())
 //! # }
-//! # #[cfg(not(feature = "local"))]
-//! # fn main() {}
 //! ```
 //!
 //! [`run_and_get_assistant_response`]: OpenAIClient::run_and_get_assistant_response
 //!
-//! With the feature `pdf`, three copilots work on documents: a summary, a chat about them and
-//! image descriptions written back into PDFs as alternative text (`SummaryCopilot`,
-//! `ChatCopilot` and `ImageDescriptionCopilot`):
-//!
-//! ```
-//! # #[cfg(all(feature = "local", feature = "pdf"))]
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use openai_blocking::*;
-//!
-//! let server = LocalServer::start()?;
-//! let client = server.client()?;
-//! let notes = "The bridge opened in 1932. It carries trains and cars across the harbour. \
-//!              Its arch spans 503 metres, and painting it takes ten years.";
-//! let mut chat = client.get_chat_copilot(
-//!     ChatCopilotOptions::new().with_document(TextDocument::new("bridge.txt", notes)),
-//! );
-//! let answer = chat.get_response("When did the bridge open?")?;
-//! assert!(answer.contains("1932"));
-//! # Ok(())
-//! # }
-//! # #[cfg(not(all(feature = "local", feature = "pdf")))]
-//! # fn main() {}
-//! ```
+//! The workspace has three more crates: `openai-local` (the engine above), `copilot-pdf` (PDF
+//! text, images, alternative text and report PDFs) and `openai-copilots` (summary, chat and
+//! image-description copilots on this client and that PDF layer).
 
-//!
-//! With the feature `pdf`, the PDF document layer the copilots build on is re-exported here
-//! too: `extract_text`, `extract_images`, `add_alt_texts` and `render_text_pdf` over a
-//! `PdfDocument`, with one typed `PdfError`.
-
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod assistants;
 mod chat;
 mod client;
 mod concurrency;
-#[cfg(feature = "pdf")]
-mod copilot;
 mod endpoint;
 mod errors;
 mod file_batches;
 mod files;
-#[cfg(feature = "local")]
-mod local;
 mod messages;
 mod pagination;
 mod polling;
@@ -120,25 +90,11 @@ mod run_steps;
 mod runs;
 mod threads;
 mod transport;
-mod types;
+pub mod types;
 mod vector_store_files;
 mod vector_stores;
 
 pub use client::{OpenAIClient, OpenAIClientBuilder};
-#[cfg(feature = "pdf")]
-pub use copilot::pdf::{
-    add_alt_texts, extract_images, extract_text, image_from_bytes, load_image_file,
-    render_text_pdf, EncodedImage, ImageFormat, ImageKey, ImagePlacement, PdfDocument, PdfError,
-    PdfImage, PdfImages, PdfPageText, PdfRect, PdfText, SkippedImage,
-};
-#[cfg(feature = "pdf")]
-pub use copilot::{
-    ChatCopilot, ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotContext,
-    CopilotDocument, CopilotError, ImageDescription, ImageDescriptionCopilot,
-    ImageDescriptionCopilotOptions, ImageDescriptionResult, ImageDetail, SaveFormat,
-    SummaryCopilot, SummaryCopilotOptions, TextDocument, DEFAULT_COPILOT_MODEL,
-    DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
-};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit};
 pub use pagination::{Page, PageIter};
 pub use polling::{PollProgress, Polled, Waiter};
@@ -152,15 +108,9 @@ pub use ureq::http::HeaderMap;
 pub mod __private {
     pub use crate::transport::{encode_path_id, Multipart, Request};
 }
-#[cfg(feature = "local")]
-pub use local::{
-    DeterministicModel, FileSearch, LocalServer, LocalServerBuilder, ModelAnswer, ModelCitation,
-    ModelFunction, ModelImage, ModelMessage, ModelReply, ModelRequest, ModelRole, ModelToolCall,
-    ModelToolChoice, ModelToolOutput, Responder, SearchDocument, SearchPassage,
-};
 pub use types::*;
 
-/// The README's examples, compiled as doc tests (they use every feature).
-#[cfg(all(doctest, feature = "local", feature = "pdf"))]
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -1,0 +1,234 @@
+//! A PDF document layer: text for a language model, images for a vision model, descriptions
+//! written back as alternative text, and generated report PDFs. It knows nothing of HTTP or of
+//! any model API: the copilots of `openai-copilots` are built on it, and it is useful alone.
+//!
+//! | task | function | crate underneath |
+//! |---|---|---|
+//! | text per page | [`extract_text`] | `unpdf` |
+//! | every image drawn, as PNG or JPEG | [`extract_images`], [`load_image_file`] | `lopdf` + our converter + `png` / `jpeg-decoder` |
+//! | descriptions as `/Alt` on `/Figure` structure elements | [`add_alt_texts`] | `lopdf` |
+//! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
+//!
+//! Bad input gives a [`PdfError`] naming the file, never a panic: every call into the PDF
+//! crates runs under [`std::panic::catch_unwind`], and "success" with no page, or with no
+//! text at all, is reported as an error rather than as an empty result.
+//!
+//! ```no_run
+//! use copilot_pdf::{add_alt_texts, extract_images, extract_text, PdfDocument};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let doc = PdfDocument::from_path("report.pdf")?;
+//! let text = extract_text(&doc)?;
+//! println!("{} pages, {} characters", text.pages().len(), text.char_count());
+//!
+//! let images = extract_images(&doc)?;
+//! let descriptions: Vec<_> = images
+//!     .images
+//!     .iter()
+//!     .map(|image| (image.key, format!("A {}×{} picture", image.image.width, image.image.height)))
+//!     .collect();
+//! std::fs::write("report-with-alt.pdf", add_alt_texts(&doc, &descriptions)?)?;
+//! # Ok(())
+//! # }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod alt;
+mod error;
+mod images;
+mod imgconv;
+mod objects;
+mod report;
+mod text;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+
+pub use alt::add_alt_texts;
+pub use error::PdfError;
+pub use images::{
+    extract_images, image_from_bytes, load_image_file, EncodedImage, ImageFormat, ImageKey,
+    ImagePlacement, PdfImage, PdfImages, PdfRect, SkippedImage,
+};
+pub use report::render_text_pdf;
+pub use text::{extract_text, PdfPageText, PdfText};
+
+/// A PDF held in memory, with the name errors and uploads use.
+///
+/// Cheap to clone (the bytes are shared). Nothing is parsed until a function such as
+/// [`extract_text`] is called, so constructing one never fails on bad content.
+#[derive(Clone)]
+pub struct PdfDocument {
+    name: String,
+    bytes: Arc<[u8]>,
+}
+
+impl PdfDocument {
+    /// Reads a PDF file. The document's name is the path as given, so errors point at the file.
+    ///
+    /// Fails only when the file cannot be read ([`PdfError::Io`]); the content is checked by
+    /// the functions that use it.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self, PdfError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(PdfDocument {
+                name,
+                bytes: bytes.into(),
+            }),
+            Err(source) => Err(PdfError::Io { name, source }),
+        }
+    }
+
+    /// Wraps PDF bytes under a name (a file name such as `invoice.pdf` is a good choice: it is
+    /// what errors show and what an upload would be called).
+    pub fn from_bytes(name: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+        PdfDocument {
+            name: name.into(),
+            bytes: bytes.into().into(),
+        }
+    }
+
+    /// The name given, or the path the document was read from.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The last path component of [`name`](Self::name) (`reports/q3.pdf` → `q3.pdf`), for
+    /// naming an upload.
+    pub fn file_name(&self) -> &str {
+        Path::new(&self.name)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(&self.name)
+    }
+
+    /// The PDF's bytes, unchanged.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl std::fmt::Debug for PdfDocument {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfDocument")
+            .field("name", &self.name)
+            .field("len", &self.bytes.len())
+            .finish()
+    }
+}
+
+/// Largest size any one stream may decompress to (a guard against decompression bombs).
+pub(crate) const MAX_STREAM_BYTES: usize = 256 * 1024 * 1024;
+
+/// Checks what can be checked without a parser: not empty, a `%PDF-` header in the first KiB.
+pub(crate) fn preflight(doc: &PdfDocument) -> Result<(), PdfError> {
+    let bytes = doc.bytes();
+    if bytes.is_empty() {
+        return Err(PdfError::Empty {
+            name: doc.name.clone(),
+        });
+    }
+    let head = &bytes[..bytes.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(PdfError::NotPdf {
+            name: doc.name.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether the file looks like a cut-off download: PDF objects, but no `%%EOF` marker near
+/// its end. (Garbage after a header has no objects: that is damage, not truncation.)
+pub(crate) fn looks_truncated(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    !tail.windows(5).any(|w| w == b"%%EOF") && bytes.windows(6).any(|w| w == b"endobj")
+}
+
+/// [`PdfError::Truncated`] when the file looks cut off, [`PdfError::Damaged`] otherwise.
+pub(crate) fn damaged(doc: &PdfDocument, detail: impl Into<String>) -> PdfError {
+    let name = doc.name.clone();
+    let detail = detail.into();
+    if looks_truncated(doc.bytes()) {
+        PdfError::Truncated { name, detail }
+    } else {
+        PdfError::Damaged { name, detail }
+    }
+}
+
+/// Runs `f` under `catch_unwind`: a panic in a PDF crate becomes [`PdfError::Damaged`]
+/// (or [`PdfError::Truncated`]).
+pub(crate) fn guarded<T>(
+    doc: &PdfDocument,
+    f: impl FnOnce() -> Result<T, PdfError>,
+) -> Result<T, PdfError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(damaged(
+                doc,
+                format!("the PDF parser gave up with a panic: {message}"),
+            ))
+        }
+    }
+}
+
+/// Loads the document with lopdf (decrypting it with the empty password when it is
+/// encrypted), checking that it has pages. Call inside [`guarded`].
+pub(crate) fn open_lopdf(doc: &PdfDocument) -> Result<lopdf::Document, PdfError> {
+    preflight(doc)?;
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..Default::default()
+    };
+    let loaded = match lopdf::Document::load_mem_with_options(doc.bytes(), options) {
+        Ok(loaded) => loaded,
+        Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => {
+            return Err(PdfError::PasswordRequired {
+                name: doc.name.clone(),
+            })
+        }
+        Err(lopdf::Error::UnsupportedSecurityHandler(handler)) => {
+            return Err(PdfError::Damaged {
+                name: doc.name.clone(),
+                detail: format!(
+                    "encrypted with an unsupported security handler ({})",
+                    String::from_utf8_lossy(&handler)
+                ),
+            })
+        }
+        Err(e) => return Err(damaged(doc, e.to_string())),
+    };
+    // lopdf leaves /Encrypt in the trailer (and loads no object) when the empty password
+    // does not open the file.
+    if loaded.trailer.has(b"Encrypt") {
+        return Err(PdfError::PasswordRequired {
+            name: doc.name.clone(),
+        });
+    }
+    // A cut-off file that only opened because its objects were scanned for: whatever it
+    // drew past the cut is gone, so say so rather than return part of it.
+    if looks_truncated(doc.bytes()) && loaded.xref_recovery.is_some() {
+        return Err(PdfError::Truncated {
+            name: doc.name.clone(),
+            detail: "its cross-reference table is missing; content past the cut is lost".into(),
+        });
+    }
+    if loaded.get_pages().is_empty() {
+        return Err(damaged(doc, "no page could be read"));
+    }
+    Ok(loaded)
+}
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,52 @@
+//! Chat copilot: a conversation about documents that can be saved, resumed and deleted.
+//!
+//!     cargo run -p openai-copilots --example pdf_chat [-- FILE.pdf ...]
+//!
+//! Without arguments it chats about `examples/data/return-policy.md`. With no
+//! `OPENAI_BASE_URL` it runs against the built-in local engine (no key, no network). The
+//! conversation lives in an Assistants thread; its ids are saved to a JSON file, a second
+//! copilot resumes from it, and everything is deleted at the end.
+
+mod common;
+
+use std::path::PathBuf;
+
+use openai_copilots::prelude::*;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let (_server, client) = common::client()?;
+    let mut options = ChatCopilotOptions::new()
+        .with_backend(CopilotBackend::Assistants)
+        .with_vector_store_expire_days(Some(1));
+    let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    options = if paths.is_empty() {
+        let policy = include_str!("data/return-policy.md");
+        options.with_document(TextDocument::new("return-policy.md", policy))
+    } else {
+        options.with_documents(paths.iter().map(PathBuf::as_path))
+    };
+    let backup = std::env::temp_dir().join("openai-blocking-chat-context.json");
+    let options = options
+        .with_context_backup_path(&backup)
+        .with_restore_context_from_backup(true);
+    let _ = std::fs::remove_file(&backup);
+
+    let mut chat = client.get_chat_copilot(options.clone());
+    for question in [
+        "How long do I have to return unused items?",
+        "And for sale items?",
+    ] {
+        println!("Q: {question}\nA: {}\n", chat.get_response(question)?);
+    }
+    chat.save_context(&backup)?;
+    println!("context saved to {}", backup.display());
+    drop(chat); // the context was saved, so the server keeps it
+
+    let mut resumed = client.get_chat_copilot(options);
+    let question = "What does the warranty cover?";
+    println!("Q: {question}\nA: {}\n", resumed.get_response(question)?);
+    resumed.delete_context()?;
+    std::fs::remove_file(&backup)?;
+    println!("context deleted");
+    Ok(())
+}

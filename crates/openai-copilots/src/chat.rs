@@ -1,0 +1,267 @@
+//! The chat copilot: a conversation about documents.
+
+use std::path::Path;
+
+use crate::completions::{complete, estimate_tokens, prompt_budget, select_passages};
+use crate::documents::load_all;
+use crate::{assistants, output};
+use crate::{ChatCopilotOptions, CopilotBackend, CopilotContext, CopilotError, SaveFormat};
+use openai_blocking::{ChatCompletionRequestMessage, OpenAIClient, TruncationObjectType};
+
+/// The instructions a chat copilot gives the model unless told otherwise.
+const INSTRUCTIONS: &str = "You answer questions about the documents you are given. Base \
+every answer on them and say so when they do not contain the answer. Answer in the language \
+of the question.";
+
+/// Answers questions about documents, keeping the conversation; made by
+/// [`OpenAIClient::get_chat_copilot`].
+///
+/// The conversation lives in a thread (Assistants backend) or in the message history (chat
+/// completions). [`save_context`](Self::save_context) writes it to a JSON file from which a new
+/// copilot can resume; [`delete_context`](Self::delete_context) deletes every object the
+/// copilot created on the server. A copilot whose context was neither saved nor deleted
+/// deletes it when dropped, so nothing is left on the server by accident.
+#[derive(Debug)]
+pub struct ChatCopilot {
+    client: OpenAIClient,
+    options: ChatCopilotOptions,
+    context: Option<CopilotContext>,
+    /// The documents' text (chat completions backend), read once.
+    texts: Option<Vec<(String, String)>>,
+    /// The caller saved or restored the context: it outlives the copilot.
+    keep: bool,
+}
+
+impl ChatCopilot {
+    /// A copilot that chats about the documents of `options`.
+    pub(crate) fn new(client: &OpenAIClient, options: ChatCopilotOptions) -> Self {
+        Self {
+            client: client.clone(),
+            options,
+            context: None,
+            texts: None,
+            keep: false,
+        }
+    }
+}
+
+impl ChatCopilot {
+    /// The options it was made with.
+    pub fn options(&self) -> &ChatCopilotOptions {
+        &self.options
+    }
+
+    /// Whether a conversation exists (objects on the server, or a history).
+    pub fn has_context(&self) -> bool {
+        self.context.is_some()
+    }
+
+    /// The conversation's ids and history, once it has started.
+    pub fn context(&self) -> Option<&CopilotContext> {
+        self.context.as_ref()
+    }
+
+    fn instructions(&self) -> &str {
+        self.options.common.instructions_or(INSTRUCTIONS)
+    }
+
+    /// Starts the conversation, or resumes the saved one when asked to.
+    fn ensure_context(&mut self) -> Result<(), CopilotError> {
+        if self.context.is_some() {
+            return Ok(());
+        }
+        let backend = self.options.common.backend;
+        if self.options.restore_context_from_backup {
+            if let Some(path) = self.options.context_backup_path.clone() {
+                if path.exists() {
+                    let context = CopilotContext::load(&path)?;
+                    if context.backend != backend {
+                        return Err(CopilotError::Context {
+                            path,
+                            message: format!(
+                                "it was saved with the {:?} backend, the options ask for {:?}",
+                                context.backend, backend
+                            ),
+                        });
+                    }
+                    self.context = Some(context);
+                    self.keep = true;
+                    return Ok(());
+                }
+            }
+        }
+        let documents = load_all(&self.options.common.documents)?;
+        let context = match backend {
+            CopilotBackend::Assistants => {
+                let setup = assistants::Setup {
+                    common: &self.options.common,
+                    default_name: "Chat copilot",
+                    instructions: self.instructions(),
+                    expire_days: self.options.vector_store_expire_days,
+                };
+                assistants::open(&self.client, &setup, &documents)?
+            }
+            CopilotBackend::ChatCompletions => {
+                let texts = documents
+                    .iter()
+                    .map(|d| Ok((d.name(), d.text()?)))
+                    .collect::<Result<Vec<_>, CopilotError>>()?;
+                self.texts = Some(texts);
+                CopilotContext::new(CopilotBackend::ChatCompletions)
+            }
+        };
+        self.context = Some(context);
+        Ok(())
+    }
+
+    /// The answer to one message.
+    pub fn get_response(&mut self, message: &str) -> Result<String, CopilotError> {
+        self.get_response_for(&[message])
+    }
+
+    /// One answer to several messages sent together.
+    pub fn get_response_for<S: AsRef<str>>(
+        &mut self,
+        messages: &[S],
+    ) -> Result<String, CopilotError> {
+        let messages: Vec<String> = messages.iter().map(|m| m.as_ref().to_owned()).collect();
+        self.ensure_context()?;
+        match self.options.common.backend {
+            CopilotBackend::Assistants => {
+                let context = self.context.as_ref().expect("context was just ensured");
+                assistants::ask(
+                    &self.client,
+                    context,
+                    &self.options.common,
+                    &messages,
+                    self.options.truncation_strategy.as_ref(),
+                )
+            }
+            CopilotBackend::ChatCompletions => self.ask_with_history(messages),
+        }
+    }
+
+    fn ask_with_history(&mut self, messages: Vec<String>) -> Result<String, CopilotError> {
+        if self.texts.is_none() {
+            // A restored conversation: the documents come from the options again.
+            let documents = load_all(&self.options.common.documents)?;
+            let texts = documents
+                .iter()
+                .map(|d| Ok((d.name(), d.text()?)))
+                .collect::<Result<Vec<_>, CopilotError>>()?;
+            self.texts = Some(texts);
+        }
+        let instructions = self.instructions().to_owned();
+        let texts = self.texts.as_deref().unwrap_or_default();
+        let question = messages.join("\n\n");
+        let budget = prompt_budget(&self.options.common);
+        let fixed = estimate_tokens(&instructions) + estimate_tokens(&question) + 64;
+        let history_budget = budget / 4;
+        let documents_budget = budget.saturating_sub(fixed + history_budget).max(128);
+        let passages = select_passages(&question, texts, documents_budget);
+
+        let context = self.context.as_mut().expect("context was just ensured");
+        let keep_last = match &self.options.truncation_strategy {
+            Some(t) if t.type_ == TruncationObjectType::LastMessages => {
+                t.last_messages.map_or(usize::MAX, |n| n.max(0) as usize)
+            }
+            _ => usize::MAX,
+        };
+        let mut used = 0;
+        let earlier: Vec<ChatCompletionRequestMessage> = context
+            .history
+            .iter()
+            .rev()
+            .take(keep_last)
+            .take_while(|m| {
+                used += serde_json::to_string(m).map_or(0, |s| estimate_tokens(&s));
+                used <= history_budget
+            })
+            .cloned()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+
+        let mut request = vec![ChatCompletionRequestMessage::system(format!(
+            "{instructions}\n\n{passages}"
+        ))];
+        request.extend(earlier);
+        let users: Vec<ChatCompletionRequestMessage> = messages
+            .iter()
+            .map(ChatCompletionRequestMessage::user)
+            .collect();
+        request.extend(users.iter().cloned());
+        let answer = complete(&self.client, &self.options.common, request)?;
+        context.history.extend(users);
+        context
+            .history
+            .push(ChatCompletionRequestMessage::assistant(answer.clone()));
+        Ok(answer)
+    }
+
+    /// Asks `message` and writes the answer to `path` as PDF, Markdown or text; returns it.
+    pub fn save_response(
+        &mut self,
+        message: &str,
+        path: impl AsRef<Path>,
+        format: SaveFormat,
+    ) -> Result<String, CopilotError> {
+        self.save_response_for(&[message], path, format)
+    }
+
+    /// Asks `messages` together and writes the answer to `path`; returns it.
+    pub fn save_response_for<S: AsRef<str>>(
+        &mut self,
+        messages: &[S],
+        path: impl AsRef<Path>,
+        format: SaveFormat,
+    ) -> Result<String, CopilotError> {
+        let answer = self.get_response_for(messages)?;
+        output::save(path.as_ref(), "Answer", &answer, format)?;
+        Ok(answer)
+    }
+
+    /// Writes the conversation's ids (and history) to `path` as JSON. A copilot made with
+    /// [`with_context_backup_path(path)`](ChatCopilotOptions::with_context_backup_path) and
+    /// [`with_restore_context_from_backup(true)`](ChatCopilotOptions::with_restore_context_from_backup)
+    /// resumes from it. The server-side objects are kept when this copilot is dropped.
+    pub fn save_context(&mut self, path: impl AsRef<Path>) -> Result<(), CopilotError> {
+        self.ensure_context()?;
+        let context = self.context.as_ref().expect("context was just ensured");
+        context.save(path)?;
+        self.keep = true;
+        Ok(())
+    }
+
+    /// Deletes every object the conversation created on the server (thread, assistant,
+    /// vector store, files) and forgets the history. The next question starts anew.
+    pub fn delete_context(&mut self) -> Result<(), CopilotError> {
+        let Some(mut context) = self.context.take() else {
+            return Ok(());
+        };
+        let result = assistants::delete(&self.client, &mut context);
+        if result.is_err() {
+            // Keep what could not be deleted, so a retry can finish the job.
+            self.context = Some(context);
+        } else {
+            self.keep = false;
+        }
+        result
+    }
+}
+
+impl Drop for ChatCopilot {
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        if let Some(context) = self.context.as_mut() {
+            if context.has_server_objects() {
+                // Nothing can report an error from here; the caller who cares deletes or
+                // saves the context before dropping the copilot.
+                let _ = assistants::delete(&self.client, context);
+            }
+        }
+    }
+}

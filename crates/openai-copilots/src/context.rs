@@ -1,0 +1,104 @@
+//! A copilot's conversation context: the server-side objects it made, or its chat history.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CopilotBackend, CopilotError};
+use openai_blocking::ChatCompletionRequestMessage;
+
+/// What a copilot conversation holds: the ids of the objects it created on the server
+/// (Assistants backend) or the message history (chat completions). Saved as JSON by
+/// [`ChatCopilot::save_context`](crate::ChatCopilot::save_context).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CopilotContext {
+    /// The backend the conversation lives on.
+    pub backend: CopilotBackend,
+    /// The assistant created for the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assistant_id: Option<String>,
+    /// The thread holding the conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    /// The vector store holding the documents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector_store_id: Option<String>,
+    /// The uploaded documents.
+    #[serde(default)]
+    pub file_ids: Vec<String>,
+    /// The conversation so far (chat completions backend).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<ChatCompletionRequestMessage>,
+}
+
+impl CopilotContext {
+    /// An empty context on `backend`.
+    pub fn new(backend: CopilotBackend) -> Self {
+        CopilotContext {
+            backend,
+            ..Default::default()
+        }
+    }
+
+    /// Whether any object on the server belongs to this context.
+    pub fn has_server_objects(&self) -> bool {
+        self.assistant_id.is_some()
+            || self.thread_id.is_some()
+            || self.vector_store_id.is_some()
+            || !self.file_ids.is_empty()
+    }
+
+    /// Writes the context as pretty JSON.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CopilotError> {
+        let path = path.as_ref();
+        let json = serde_json::to_vec_pretty(self).map_err(|e| CopilotError::Context {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        std::fs::write(path, json).map_err(|e| CopilotError::io(path, e))
+    }
+
+    /// Reads a context written by [`save`](Self::save).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, CopilotError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| CopilotError::io(path, e))?;
+        serde_json::from_slice(&bytes).map_err(|e| CopilotError::Context {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_round_trips_through_its_file_and_junk_is_rejected() {
+        let dir = std::env::temp_dir().join(format!("copilot-ctx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ctx.json");
+        let context = CopilotContext {
+            backend: CopilotBackend::Assistants,
+            assistant_id: Some("asst_1".into()),
+            thread_id: Some("thread_1".into()),
+            vector_store_id: Some("vs_1".into()),
+            file_ids: vec!["file_1".into(), "file_2".into()],
+            history: vec![ChatCompletionRequestMessage::user("hi")],
+        };
+        context.save(&path).unwrap();
+        assert_eq!(CopilotContext::load(&path).unwrap(), context);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(json["backend"], "assistants");
+        assert_eq!(json["file_ids"][1], "file_2");
+
+        std::fs::write(&path, b"{\"backend\": 7}").unwrap();
+        let err = CopilotContext::load(&path).unwrap_err();
+        assert!(matches!(err, CopilotError::Context { .. }), "{err}");
+        let err = CopilotContext::load(dir.join("missing.json")).unwrap_err();
+        assert!(matches!(err, CopilotError::Io { .. }), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,118 @@
+//! What can go wrong in a copilot.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::path::PathBuf;
+
+use copilot_pdf::PdfError;
+use openai_blocking::Error;
+
+/// Everything a copilot can fail with.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CopilotError {
+    /// A call to the API failed.
+    Api(Error),
+    /// The server does not serve the Assistants API (it answered 404 or 410 where an
+    /// assistant, thread or vector store was created). Use
+    /// [`CopilotBackend::ChatCompletions`](crate::CopilotBackend::ChatCompletions).
+    AssistantsUnavailable(Error),
+    /// A PDF could not be read (named in the error).
+    Pdf(PdfError),
+    /// A file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The copilot was given no document to work on.
+    NoDocuments,
+    /// A document this copilot cannot use (e.g. an image given to the summary copilot, or a
+    /// file the server could not index).
+    Document {
+        /// The document's name or path.
+        name: String,
+        /// Why.
+        message: String,
+    },
+    /// The model answered with no text.
+    NoAnswer {
+        /// What the server said instead (e.g. the finish reason).
+        reason: String,
+    },
+    /// A saved context file is not one this crate wrote.
+    Context {
+        /// The file.
+        path: PathBuf,
+        /// Why it was rejected.
+        message: String,
+    },
+}
+
+impl CopilotError {
+    /// Wraps an error of a call that creates an Assistants object: 404 and 410 there mean
+    /// the server has no Assistants API.
+    pub(crate) fn from_create(error: Error) -> CopilotError {
+        match error.status() {
+            Some(404 | 410) => CopilotError::AssistantsUnavailable(error),
+            _ => CopilotError::Api(error),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> CopilotError {
+        CopilotError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for CopilotError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CopilotError::Api(e) => write!(f, "{e}"),
+            CopilotError::AssistantsUnavailable(e) => write!(
+                f,
+                "the server does not serve the Assistants API (HTTP {}); use \
+                 CopilotBackend::ChatCompletions instead: {e}",
+                e.status().unwrap_or_default()
+            ),
+            CopilotError::Pdf(e) => write!(f, "{e}"),
+            CopilotError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            CopilotError::NoDocuments => write!(f, "the copilot was given no document"),
+            CopilotError::Document { name, message } => write!(f, "{name}: {message}"),
+            CopilotError::NoAnswer { reason } => write!(f, "the model gave no answer ({reason})"),
+            CopilotError::Context { path, message } => {
+                write!(
+                    f,
+                    "{}: not a saved copilot context: {message}",
+                    path.display()
+                )
+            }
+        }
+    }
+}
+
+impl StdError for CopilotError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            CopilotError::Api(e) | CopilotError::AssistantsUnavailable(e) => Some(e),
+            CopilotError::Pdf(e) => Some(e),
+            CopilotError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for CopilotError {
+    fn from(e: Error) -> Self {
+        CopilotError::Api(e)
+    }
+}
+
+impl From<PdfError> for CopilotError {
+    fn from(e: PdfError) -> Self {
+        CopilotError::Pdf(e)
+    }
+}

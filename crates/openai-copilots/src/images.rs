@@ -1,0 +1,285 @@
+//! The image-description copilot: every image of the documents described by a vision model,
+//! and the descriptions written back into the PDFs as alternative text.
+
+use std::collections::hash_map::{DefaultHasher, Entry};
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use crate::completions::complete;
+use crate::documents::{load_all, Loaded};
+use crate::parallel::try_map;
+use crate::{CopilotError, ImageDescriptionCopilotOptions, ImageDetail};
+use copilot_pdf::{
+    add_alt_texts, extract_images, load_image_file, EncodedImage, ImageKey, ImagePlacement,
+    SkippedImage,
+};
+use openai_blocking::*;
+
+/// The instructions an image copilot gives the model unless told otherwise.
+const INSTRUCTIONS: &str = "You write short, accurate alternative text for images found in \
+documents, for readers who cannot see them.";
+
+/// One image and what the model said it shows.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ImageDescription {
+    /// The image's resource name in the PDF (`Im1`), or the image file's name.
+    pub name: String,
+    /// Where a PDF draws it: page and rectangle of each placement (empty for image files).
+    pub placements: Vec<ImagePlacement>,
+    /// The image as PNG or JPEG, soft mask composited on white.
+    pub image: EncodedImage,
+    /// The description.
+    pub description: String,
+    /// The image's object in the PDF (`None` for image files).
+    pub key: Option<ImageKey>,
+}
+
+impl ImageDescription {
+    /// The first page that shows the image (1-based), if it comes from a PDF.
+    pub fn page(&self) -> Option<u32> {
+        self.placements.first().map(|p| p.page)
+    }
+}
+
+/// The descriptions of one document's images.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ImageDescriptionResult {
+    /// The document's path or name.
+    pub source: String,
+    /// Whether the document is a PDF (else a standalone image file).
+    pub is_pdf: bool,
+    /// One entry per distinct image, in the order the document first draws them.
+    pub descriptions: Vec<ImageDescription>,
+    /// Images that could not be decoded (e.g. JPEG 2000), with the reason.
+    pub skipped: Vec<SkippedImage>,
+}
+
+/// Describes the images of PDFs and image files; made by
+/// [`OpenAIClient::get_image_description_copilot`].
+///
+/// Each distinct image is sent once (an image drawn on several pages, or found in several
+/// documents, is described once) to `/chat/completions` as a base64 data URL, a few at a
+/// time.
+#[derive(Debug)]
+pub struct ImageDescriptionCopilot {
+    client: OpenAIClient,
+    options: ImageDescriptionCopilotOptions,
+}
+
+impl ImageDescriptionCopilot {
+    /// A copilot that describes the images of the documents of `options`.
+    pub(crate) fn new(client: &OpenAIClient, options: ImageDescriptionCopilotOptions) -> Self {
+        Self {
+            client: client.clone(),
+            options,
+        }
+    }
+}
+
+/// An image found in a document, before it is described.
+struct Found {
+    name: String,
+    placements: Vec<ImagePlacement>,
+    image: EncodedImage,
+    key: Option<ImageKey>,
+}
+
+impl ImageDescriptionCopilot {
+    /// The options it was made with.
+    pub fn options(&self) -> &ImageDescriptionCopilotOptions {
+        &self.options
+    }
+
+    /// Every image of every document with its description, one result per document.
+    pub fn get_image_descriptions(&self) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
+        Ok(self.describe_documents()?.1)
+    }
+
+    /// Writes a copy of each PDF into `output_dir` (same file name) whose images carry their
+    /// descriptions as alternative text; image files are skipped. Returns the paths written.
+    pub fn add_pdf_image_descriptions(
+        &self,
+        output_dir: impl AsRef<Path>,
+    ) -> Result<Vec<PathBuf>, CopilotError> {
+        let output_dir = output_dir.as_ref();
+        let (documents, results) = self.describe_documents()?;
+        std::fs::create_dir_all(output_dir).map_err(|e| CopilotError::io(output_dir, e))?;
+        let mut written = Vec::new();
+        for (document, result) in documents.iter().zip(&results) {
+            let Loaded::Pdf(pdf) = document else { continue };
+            let descriptions: Vec<(ImageKey, String)> = result
+                .descriptions
+                .iter()
+                .filter_map(|d| Some((d.key?, d.description.clone())))
+                .collect();
+            let bytes = add_alt_texts(pdf, &descriptions)?;
+            let path = unused_path(output_dir, pdf.file_name(), &written);
+            std::fs::write(&path, bytes).map_err(|e| CopilotError::io(&path, e))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    fn describe_documents(
+        &self,
+    ) -> Result<(Vec<Loaded>, Vec<ImageDescriptionResult>), CopilotError> {
+        let documents = load_all(&self.options.common.documents)?;
+        let mut found: Vec<(ImageDescriptionResult, Vec<Found>)> = Vec::new();
+        for document in &documents {
+            found.push(find_images(document)?);
+        }
+
+        // Identical images, wherever they are, are described once.
+        let mut unique: Vec<&EncodedImage> = Vec::new();
+        let mut index_of: HashMap<u64, usize> = HashMap::new();
+        let mut slots: Vec<Vec<usize>> = Vec::new();
+        for (_, images) in &found {
+            let mut doc_slots = Vec::new();
+            for image in images {
+                let mut hasher = DefaultHasher::new();
+                image.image.bytes.hash(&mut hasher);
+                let slot = match index_of.entry(hasher.finish()) {
+                    Entry::Occupied(e) => *e.get(),
+                    Entry::Vacant(e) => {
+                        unique.push(&image.image);
+                        *e.insert(unique.len() - 1)
+                    }
+                };
+                doc_slots.push(slot);
+            }
+            slots.push(doc_slots);
+        }
+        let descriptions = try_map(&unique, self.options.max_concurrency, |image| {
+            self.describe(image)
+        })?;
+
+        let mut results = Vec::new();
+        for ((mut result, images), doc_slots) in found.into_iter().zip(slots) {
+            for (image, slot) in images.into_iter().zip(doc_slots) {
+                result.descriptions.push(ImageDescription {
+                    name: image.name,
+                    placements: image.placements,
+                    image: image.image,
+                    description: descriptions[slot].clone(),
+                    key: image.key,
+                });
+            }
+            results.push(result);
+        }
+        Ok((documents, results))
+    }
+
+    /// One description request: the prompt and the image as a data URL.
+    fn describe(&self, image: &EncodedImage) -> Result<String, CopilotError> {
+        let url = image.data_url();
+        let detail = match self.options.image_detail {
+            ImageDetail::Auto => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Auto,
+            ImageDetail::Low => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Low,
+            ImageDetail::High => ChatCompletionRequestMessageContentPartImageImageUrlDetail::High,
+        };
+        let parts = vec![
+            ChatCompletionRequestUserMessageContentPart::Text {
+                text: self.options.image_description_prompt.clone(),
+                prompt_cache_breakpoint: None,
+            },
+            ChatCompletionRequestUserMessageContentPart::ImageUrl {
+                image_url: ChatCompletionRequestMessageContentPartImageImageUrl {
+                    url,
+                    detail: Some(detail),
+                },
+                prompt_cache_breakpoint: None,
+            },
+        ];
+        let instructions = self.options.common.instructions_or(INSTRUCTIONS);
+        let messages = vec![
+            ChatCompletionRequestMessage::system(instructions),
+            ChatCompletionRequestMessage::User {
+                content: ChatCompletionRequestUserMessageContent::Array(parts),
+                name: None,
+            },
+        ];
+        let answer = complete(&self.client, &self.options.common, messages)?;
+        Ok(answer.trim().to_owned())
+    }
+}
+
+/// The images of one document, ready to describe.
+fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>), CopilotError> {
+    let mut result = ImageDescriptionResult {
+        source: document.name(),
+        is_pdf: false,
+        descriptions: Vec::new(),
+        skipped: Vec::new(),
+    };
+    match document {
+        Loaded::Pdf(pdf) => {
+            let images = extract_images(pdf)?;
+            result.is_pdf = true;
+            result.skipped = images.skipped;
+            let found = images
+                .images
+                .into_iter()
+                .map(|i| Found {
+                    name: i.name,
+                    placements: i.placements,
+                    image: i.image,
+                    key: Some(i.key),
+                })
+                .collect();
+            Ok((result, found))
+        }
+        Loaded::Image(path) => {
+            let image = load_image_file(path)?;
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            );
+            let found = Found {
+                name,
+                placements: Vec::new(),
+                image,
+                key: None,
+            };
+            Ok((result, vec![found]))
+        }
+        Loaded::Text(text) => Err(CopilotError::Document {
+            name: text.name.clone(),
+            message: "a text document has no images".into(),
+        }),
+    }
+}
+
+/// `dir/name`, or `dir/stem-2.ext`, `-3`... when an earlier output took that name.
+fn unused_path(dir: &Path, name: &str, taken: &[PathBuf]) -> PathBuf {
+    let first = dir.join(name);
+    if !taken.contains(&first) {
+        return first;
+    }
+    let stem = Path::new(name)
+        .file_stem()
+        .map_or("document".into(), |s| s.to_string_lossy());
+    let ext = Path::new(name)
+        .extension()
+        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
+    (2..)
+        .map(|n| dir.join(format!("{stem}-{n}{ext}")))
+        .find(|p| !taken.contains(p))
+        .expect("an unused name exists")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_names_do_not_collide() {
+        let dir = Path::new("/out");
+        let first = unused_path(dir, "a.pdf", &[]);
+        assert_eq!(first, dir.join("a.pdf"));
+        let second = unused_path(dir, "a.pdf", std::slice::from_ref(&first));
+        assert_eq!(second, dir.join("a-2.pdf"));
+    }
+}

@@ -1,0 +1,105 @@
+//! Document copilots on [`openai_blocking`]: summaries, chat about documents, and image
+//! descriptions written back into PDFs as alternative text.
+//!
+//! The copilots are made from an [`OpenAIClient`] and their options, as in the seed API.
+//! Import the prelude, which brings the [`CopilotClientExt`] extension trait and the option
+//! types:
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use openai_copilots::prelude::*;
+//!
+//! # let server = openai_local::LocalServer::start()?;
+//! # let client = server.client()?;
+//! // `client` is any OpenAIClient; here one of the local engine (openai-local).
+//! let notes = "The bridge opened in 1932. It carries trains and cars across the harbour. \
+//!              Its arch spans 503 metres, and painting it takes ten years.";
+//! let mut chat = client.get_chat_copilot(
+//!     ChatCopilotOptions::new().with_document(TextDocument::new("bridge.txt", notes)),
+//! );
+//! let answer = chat.get_response("When did the bridge open?")?;
+//! assert!(answer.contains("1932"));
+//! chat.delete_context()?; // nothing left on the server
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Summary and chat work on two backends ([`CopilotBackend`]): chat completions with the
+//! text extracted locally (the default), or the Assistants API with file_search. Documents
+//! are read with the PDF layer, [`copilot_pdf`], whose [`PdfDocument`] is re-exported here.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod assistants;
+mod chat;
+mod completions;
+mod context;
+mod documents;
+mod error;
+mod images;
+mod options;
+mod output;
+mod parallel;
+mod summary;
+
+pub use chat::ChatCopilot;
+pub use context::CopilotContext;
+pub use copilot_pdf::PdfDocument;
+pub use error::CopilotError;
+pub use images::{ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult};
+pub use options::{
+    ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotDocument,
+    ImageDescriptionCopilotOptions, ImageDetail, SaveFormat, SummaryCopilotOptions, TextDocument,
+    DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
+};
+pub use summary::SummaryCopilot;
+
+use openai_blocking::OpenAIClient;
+
+/// The seed API's copilot constructors on [`OpenAIClient`]:
+/// `client.get_summary_copilot(options)` and its two siblings.
+pub trait CopilotClientExt {
+    /// A copilot that summarises the documents of `options`.
+    fn get_summary_copilot(&self, options: SummaryCopilotOptions) -> SummaryCopilot;
+    /// A copilot that chats about the documents of `options`.
+    fn get_chat_copilot(&self, options: ChatCopilotOptions) -> ChatCopilot;
+    /// A copilot that describes the images of the documents of `options`.
+    fn get_image_description_copilot(
+        &self,
+        options: ImageDescriptionCopilotOptions,
+    ) -> ImageDescriptionCopilot;
+}
+
+impl CopilotClientExt for OpenAIClient {
+    fn get_summary_copilot(&self, options: SummaryCopilotOptions) -> SummaryCopilot {
+        SummaryCopilot::new(self, options)
+    }
+
+    fn get_chat_copilot(&self, options: ChatCopilotOptions) -> ChatCopilot {
+        ChatCopilot::new(self, options)
+    }
+
+    fn get_image_description_copilot(
+        &self,
+        options: ImageDescriptionCopilotOptions,
+    ) -> ImageDescriptionCopilot {
+        ImageDescriptionCopilot::new(self, options)
+    }
+}
+
+/// Everything a copilot user needs in one import: the extension trait, the copilots, their
+/// options and errors, and the SDK's client.
+pub mod prelude {
+    pub use crate::{
+        ChatCopilot, ChatCopilotOptions, CopilotBackend, CopilotClientExt, CopilotContext,
+        CopilotError, ImageDescriptionCopilot, ImageDescriptionCopilotOptions, ImageDetail,
+        PdfDocument, SaveFormat, SummaryCopilot, SummaryCopilotOptions, TextDocument,
+    };
+    pub use openai_blocking::OpenAIClient;
+}
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,423 @@
+//! The copilots' options: fluent, with our documented defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use copilot_pdf::PdfDocument;
+use openai_blocking::TruncationObject;
+
+/// The model every copilot uses unless told otherwise: cheap, fast, 128k context, vision.
+pub const DEFAULT_COPILOT_MODEL: &str = "gpt-4o-mini";
+
+/// Which API a copilot talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopilotBackend {
+    /// The default. Extract the documents' text locally and ask `/chat/completions`, in chunks
+    /// when the text is longer than the model's context, then a summary of the summaries.
+    /// Works against live OpenAI today and any compatible server.
+    #[default]
+    ChatCompletions,
+    /// The seed's way: upload the documents, put them in a vector store, create an assistant
+    /// with file_search, a thread and a run. Works against the local engine and any server
+    /// that speaks Assistants v2 (OpenAI switched these endpoints off on 2026-08-26).
+    Assistants,
+}
+
+/// A plain-text document: a name and its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextDocument {
+    /// The name the document goes by (an upload is called this, with `.txt` added when it
+    /// has no extension).
+    pub name: String,
+    /// The text.
+    pub content: String,
+}
+
+impl TextDocument {
+    /// A text document with a name.
+    pub fn new(name: impl Into<String>, content: impl Into<String>) -> Self {
+        TextDocument {
+            name: name.into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// One document given to a copilot.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum CopilotDocument {
+    /// A file: a PDF (by its `.pdf` extension), plain text or Markdown; for the image
+    /// copilot also PNG, JPEG, GIF or WebP images.
+    Path(PathBuf),
+    /// A PDF held in memory.
+    Pdf(PdfDocument),
+    /// A text held in memory.
+    Text(TextDocument),
+}
+
+impl From<PathBuf> for CopilotDocument {
+    fn from(path: PathBuf) -> Self {
+        CopilotDocument::Path(path)
+    }
+}
+
+impl From<&Path> for CopilotDocument {
+    fn from(path: &Path) -> Self {
+        CopilotDocument::Path(path.to_path_buf())
+    }
+}
+
+impl From<PdfDocument> for CopilotDocument {
+    fn from(pdf: PdfDocument) -> Self {
+        CopilotDocument::Pdf(pdf)
+    }
+}
+
+impl From<TextDocument> for CopilotDocument {
+    fn from(text: TextDocument) -> Self {
+        CopilotDocument::Text(text)
+    }
+}
+
+/// Options every copilot shares. Reach them through the `with_*` methods of each copilot's
+/// options, or directly as the `common` field.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CommonOptions {
+    /// Model id; default [`DEFAULT_COPILOT_MODEL`].
+    pub model: String,
+    /// Sampling temperature; default unset (the server's default).
+    pub temperature: Option<f64>,
+    /// Nucleus sampling; default unset.
+    pub top_p: Option<f64>,
+    /// Most prompt tokens a run may use (Assistants backend); with chat completions it caps
+    /// how much document text goes into one request. Default unset.
+    pub max_prompt_tokens: Option<i64>,
+    /// Most tokens an answer may have; default unset.
+    pub max_completion_tokens: Option<i64>,
+    /// System instructions; default: a short instruction written for each copilot.
+    pub instructions: Option<String>,
+    /// Name of the assistant created on the Assistants backend; default per copilot.
+    pub assistant_name: Option<String>,
+    /// The documents to work on, in order.
+    pub documents: Vec<CopilotDocument>,
+    /// Which API to use; default [`CopilotBackend::ChatCompletions`].
+    pub backend: CopilotBackend,
+    /// The model's context window in tokens, when the built-in table does not know the model
+    /// (it knows the gpt-3.5, gpt-4, gpt-4o, gpt-4.1, gpt-5 and o-series families).
+    pub context_tokens: Option<usize>,
+}
+
+impl CommonOptions {
+    /// The caller's instructions, else the copilot's own `default`.
+    pub(crate) fn instructions_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.instructions.as_deref().unwrap_or(default)
+    }
+}
+
+impl Default for CommonOptions {
+    fn default() -> Self {
+        CommonOptions {
+            model: DEFAULT_COPILOT_MODEL.to_owned(),
+            temperature: None,
+            top_p: None,
+            max_prompt_tokens: None,
+            max_completion_tokens: None,
+            instructions: None,
+            assistant_name: None,
+            documents: Vec::new(),
+            backend: CopilotBackend::default(),
+            context_tokens: None,
+        }
+    }
+}
+
+/// Defines the shared fluent setters on an options type with a `common` field.
+macro_rules! common_setters {
+    ($options:ident) => {
+        impl $options {
+            /// Options with our defaults (see each field).
+            pub fn new() -> Self {
+                Self::default()
+            }
+
+            /// Builds options with a closure, as the seed's `Create(configure)`.
+            pub fn create(configure: impl FnOnce(Self) -> Self) -> Self {
+                configure(Self::default())
+            }
+
+            /// The model id.
+            pub fn with_model(mut self, model: impl Into<String>) -> Self {
+                self.common.model = model.into();
+                self
+            }
+
+            /// Sampling temperature (0 to 2).
+            pub fn with_temperature(mut self, temperature: f64) -> Self {
+                self.common.temperature = Some(temperature);
+                self
+            }
+
+            /// Nucleus sampling (0 to 1).
+            pub fn with_top_p(mut self, top_p: f64) -> Self {
+                self.common.top_p = Some(top_p);
+                self
+            }
+
+            /// Most prompt tokens per run (per request with chat completions).
+            pub fn with_max_prompt_tokens(mut self, tokens: i64) -> Self {
+                self.common.max_prompt_tokens = Some(tokens);
+                self
+            }
+
+            /// Most tokens per answer.
+            pub fn with_max_completion_tokens(mut self, tokens: i64) -> Self {
+                self.common.max_completion_tokens = Some(tokens);
+                self
+            }
+
+            /// System instructions, replacing the copilot's own.
+            pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
+                self.common.instructions = Some(instructions.into());
+                self
+            }
+
+            /// System instructions read from a text file.
+            pub fn with_instructions_from_file(
+                self,
+                path: impl AsRef<std::path::Path>,
+            ) -> std::io::Result<Self> {
+                let text = std::fs::read_to_string(path)?;
+                Ok(self.with_instructions(text))
+            }
+
+            /// Name of the assistant created on the Assistants backend.
+            pub fn with_assistant_name(mut self, name: impl Into<String>) -> Self {
+                self.common.assistant_name = Some(name.into());
+                self
+            }
+
+            /// Adds a document: a path, a [`PdfDocument`] or a [`TextDocument`].
+            pub fn with_document(mut self, document: impl Into<CopilotDocument>) -> Self {
+                self.common.documents.push(document.into());
+                self
+            }
+
+            /// Adds a document by path (PDF, text or Markdown).
+            pub fn with_document_path(self, path: impl AsRef<std::path::Path>) -> Self {
+                self.with_document(path.as_ref())
+            }
+
+            /// Adds several documents.
+            pub fn with_documents<D: Into<CopilotDocument>>(
+                mut self,
+                documents: impl IntoIterator<Item = D>,
+            ) -> Self {
+                self.common
+                    .documents
+                    .extend(documents.into_iter().map(Into::into));
+                self
+            }
+
+            /// Which API to use.
+            pub fn with_backend(mut self, backend: CopilotBackend) -> Self {
+                self.common.backend = backend;
+                self
+            }
+
+            /// The model's context window in tokens, for models the built-in table lacks.
+            pub fn with_context_tokens(mut self, tokens: usize) -> Self {
+                self.common.context_tokens = Some(tokens);
+                self
+            }
+        }
+    };
+}
+
+/// Options of the [`SummaryCopilot`](crate::SummaryCopilot).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SummaryCopilotOptions {
+    /// Options every copilot shares.
+    pub common: CommonOptions,
+    /// The request for a summary; default [`DEFAULT_SUMMARY_PROMPT`].
+    pub summary_prompt: String,
+}
+
+/// The summary copilot's default request.
+pub const DEFAULT_SUMMARY_PROMPT: &str = "Summarise the documents: their purpose and main \
+points in the order they appear, with the key figures and conclusions, in a few short \
+paragraphs. Use only what the documents say.";
+
+impl Default for SummaryCopilotOptions {
+    fn default() -> Self {
+        SummaryCopilotOptions {
+            common: CommonOptions::default(),
+            summary_prompt: DEFAULT_SUMMARY_PROMPT.to_owned(),
+        }
+    }
+}
+
+common_setters!(SummaryCopilotOptions);
+
+impl SummaryCopilotOptions {
+    /// The request for a summary.
+    pub fn with_summary_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.summary_prompt = prompt.into();
+        self
+    }
+}
+
+/// Options of the [`ChatCopilot`](crate::ChatCopilot).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ChatCopilotOptions {
+    /// Options every copilot shares.
+    pub common: CommonOptions,
+    /// Days after its last use when the vector store expires (Assistants backend); default 7.
+    pub vector_store_expire_days: Option<u32>,
+    /// How a run trims the thread (Assistants backend) or how much history is resent (chat
+    /// completions, `last_messages`); default unset: `auto`, the whole history that fits.
+    pub truncation_strategy: Option<TruncationObject>,
+    /// Where [`save_context`](crate::ChatCopilot::save_context) writes by default, and where a
+    /// context is restored from.
+    pub context_backup_path: Option<PathBuf>,
+    /// Resume the conversation saved at `context_backup_path` instead of starting anew.
+    pub restore_context_from_backup: bool,
+}
+
+impl Default for ChatCopilotOptions {
+    fn default() -> Self {
+        ChatCopilotOptions {
+            common: CommonOptions::default(),
+            vector_store_expire_days: Some(7),
+            truncation_strategy: None,
+            context_backup_path: None,
+            restore_context_from_backup: false,
+        }
+    }
+}
+
+common_setters!(ChatCopilotOptions);
+
+impl ChatCopilotOptions {
+    /// Days after its last use when the vector store expires (`None`: never).
+    pub fn with_vector_store_expire_days(mut self, days: Option<u32>) -> Self {
+        self.vector_store_expire_days = days;
+        self
+    }
+
+    /// How runs trim the conversation.
+    pub fn with_truncation_strategy(mut self, strategy: TruncationObject) -> Self {
+        self.truncation_strategy = Some(strategy);
+        self
+    }
+
+    /// The JSON file a context is saved to and restored from.
+    pub fn with_context_backup_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.context_backup_path = Some(path.into());
+        self
+    }
+
+    /// Resume from the context saved at the backup path, when it exists.
+    pub fn with_restore_context_from_backup(mut self, restore: bool) -> Self {
+        self.restore_context_from_backup = restore;
+        self
+    }
+}
+
+/// How closely the vision model looks at an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImageDetail {
+    /// Let the model choose (the default).
+    #[default]
+    Auto,
+    /// A 512 px preview: cheap and fast.
+    Low,
+    /// The full image in tiles: slower, reads small text.
+    High,
+}
+
+/// Options of the [`ImageDescriptionCopilot`](crate::ImageDescriptionCopilot).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ImageDescriptionCopilotOptions {
+    /// Options every copilot shares (`backend` is not used: images always go through
+    /// `/chat/completions` as data URLs).
+    pub common: CommonOptions,
+    /// The request for a description; default [`DEFAULT_IMAGE_DESCRIPTION_PROMPT`].
+    pub image_description_prompt: String,
+    /// How closely the model looks; default [`ImageDetail::Auto`].
+    pub image_detail: ImageDetail,
+    /// Description requests in flight at once; default 4.
+    pub max_concurrency: usize,
+}
+
+/// The image copilot's default request.
+pub const DEFAULT_IMAGE_DESCRIPTION_PROMPT: &str = "Write alternative text for this image, \
+as found in a document: one or two plain sentences saying what it shows and any text it \
+contains. Do not start with \"Image of\".";
+
+impl Default for ImageDescriptionCopilotOptions {
+    fn default() -> Self {
+        ImageDescriptionCopilotOptions {
+            common: CommonOptions::default(),
+            image_description_prompt: DEFAULT_IMAGE_DESCRIPTION_PROMPT.to_owned(),
+            image_detail: ImageDetail::Auto,
+            max_concurrency: 4,
+        }
+    }
+}
+
+common_setters!(ImageDescriptionCopilotOptions);
+
+impl ImageDescriptionCopilotOptions {
+    /// The request for a description.
+    pub fn with_image_description_prompt(mut self, prompt: impl Into<String>) -> Self {
+        self.image_description_prompt = prompt.into();
+        self
+    }
+
+    /// How closely the model looks at each image.
+    pub fn with_image_detail(mut self, detail: ImageDetail) -> Self {
+        self.image_detail = detail;
+        self
+    }
+
+    /// Description requests in flight at once (at least 1).
+    pub fn with_max_concurrency(mut self, requests: usize) -> Self {
+        self.max_concurrency = requests.max(1);
+        self
+    }
+}
+
+/// The formats a summary or an answer can be saved in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SaveFormat {
+    /// A tagged PDF with embedded, subset fonts.
+    Pdf,
+    /// The model's Markdown as it came.
+    Markdown,
+    /// Plain UTF-8 text, Markdown marks removed.
+    Text,
+}
+
+impl SaveFormat {
+    /// The format a file name's extension suggests: `.md`/`.markdown`, `.txt`, else PDF.
+    pub fn from_path(path: impl AsRef<Path>) -> SaveFormat {
+        let ext = path
+            .as_ref()
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("md" | "markdown") => SaveFormat::Markdown,
+            Some("txt" | "text") => SaveFormat::Text,
+            _ => SaveFormat::Pdf,
+        }
+    }
+}

@@ -1,0 +1,632 @@
+//! The copilots end to end: the Assistants backend against the local engine, the
+//! chat-completions backend against the local engine and against httpmock.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use copilot_pdf::*;
+use httpmock::prelude::*;
+use openai_blocking::*;
+use openai_copilots::*;
+use openai_local::*;
+use serde_json::{json, Value};
+
+const POLICY: &str = "Returns. Unused items may be returned within 30 days of delivery for a \
+full refund. Items bought in the winter sale can be returned within 14 days only. The \
+refund is paid to the original payment method within five working days.\n\nWarranty. \
+Every appliance carries a warranty of 24 months from delivery. The warranty covers \
+manufacturing defects but not damage caused by misuse, accidents or normal wear.\n\n\
+Shipping. Orders above 50 euros ship free of charge. Smaller orders pay a flat fee of \
+4.90 euros. Deliveries to islands take two extra days.";
+
+const TRAINS: &str = "The night train leaves Vienna at 22:10 and reaches Venice at 08:35. \
+Sleeping cars have two or four berths, and breakfast is served in the compartment. Bicycles \
+travel in a dedicated car and must be booked in advance. Tickets go on sale six months \
+before departure and can be refunded up to one day before travel.";
+
+fn engine() -> (LocalServer, OpenAIClient) {
+    let server = LocalServer::builder()
+        .step_delay(Duration::from_millis(2))
+        .start()
+        .unwrap();
+    let mut client = server.client().unwrap();
+    client.set_polling_interval(Some(Duration::from_millis(5)));
+    (server, client)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("copilots-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A text PDF made with the crate's own report writer.
+fn text_pdf(name: &str, text: &str) -> PdfDocument {
+    PdfDocument::from_bytes(name, render_text_pdf(Some("Policy"), text).unwrap())
+}
+
+/// How many assistants, vector stores and files the server holds.
+fn server_objects(client: &OpenAIClient) -> (usize, usize, usize) {
+    let assistants = client.iter_assistants(None).count();
+    let stores = client.iter_vector_stores(None).count();
+    let files = client.get_files(None).unwrap().data.len();
+    (assistants, stores, files)
+}
+
+#[test]
+fn a_summary_on_the_assistants_backend_reads_pdf_and_text_and_leaves_nothing_behind() {
+    let (_server, client) = engine();
+    let options = SummaryCopilotOptions::new()
+        .with_backend(CopilotBackend::Assistants)
+        .with_document(text_pdf("policy.pdf", POLICY))
+        .with_document(TextDocument::new("trains", TRAINS))
+        .with_temperature(0.2);
+    let mut copilot = client.get_summary_copilot(options);
+
+    let summary = copilot.get_summary().unwrap();
+
+    assert!(
+        !summary.contains('【'),
+        "citation markers are removed: {summary}"
+    );
+    assert!(
+        summary.contains("30 days") || summary.contains("warranty") || summary.contains("train"),
+        "the summary quotes the documents: {summary}"
+    );
+    assert_eq!(server_objects(&client), (0, 0, 0));
+    // The summary is kept: asking again sends nothing.
+    assert_eq!(copilot.get_summary().unwrap(), summary);
+    assert_eq!(server_objects(&client), (0, 0, 0));
+}
+
+#[test]
+fn a_summary_is_saved_as_pdf_markdown_and_text() {
+    let (_server, client) = engine();
+    let dir = temp_dir("save");
+    let mut copilot = client.get_summary_copilot(
+        SummaryCopilotOptions::new().with_document(TextDocument::new("policy.md", POLICY)),
+    );
+    let summary = copilot.get_summary().unwrap();
+
+    let document = copilot.get_summary_document().unwrap();
+    let text = extract_text(&document).unwrap().text();
+    let first_words: Vec<&str> = summary.split_whitespace().take(4).collect();
+    for word in first_words {
+        assert!(
+            text.contains(word),
+            "{word:?} missing from the PDF text {text:?}"
+        );
+    }
+
+    for (file, format) in [
+        ("s.pdf", SaveFormat::Pdf),
+        ("s.md", SaveFormat::Markdown),
+        ("s.txt", SaveFormat::Text),
+    ] {
+        let path = dir.join(file);
+        copilot.save_summary(&path, format).unwrap();
+        assert_eq!(SaveFormat::from_path(&path), format);
+        let bytes = std::fs::read(&path).unwrap();
+        match format {
+            SaveFormat::Pdf => assert!(bytes.starts_with(b"%PDF-")),
+            _ => {
+                let saved = String::from_utf8(bytes).unwrap();
+                assert!(saved.contains(summary.trim()), "{saved}");
+            }
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn chat_on_the_assistants_backend_keeps_the_thread_saves_restores_and_deletes() {
+    let (_server, client) = engine();
+    let dir = temp_dir("chat");
+    let backup = dir.join("context.json");
+    let options = ChatCopilotOptions::new()
+        .with_backend(CopilotBackend::Assistants)
+        .with_document(TextDocument::new("policy.md", POLICY))
+        .with_vector_store_expire_days(Some(3))
+        .with_context_backup_path(&backup)
+        .with_restore_context_from_backup(true);
+
+    let mut first = client.get_chat_copilot(options.clone());
+    let answer = first.get_response("How long is the warranty?").unwrap();
+    assert!(answer.contains("24 months"), "{answer}");
+    let answer = first
+        .get_response_for(&["And returns?", "How many days for sale items?"])
+        .unwrap();
+    assert!(
+        answer.contains("14 days") || answer.contains("30 days"),
+        "{answer}"
+    );
+    first.save_context(&backup).unwrap();
+    let context = first.context().unwrap().clone();
+    let thread = context.thread_id.clone().unwrap();
+    let store = client
+        .get_vector_store(context.vector_store_id.as_ref().unwrap())
+        .unwrap();
+    assert_eq!(store.expires_after.unwrap().days, 3);
+    drop(first); // saved: the objects stay
+
+    let mut second = client.get_chat_copilot(options);
+    let answer = second.get_response("What does shipping cost?").unwrap();
+    assert!(
+        answer.contains("4.90") || answer.contains("50 euros"),
+        "{answer}"
+    );
+    assert_eq!(
+        second.context().unwrap().thread_id.as_deref(),
+        Some(&*thread)
+    );
+    let messages = client.get_thread_messages(&thread, None).unwrap().data;
+    assert_eq!(messages.len(), 7, "4 questions and 3 answers in one thread");
+
+    second.delete_context().unwrap();
+    assert!(!second.has_context());
+    assert_eq!(client.get_thread(&thread).unwrap_err().status(), Some(404));
+    assert_eq!(server_objects(&client), (0, 0, 0));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_chat_copilot_dropped_without_saving_deletes_its_objects() {
+    let (_server, client) = engine();
+    let mut copilot = client.get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document(TextDocument::new("trains.txt", TRAINS)),
+    );
+    copilot
+        .get_response("When does the night train leave?")
+        .unwrap();
+    assert_eq!(server_objects(&client), (1, 1, 1));
+    drop(copilot);
+    assert_eq!(server_objects(&client), (0, 0, 0));
+}
+
+#[test]
+fn a_context_saved_for_another_backend_is_refused() {
+    let (_server, client) = engine();
+    let dir = temp_dir("mismatch");
+    let path = dir.join("ctx.json");
+    let mut chat = client.get_chat_copilot(
+        ChatCopilotOptions::new().with_document(TextDocument::new("t.txt", TRAINS)),
+    );
+    chat.get_response("Bicycles?").unwrap();
+    chat.save_context(&path).unwrap();
+    let mut other = client.get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document(TextDocument::new("t.txt", TRAINS))
+            .with_context_backup_path(&path)
+            .with_restore_context_from_backup(true),
+    );
+    let err = other.get_response("Bicycles?").unwrap_err();
+    assert!(matches!(err, CopilotError::Context { .. }), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn chat_completions_backend_against_the_engine_summarises_and_answers_from_the_text() {
+    let (_server, client) = engine();
+    let mut summary = client.get_summary_copilot(
+        SummaryCopilotOptions::new().with_document(text_pdf("policy.pdf", POLICY)),
+    );
+    let text = summary.get_summary().unwrap();
+    assert!(text.split_whitespace().count() > 10, "{text}");
+    assert_eq!(
+        server_objects(&client),
+        (0, 0, 0),
+        "no server object at all"
+    );
+}
+
+#[test]
+fn the_assistants_backend_on_a_server_without_it_names_the_other_backend() {
+    let server = MockServer::start();
+    let gone = server.mock(|when, then| {
+        when.method(POST).path("/assistants");
+        then.status(404).json_body(json!({"error": {"message": "Unknown request URL: POST \
+            /v1/assistants", "type": "invalid_request_error", "param": null, "code": "unknown_url"}}));
+    });
+    let uploads = server.mock(|when, then| {
+        when.method(POST).path("/files");
+        then.status(500);
+    });
+    let client = OpenAIClient::create_with_api_key("sk-test")
+        .with_base_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut copilot = client.get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document(TextDocument::new("a", POLICY)),
+    );
+    let err = copilot.get_summary().unwrap_err();
+    assert!(
+        matches!(err, CopilotError::AssistantsUnavailable(_)),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("HTTP 404") && message.contains("ChatCompletions"),
+        "{message}"
+    );
+    assert_eq!(
+        (gone.calls(), uploads.calls()),
+        (1, 0),
+        "nothing uploaded first"
+    );
+}
+
+fn completion(text: &str) -> Value {
+    json!({
+        "id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": null,
+                     "message": {"role": "assistant", "content": text, "refusal": null}}]
+    })
+}
+
+fn mock_client(server: &MockServer) -> OpenAIClient {
+    OpenAIClient::create_with_api_key("sk-test")
+        .with_base_url(server.base_url())
+        .with_max_retries(0)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_short_document_is_summarised_in_one_request_with_its_text() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .header_missing("openai-beta")
+            .body_includes("\"model\":\"gpt-4.1-mini\"")
+            .body_includes("\"temperature\":0.3")
+            .body_includes("\"max_completion_tokens\":300")
+            .body_includes("Summarise the documents")
+            .body_includes("### Document: trains.txt")
+            .body_includes("reaches Venice at 08:35");
+        then.status(200)
+            .json_body(completion("A night train to Venice."));
+    });
+    let mut copilot = mock_client(&server).get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_model("gpt-4.1-mini")
+            .with_temperature(0.3)
+            .with_max_completion_tokens(300)
+            .with_document(TextDocument::new("trains.txt", TRAINS)),
+    );
+    assert_eq!(copilot.get_summary().unwrap(), "A night train to Venice.");
+    assert_eq!(mock.calls(), 1);
+}
+
+#[test]
+fn a_long_document_is_summarised_by_parts_then_as_a_whole() {
+    let server = MockServer::start();
+    let parts = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("This is part ");
+        then.status(200).json_body(completion("Part summary."));
+    });
+    let last = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("summaries of their consecutive parts");
+        then.status(200).json_body(completion("The whole summary."));
+    });
+    let long = POLICY.repeat(12);
+    let mut copilot = mock_client(&server).get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_context_tokens(1200)
+            .with_max_completion_tokens(100)
+            .with_document(TextDocument::new("long.txt", long)),
+    );
+    assert_eq!(copilot.get_summary().unwrap(), "The whole summary.");
+    assert!(parts.calls() >= 3, "{} parts", parts.calls());
+    assert_eq!(last.calls(), 1);
+}
+
+#[test]
+fn chat_completions_chat_resends_the_history() {
+    let server = MockServer::start();
+    let first = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("Who serves breakfast?")
+            .body_excludes("Can I bring a bicycle?");
+        then.status(200)
+            .json_body(completion("The compartment staff."));
+    });
+    let second = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("Who serves breakfast?")
+            .body_includes("The compartment staff.")
+            .body_includes("Can I bring a bicycle?");
+        then.status(200)
+            .json_body(completion("Yes, booked in advance."));
+    });
+    let mut chat = mock_client(&server).get_chat_copilot(
+        ChatCopilotOptions::new().with_document(TextDocument::new("trains.txt", TRAINS)),
+    );
+    assert_eq!(
+        chat.get_response("Who serves breakfast?").unwrap(),
+        "The compartment staff."
+    );
+    assert_eq!(
+        chat.get_response("Can I bring a bicycle?").unwrap(),
+        "Yes, booked in advance."
+    );
+    assert_eq!((first.calls(), second.calls()), (1, 1));
+    assert_eq!(chat.context().unwrap().history.len(), 4);
+    chat.delete_context().unwrap();
+    assert!(!chat.has_context());
+}
+
+#[test]
+fn an_empty_answer_is_an_error_not_an_empty_string() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(POST).path("/chat/completions");
+        then.status(200).json_body(completion(""));
+    });
+    let mut copilot = mock_client(&server).get_summary_copilot(
+        SummaryCopilotOptions::new().with_document(TextDocument::new("t", TRAINS)),
+    );
+    let err = copilot.get_summary().unwrap_err();
+    assert!(matches!(err, CopilotError::NoAnswer { .. }), "{err:?}");
+}
+
+#[test]
+fn bad_documents_give_typed_errors_naming_the_file() {
+    let (_server, client) = engine();
+    let dir = temp_dir("bad");
+    let broken = dir.join("broken.pdf");
+    std::fs::write(&broken, b"%PDF-1.4\n1 0 obj garbage").unwrap();
+    let err = client
+        .get_summary_copilot(SummaryCopilotOptions::new().with_document_path(&broken))
+        .get_summary()
+        .unwrap_err();
+    assert!(matches!(err, CopilotError::Pdf(_)), "{err:?}");
+    assert!(err.to_string().contains("broken.pdf"), "{err}");
+
+    let err = client
+        .get_summary_copilot(SummaryCopilotOptions::new())
+        .get_summary()
+        .unwrap_err();
+    assert!(matches!(err, CopilotError::NoDocuments), "{err:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// An 8×6 RGB PNG of one colour.
+fn png(rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 8, 6);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&rgb.repeat(8 * 6)).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A one-page PDF that draws one red image twice and a blue one once.
+fn pdf_with_images() -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let image = |doc: &mut Document, rgb: [u8; 3]| {
+        doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 6,
+                "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8,
+            },
+            rgb.repeat(8 * 6),
+        ))
+    };
+    let red = image(&mut doc, [220, 20, 20]);
+    let blue = image(&mut doc, [20, 20, 220]);
+    let draw = |name: &str, x: i64, y: i64| {
+        vec![
+            Operation::new("q", vec![]),
+            Operation::new(
+                "cm",
+                vec![80.into(), 0.into(), 0.into(), 60.into(), x.into(), y.into()],
+            ),
+            Operation::new("Do", vec![Object::Name(name.as_bytes().to_vec())]),
+            Operation::new("Q", vec![]),
+        ]
+    };
+    let mut ops = draw("Im1", 50, 700);
+    ops.extend(draw("Im1", 200, 700));
+    ops.extend(draw("Im2", 50, 500));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        Content { operations: ops }.encode().unwrap(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => red, "Im2" => blue } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
+/// Every `/Alt` string of a PDF, read back with lopdf's parser.
+fn alt_texts(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    let mut alts: Vec<String> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter_map(|d| d.get(b"Alt").ok())
+        .filter_map(|a| a.as_str().ok())
+        .map(|s| {
+            lopdf::decode_text_string(&lopdf::Object::string_literal(s.to_vec()))
+                .unwrap_or_default()
+        })
+        .collect();
+    alts.sort();
+    alts
+}
+
+#[test]
+fn images_are_described_once_and_written_back_as_alt_text() {
+    let (_server, client) = engine();
+    let dir = temp_dir("images");
+    let input = dir.join("figures.pdf");
+    std::fs::write(&input, pdf_with_images()).unwrap();
+    let green = dir.join("green.png");
+    std::fs::write(&green, png([20, 200, 20])).unwrap();
+    let options = ImageDescriptionCopilotOptions::new()
+        .with_document_path(&input)
+        .with_document_path(&green)
+        .with_image_detail(ImageDetail::Low);
+    let copilot = client.get_image_description_copilot(options);
+
+    let results = copilot.get_image_descriptions().unwrap();
+
+    assert_eq!(results.len(), 2);
+    let pdf = &results[0];
+    assert!(pdf.is_pdf);
+    assert_eq!(
+        pdf.descriptions.len(),
+        2,
+        "the red image drawn twice is one image"
+    );
+    let red = &pdf.descriptions[0];
+    assert_eq!(red.placements.len(), 2);
+    assert_eq!(red.page(), Some(1));
+    assert!(red.description.contains("red"), "{}", red.description);
+    assert!(pdf.descriptions[1].description.contains("blue"));
+    let file = &results[1];
+    assert!(!file.is_pdf && file.descriptions[0].page().is_none());
+    assert!(file.descriptions[0].description.contains("green"));
+
+    let out = dir.join("out");
+    let written = copilot.add_pdf_image_descriptions(&out).unwrap();
+    assert_eq!(written, vec![out.join("figures.pdf")]);
+    let bytes = std::fs::read(&written[0]).unwrap();
+    // One Figure per placement: the red image drawn twice carries its text twice.
+    let mut expected: Vec<String> = pdf
+        .descriptions
+        .iter()
+        .flat_map(|d| vec![d.description.clone(); d.placements.len()])
+        .collect();
+    expected.sort();
+    assert_eq!(alt_texts(&bytes), expected);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn identical_images_cost_one_request_and_carry_the_options() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("\"detail\":\"high\"")
+            .body_includes("data:image/png;base64,")
+            .body_includes("Describe it for a blind reader.");
+        then.status(200).json_body(completion("A green square."));
+    });
+    let dir = temp_dir("dedupe");
+    let a = dir.join("a.png");
+    let b = dir.join("b.png");
+    std::fs::write(&a, png([20, 200, 20])).unwrap();
+    std::fs::write(&b, png([20, 200, 20])).unwrap();
+    let copilot = mock_client(&server).get_image_description_copilot(
+        ImageDescriptionCopilotOptions::new()
+            .with_documents([a.as_path(), b.as_path()])
+            .with_image_detail(ImageDetail::High)
+            .with_image_description_prompt("Describe it for a blind reader."),
+    );
+    let results = copilot.get_image_descriptions().unwrap();
+    assert_eq!(mock.calls(), 1);
+    assert!(results
+        .iter()
+        .all(|r| r.descriptions[0].description == "A green square."));
+    assert!(copilot
+        .add_pdf_image_descriptions(dir.join("out"))
+        .unwrap()
+        .is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn real_pdfs_from_the_samples_folder_work_with_the_copilots() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-samples");
+    if !samples.exists() {
+        println!("skipped: {} is absent", samples.display());
+        return;
+    }
+    let (_server, client) = engine();
+    let mut chat = client.get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document_path(samples.join("gmpl-es.pdf")),
+    );
+    let answer = chat.get_response("¿Qué es una variable en GMPL?").unwrap();
+    assert!(!answer.trim().is_empty());
+    chat.delete_context().unwrap();
+
+    let dir = temp_dir("samples");
+    let copilot = client.get_image_description_copilot(
+        ImageDescriptionCopilotOptions::new().with_document_path(samples.join("lo-jpeg.pdf")),
+    );
+    let written = copilot.add_pdf_image_descriptions(&dir).unwrap();
+    let alts = alt_texts(&std::fs::read(&written[0]).unwrap());
+    assert!(!alts.is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn part_summaries_too_long_to_combine_are_combined_by_groups_first() {
+    let server = MockServer::start();
+    let long_part = "This part says a great many things at length. ".repeat(40);
+    let parts = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("This is part ");
+        then.status(200).json_body(completion(&long_part));
+    });
+    let groups = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("Combine these summaries");
+        then.status(200)
+            .json_body(completion("A short group summary."));
+    });
+    let last = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("summaries of their consecutive parts");
+        then.status(200).json_body(completion("The whole summary."));
+    });
+    let mut copilot = mock_client(&server).get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_context_tokens(1500)
+            .with_max_completion_tokens(100)
+            .with_document(TextDocument::new("long.txt", POLICY.repeat(20))),
+    );
+    assert_eq!(copilot.get_summary().unwrap(), "The whole summary.");
+    // Three long part summaries exceed one request: they are combined two by two first.
+    assert!(parts.calls() >= 3, "{} parts", parts.calls());
+    assert!(groups.calls() >= 1 && groups.calls() < parts.calls());
+    assert_eq!(last.calls(), 1);
+}

@@ -1,0 +1,148 @@
+//! `/files`: multipart upload, listing, download, deletion.
+
+use std::sync::Arc;
+
+use openai_blocking::types::*;
+
+use super::super::http::{Ctx, Failure, Reply};
+use super::super::multipart;
+use super::super::page::paginate;
+use super::super::store::{unix_now, StoredFile};
+use super::deleted;
+
+/// The purposes an upload may have.
+const PURPOSES: [&str; 6] = [
+    "assistants",
+    "batch",
+    "fine-tune",
+    "vision",
+    "user_data",
+    "evals",
+];
+
+pub(super) fn upload(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
+    let boundary = multipart::boundary(ctx.content_type).ok_or_else(|| {
+        Failure::invalid(
+            "Uploads are multipart/form-data requests with the fields 'purpose' and 'file'.",
+        )
+    })?;
+    let parts = multipart::parse(ctx.body, &boundary, ctx.engine.config.max_upload_bytes)?;
+    let purpose = parts
+        .iter()
+        .find(|p| p.name == "purpose" && p.filename.is_none())
+        .map(|p| String::from_utf8_lossy(&p.data).trim().to_string())
+        .ok_or_else(|| {
+            Failure::invalid("Missing required parameter: 'purpose'.")
+                .param("purpose")
+                .code("missing_required_parameter")
+        })?;
+    if !PURPOSES.contains(&purpose.as_str()) {
+        return Err(Failure::invalid(format!(
+            "Invalid value: '{purpose}'. Supported values are: {}.",
+            PURPOSES.map(|p| format!("'{p}'")).join(", ")
+        ))
+        .param("purpose")
+        .code("invalid_value"));
+    }
+    let file = parts
+        .into_iter()
+        .find(|p| p.name == "file")
+        .ok_or_else(|| {
+            Failure::invalid("Missing required parameter: 'file'.")
+                .param("file")
+                .code("missing_required_parameter")
+        })?;
+    let filename = file
+        .filename
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| {
+            Failure::invalid("The 'file' field must be a file with a file name.").param("file")
+        })?;
+    let mut store = ctx.engine.lock();
+    let (id, seq) = store.ids.issue("file-");
+    let resp = FileResponse {
+        bytes: i64::try_from(file.data.len()).unwrap_or(i64::MAX),
+        created_at: unix_now(),
+        expires_at: None,
+        filename,
+        id: id.clone(),
+        object: FileResponseObject::File,
+        purpose: serde_json::from_value(serde_json::Value::String(purpose))
+            .map_err(|e| Failure::server(e.to_string()))?,
+        status: Some(FileResponseStatus::Processed),
+        status_details: None,
+    };
+    store.files.insert(
+        id,
+        StoredFile {
+            seq,
+            resp: resp.clone(),
+            content: Arc::new(file.data),
+        },
+    );
+    Reply::json(&resp)
+}
+
+pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
+    let q: FileListQueryParameters = ctx.query()?;
+    let params = ctx.list_params(
+        q.limit,
+        q.order.as_ref(),
+        q.after.as_deref(),
+        None,
+        (10_000, 10_000),
+    )?;
+    let store = ctx.engine.lock();
+    let items = store
+        .files
+        .values()
+        .filter(|f| {
+            q.purpose
+                .as_ref()
+                .is_none_or(|p| &f.resp.purpose.to_string() == p)
+        })
+        .map(|f| (f.seq, f.resp.clone()));
+    let page = paginate(items, |f| &f.id, &params);
+    Reply::json(&FileListResponse {
+        data: page.data,
+        first_id: page.first_id,
+        has_more: page.has_more,
+        last_id: page.last_id,
+        object: "list".into(),
+    })
+}
+
+pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
+    let store = ctx.engine.lock();
+    let f = store
+        .files
+        .get(id)
+        .ok_or_else(|| Failure::not_found("file", id))?;
+    Reply::json(&f.resp)
+}
+
+/// Deletes a file and removes it from every vector store holding it.
+pub(super) fn delete(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
+    let mut store = ctx.engine.lock();
+    store
+        .files
+        .remove(id)
+        .ok_or_else(|| Failure::not_found("file", id))?;
+    for vs in store.vector_stores.values_mut() {
+        vs.files.retain(|f| f.resp.id != id);
+    }
+    deleted(id, "file")
+}
+
+pub(super) fn content(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
+    let store = ctx.engine.lock();
+    let f = store
+        .files
+        .get(id)
+        .ok_or_else(|| Failure::not_found("file", id))?;
+    Ok(Reply {
+        status: 200,
+        content_type: "application/octet-stream",
+        body: f.content.clone(),
+    })
+}

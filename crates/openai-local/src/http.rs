@@ -1,0 +1,413 @@
+//! The HTTP side of the engine: authentication, the beta header, routing to the handlers,
+//! query strings, request bodies, and OpenAI-shaped answers and errors.
+
+use std::io::{Cursor, Read};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use openai_blocking::types::ListOrder;
+
+use super::api;
+use super::engine::Engine;
+use super::page::ListParams;
+
+/// An error answer: `{"error": {"message", "type", "param", "code"}}` with an HTTP status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub status: u16,
+    pub kind: &'static str,
+    pub message: String,
+    pub param: Option<String>,
+    pub code: Option<String>,
+}
+
+impl Failure {
+    /// An `invalid_request_error` with the given status.
+    pub fn new(status: u16, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            kind: "invalid_request_error",
+            message: message.into(),
+            param: None,
+            code: None,
+        }
+    }
+
+    /// A 400 `invalid_request_error`.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(400, message)
+    }
+
+    /// A 404 for an unknown id of the given kind of object.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Self::new(404, format!("No {what} found with id '{id}'."))
+    }
+
+    /// A 500 `server_error`.
+    pub fn server(message: impl Into<String>) -> Self {
+        Self {
+            kind: "server_error",
+            ..Self::new(500, message)
+        }
+    }
+
+    /// The same error naming the request field it concerns.
+    pub fn param(mut self, param: impl Into<String>) -> Self {
+        self.param = Some(param.into());
+        self
+    }
+
+    /// The same error with a machine-readable code.
+    pub fn code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_string());
+        self
+    }
+
+    /// The JSON body, with explicit nulls as the API sends them.
+    pub fn body(&self) -> Vec<u8> {
+        serde_json::json!({
+            "error": {
+                "message": self.message,
+                "type": self.kind,
+                "param": self.param,
+                "code": self.code,
+            }
+        })
+        .to_string()
+        .into_bytes()
+    }
+}
+
+/// A successful answer. The body is shared so that a download is sent from the stored file
+/// without a copy.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Arc<Vec<u8>>,
+}
+
+impl Reply {
+    /// A 200 JSON answer.
+    pub fn json<T: Serialize>(value: &T) -> Result<Reply, Failure> {
+        let body = serde_json::to_vec(value)
+            .map_err(|e| Failure::server(format!("The answer could not be encoded: {e}")))?;
+        Ok(Reply {
+            status: 200,
+            content_type: "application/json",
+            body: Arc::new(body),
+        })
+    }
+}
+
+/// What a handler gets: the engine, the query string and the request body.
+pub(crate) struct Ctx<'a> {
+    pub engine: &'a Engine,
+    pub query: &'a str,
+    pub content_type: &'a str,
+    pub body: &'a mut dyn Read,
+    /// The JSON body once [`Ctx::json`] read it.
+    pub raw: Vec<u8>,
+}
+
+impl Ctx<'_> {
+    /// The body, parsed as a `T` (see [`super::json::parse`]).
+    pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Failure> {
+        self.read_body()?;
+        super::json::parse(&self.raw)
+    }
+
+    /// The body parsed as a `T`, or `T::default()` when the body is empty.
+    pub fn json_or_default<T: DeserializeOwned + Default>(&mut self) -> Result<T, Failure> {
+        self.read_body()?;
+        if self.raw.iter().all(u8::is_ascii_whitespace) {
+            return Ok(T::default());
+        }
+        super::json::parse(&self.raw)
+    }
+
+    fn read_body(&mut self) -> Result<(), Failure> {
+        let limit = self.engine.config.max_json_bytes;
+        let mut bytes = Vec::new();
+        self.body
+            .take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Failure::invalid(format!("The request body could not be read: {e}")))?;
+        if bytes.len() > limit {
+            return Err(Failure::new(
+                413,
+                format!("The request body is larger than {limit} bytes."),
+            ));
+        }
+        self.raw = bytes;
+        Ok(())
+    }
+
+    /// The query string, parsed as a `Q`: `limit` is a number, `key[]` repeats into an array,
+    /// everything else is a string. A bad value is a 400 naming the parameter.
+    pub fn query<Q: DeserializeOwned>(&self) -> Result<Q, Failure> {
+        let mut map = serde_json::Map::new();
+        for pair in self.query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let (k, v) = (percent_decode(k, true), percent_decode(v, true));
+            let value = match (k.as_str(), v.parse::<i64>()) {
+                ("limit", Ok(n)) => n.into(),
+                _ => serde_json::Value::String(v),
+            };
+            if k.ends_with("[]") {
+                if let serde_json::Value::Array(items) = map
+                    .entry(k)
+                    .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+                {
+                    items.push(value);
+                }
+            } else {
+                map.insert(k, value);
+            }
+        }
+        let value = serde_json::Value::Object(map.clone());
+        serde_json::from_value(value).map_err(|e| {
+            // Find the parameter by trying them one at a time.
+            let culprit = map.keys().find(|k| {
+                let mut one = serde_json::Map::new();
+                one.insert((*k).clone(), map[*k].clone());
+                serde_json::from_value::<Q>(serde_json::Value::Object(one))
+                    .is_err_and(|e| !e.to_string().starts_with("missing field"))
+            });
+            let failure =
+                Failure::invalid(format!("Invalid query parameter: {e}.")).code("invalid_value");
+            match culprit {
+                Some(k) => failure.param(k.clone()),
+                None => failure,
+            }
+        })
+    }
+
+    /// List parameters checked and resolved: `limit` between 1 and `max_limit` (default
+    /// `default_limit`), `order` asc or desc (default desc), cursors this engine issued.
+    pub fn list_params(
+        &self,
+        limit: Option<i64>,
+        order: Option<&ListOrder>,
+        after: Option<&str>,
+        before: Option<&str>,
+        (default_limit, max_limit): (i64, i64),
+    ) -> Result<ListParams, Failure> {
+        let limit = limit.unwrap_or(default_limit);
+        if !(1..=max_limit).contains(&limit) {
+            return Err(Failure::invalid(format!(
+                "Invalid 'limit': integer below minimum value or above maximum value. Expected a value between 1 and {max_limit}, got {limit}."
+            ))
+            .param("limit")
+            .code("integer_out_of_range"));
+        }
+        let descending = match order {
+            None | Some(ListOrder::Desc) => true,
+            Some(ListOrder::Asc) => false,
+            Some(ListOrder::Unknown(other)) => {
+                return Err(Failure::invalid(format!(
+                    "Invalid value for 'order': '{other}'. Supported values are: 'asc' and 'desc'."
+                ))
+                .param("order")
+                .code("invalid_value"))
+            }
+        };
+        let store = self.engine.lock();
+        let cursor = |name: &str, id: Option<&str>| -> Result<Option<u64>, Failure> {
+            match id.filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(id) => store.ids.seq(id).map(Some).ok_or_else(|| {
+                    Failure::invalid(format!("Invalid '{name}': no object with id '{id}'."))
+                        .param(name)
+                }),
+            }
+        };
+        Ok(ListParams {
+            limit: usize::try_from(limit).unwrap_or(1),
+            descending,
+            after: cursor("after", after)?,
+            before: cursor("before", before)?,
+        })
+    }
+}
+
+/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); invalid escapes and
+/// invalid UTF-8 are kept as they are / replaced.
+pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let hex = |c: u8| (c as char).to_digit(16);
+        match b {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b),
+            },
+            b'+' if plus_is_space => out.push(b' '),
+            _ => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The request's header value, by case-insensitive name.
+fn header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+/// Shared bytes, readable through a `Cursor`.
+#[derive(Clone, Debug)]
+pub(crate) struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// The HTTP response sent for an answer.
+pub(crate) type Response = tiny_http::Response<Cursor<Shared>>;
+
+/// A response with a `Content-Length` (never chunked) and the given headers.
+pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: Arc<Vec<u8>>) -> Response {
+    let headers = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+        })
+        .collect();
+    let len = body.len();
+    tiny_http::Response::new(
+        status.into(),
+        headers,
+        Cursor::new(Shared(body)),
+        Some(len),
+        None,
+    )
+    .with_chunked_threshold(usize::MAX)
+}
+
+/// Answers one request.
+pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Response {
+    let request_id = engine.next_request_id();
+    let started = std::time::Instant::now();
+    let result = serve(engine, request);
+    let (status, content_type, body) = match result {
+        Ok(r) => (r.status, r.content_type, r.body),
+        Err(f) => (f.status, "application/json", Arc::new(f.body())),
+    };
+    let poll_ms = engine.config.timing.step.as_millis().max(1).to_string();
+    let processing_ms = started.elapsed().as_millis().to_string();
+    response(
+        status,
+        &[
+            ("Content-Type", content_type),
+            ("x-request-id", &request_id),
+            ("openai-poll-after-ms", &poll_ms),
+            ("openai-processing-ms", &processing_ms),
+        ],
+        body,
+    )
+}
+
+fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Failure> {
+    let method = request.method().as_str().to_ascii_uppercase();
+    let url = request.url().to_string();
+    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
+    let mut segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s, false))
+        .collect();
+    if segments.first().map(String::as_str) == Some("v1") {
+        segments.remove(0);
+    }
+
+    let token = header(request, "Authorization")
+        .and_then(|v| {
+            let (scheme, token) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty());
+    match (token, engine.config.api_key.as_deref()) {
+        (None, _) => {
+            return Err(Failure::new(
+                401,
+                "No API key was given: send it as a Bearer token in the Authorization header (Authorization: Bearer YOUR_KEY).",
+            ))
+        }
+        (Some(given), Some(expected)) if given != expected => {
+            return Err(Failure::new(401, "The API key given is not the one this server accepts.")
+                .code("invalid_api_key"))
+        }
+        _ => {}
+    }
+
+    if matches!(
+        segments.first().map(String::as_str),
+        Some("assistants" | "threads")
+    ) {
+        let beta = header(request, "OpenAI-Beta").unwrap_or("");
+        if !beta.split(',').any(|v| v.trim() == "assistants=v2") {
+            return Err(Failure::invalid(
+                "The Assistants API needs the header 'OpenAI-Beta: assistants=v2'; add it to the request.",
+            )
+            .code("invalid_beta"));
+        }
+    }
+
+    let content_type = header(request, "Content-Type").unwrap_or("").to_string();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let mut ctx = Ctx {
+        engine,
+        query,
+        content_type: &content_type,
+        body: request.as_reader(),
+        raw: Vec::new(),
+    };
+    let result = api::route(&mut ctx, &method, &segs)
+        .unwrap_or_else(|| Err(Failure::new(404, format!("Invalid URL ({method} {path})."))));
+    // Read what the handler left of the body (a multipart epilogue, the end of a chunked
+    // body) so that the connection can carry the next request.
+    let _ = std::io::copy(&mut ctx.body.take(1 << 20), &mut std::io::sink());
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b+c", true), "a b c");
+        assert_eq!(percent_decode("a%20b+c", false), "a b+c");
+        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
+        assert_eq!(percent_decode("%C3%AF%", false), "ï%");
+    }
+
+    #[test]
+    fn error_body_has_explicit_nulls() {
+        let body = Failure::not_found("thread", "thread_x").body();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {
+                "message": "No thread found with id 'thread_x'.",
+                "type": "invalid_request_error", "param": null, "code": null
+            }})
+        );
+    }
+}

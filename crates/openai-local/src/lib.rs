@@ -1,0 +1,321 @@
+//! A local engine for [`openai_blocking`]: the Assistants-v2 HTTP API served on loopback,
+//! with real state and lifecycles and a deterministic model, so that code using the SDK runs
+//! and is tested without the network. Take it as a dev-dependency:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! openai-local = "0.1"
+//! ```
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use openai_blocking::*;
+//! use openai_local::LocalServer;
+//!
+//! let server = LocalServer::start()?; // 127.0.0.1, a free port, no key needed
+//! let client = server.client()?;      // an OpenAIClient pointed at it
+//! let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
+//! let thread = client.create_thread(&ThreadCreateRequest::default())?;
+//! client.create_thread_message(&thread.id, &ThreadMessageCreateRequest::user("Say hello."))?;
+//! let answer =
+//!     client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+//! assert_eq!(answer, "You said: \"Say hello.\"");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`LocalServer`] serves every endpoint the SDK covers, at the root and under `/v1`, with
+//! the API's JSON shapes, status codes and errors. Runs, vector-store files and file batches
+//! move through their statuses one [`step_delay`](LocalServerBuilder::step_delay) at a time,
+//! computed from timestamps when they are read. Answers come from a [`Responder`]: the
+//! built-in [`DeterministicModel`] unless another is plugged in.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod api;
+mod deterministic;
+mod engine;
+mod http;
+mod image;
+mod json;
+mod lifecycle;
+mod model;
+mod multipart;
+mod page;
+mod search;
+mod store;
+mod summary;
+mod text;
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use deterministic::DeterministicModel;
+pub use model::{
+    FileSearch, ModelAnswer, ModelCitation, ModelFunction, ModelImage, ModelMessage, ModelReply,
+    ModelRequest, ModelRole, ModelToolCall, ModelToolChoice, ModelToolOutput, Responder,
+    SearchDocument, SearchPassage,
+};
+
+use engine::{Config, Engine};
+use store::Timing;
+
+/// A running local engine: an HTTP server on loopback speaking the Assistants-v2 API.
+///
+/// It stops when dropped (in-flight requests are answered first). Every server has its own
+/// empty state.
+///
+/// ```
+/// # fn main() -> std::io::Result<()> {
+/// use openai_local::LocalServer;
+///
+/// let server = LocalServer::start()?;
+/// assert!(server.base_url().starts_with("http://127.0.0.1:"));
+/// assert!(server.base_url().ends_with("/v1"));
+/// # Ok(()) }
+/// ```
+pub struct LocalServer {
+    addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
+    workers: Vec<JoinHandle<()>>,
+    stopping: Arc<AtomicBool>,
+    /// The key clients must send (any non-empty key when the builder set none).
+    client_key: String,
+}
+
+impl std::fmt::Debug for LocalServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalServer")
+            .field("addr", &self.addr)
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}
+
+impl LocalServer {
+    /// Starts a server with the default settings on `127.0.0.1` and a free port.
+    pub fn start() -> io::Result<LocalServer> {
+        Self::builder().start()
+    }
+
+    /// A builder to choose the address, timings, API key and responder.
+    pub fn builder() -> LocalServerBuilder {
+        LocalServerBuilder::default()
+    }
+
+    /// The socket address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL to give a client: `http://HOST:PORT/v1`.
+    pub fn base_url(&self) -> String {
+        let host = match self.addr.ip() {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        format!("http://{host}:{}/v1", self.addr.port())
+    }
+
+    /// A client pointed at this server, with the key it accepts.
+    pub fn client(&self) -> Result<openai_blocking::OpenAIClient, openai_blocking::Error> {
+        openai_blocking::OpenAIClient::create_with_api_key(self.client_key.clone())
+            .with_base_url(self.base_url())
+            .build()
+    }
+
+    /// Blocks until the server stops; it never stops on its own, so this serves until the
+    /// process is killed (what the `openai-local` binary does).
+    pub fn join(mut self) {
+        for w in std::mem::take(&mut self.workers) {
+            let _ = w.join();
+        }
+    }
+
+    fn shutdown(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for _ in 0..self.workers.len() {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for LocalServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Settings of a [`LocalServer`].
+pub struct LocalServerBuilder {
+    host: IpAddr,
+    port: u16,
+    step_delay: Duration,
+    run_expiry: Duration,
+    api_key: Option<String>,
+    workers: usize,
+    max_upload_bytes: usize,
+    responder: Arc<dyn Responder>,
+}
+
+impl std::fmt::Debug for LocalServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalServerBuilder")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("step_delay", &self.step_delay)
+            .field("run_expiry", &self.run_expiry)
+            .field("api_key", &self.api_key.as_ref().map(|_| "…"))
+            .field("workers", &self.workers)
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for LocalServerBuilder {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            step_delay: Duration::from_millis(25),
+            run_expiry: Duration::from_secs(600),
+            api_key: None,
+            workers: 16,
+            max_upload_bytes: 512 << 20,
+            responder: Arc::new(DeterministicModel),
+        }
+    }
+}
+
+impl LocalServerBuilder {
+    /// The address to listen on (default `127.0.0.1`).
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The port to listen on; 0 (the default) picks a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The time between two status changes of a run, vector-store file or file batch
+    /// (default 25 ms); also the `openai-poll-after-ms` hint of every answer. Zero makes
+    /// everything happen at the first read.
+    pub fn step_delay(mut self, delay: Duration) -> Self {
+        self.step_delay = delay;
+        self
+    }
+
+    /// How long a run may stay unfinished (waiting for tool outputs, say) before it expires
+    /// (default 10 minutes, as the API).
+    pub fn run_expiry(mut self, expiry: Duration) -> Self {
+        self.run_expiry = expiry;
+        self
+    }
+
+    /// Accepts only this API key (401 `invalid_api_key` otherwise); by default any non-empty
+    /// Bearer token is accepted.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The number of worker threads answering requests (default 16, at least 1).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = workers.max(1);
+        self
+    }
+
+    /// The largest file upload accepted, in bytes (default 512 MiB, as the API).
+    pub fn max_upload_bytes(mut self, bytes: usize) -> Self {
+        self.max_upload_bytes = bytes;
+        self
+    }
+
+    /// The model answering runs and chat completions (default [`DeterministicModel`]).
+    pub fn responder(mut self, responder: impl Responder + 'static) -> Self {
+        self.responder = Arc::new(responder);
+        self
+    }
+
+    /// Binds the address and starts the worker threads.
+    pub fn start(self) -> io::Result<LocalServer> {
+        let server = tiny_http::Server::http(SocketAddr::new(self.host, self.port))
+            .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| io::Error::other("the server has no IP address"))?;
+        let server = Arc::new(server);
+        let client_key = self.api_key.clone().unwrap_or_else(|| "local".to_string());
+        let engine = Arc::new(Engine::new(
+            Config {
+                timing: Timing {
+                    step: self.step_delay,
+                    run_expiry: self.run_expiry,
+                },
+                api_key: self.api_key,
+                max_upload_bytes: self.max_upload_bytes,
+                max_json_bytes: 32 << 20,
+            },
+            self.responder,
+        ));
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut workers = Vec::with_capacity(self.workers);
+        for i in 0..self.workers {
+            let (server, engine, stopping) = (server.clone(), engine.clone(), stopping.clone());
+            let worker = std::thread::Builder::new()
+                .name(format!("openai-local-{i}"))
+                .spawn(move || serve(&server, &engine, &stopping))?;
+            workers.push(worker);
+        }
+        Ok(LocalServer {
+            addr,
+            server,
+            workers,
+            stopping,
+            client_key,
+        })
+    }
+}
+
+/// A worker: answers requests until the server stops.
+fn serve(server: &tiny_http::Server, engine: &Engine, stopping: &AtomicBool) {
+    loop {
+        let mut request = match server.recv() {
+            Ok(r) => r,
+            Err(_) if stopping.load(Ordering::SeqCst) => return,
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        let response = catch_unwind(AssertUnwindSafe(|| http::handle(engine, &mut request)))
+            .unwrap_or_else(|_| {
+                let f =
+                    http::Failure::server("The local engine failed while answering this request.");
+                http::response(
+                    500,
+                    &[("Content-Type", "application/json")],
+                    Arc::new(f.body()),
+                )
+            });
+        let _ = request.respond(response);
+    }
+}
+
+/// The README's examples, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

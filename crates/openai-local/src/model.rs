@@ -1,0 +1,382 @@
+//! The model behind the local engine's runs and chat completions: the [`Responder`] trait, the
+//! request it answers ([`ModelRequest`]) and the reply it gives ([`ModelReply`]).
+//!
+//! The engine turns a run (thread messages, instructions, tools, vector stores) or a chat
+//! completion request into a [`ModelRequest`], asks the responder, and turns the reply into
+//! API objects: an assistant message with `file_citation` annotations, a `requires_action`
+//! run waiting for tool outputs, run steps, usage figures. The built-in responder is
+//! [`DeterministicModel`](super::DeterministicModel); plug in another one with
+//! [`LocalServerBuilder::responder`](super::LocalServerBuilder::responder).
+
+use std::sync::{Arc, Mutex};
+
+use super::search::{self, IndexedFile};
+use super::text;
+
+/// Answers the engine's model requests. Implemented by [`DeterministicModel`](super::DeterministicModel)
+/// and by every `Fn(&ModelRequest) -> Result<ModelReply, String>` closure that is
+/// `Send + Sync`.
+///
+/// The responder is called without any engine lock held, from the server's worker threads,
+/// possibly for several runs at once. An `Err` fails the run (`last_error.code` is
+/// `server_error`, the message is the error) or answers a chat completion with a 500 error;
+/// a panic is caught and treated the same way.
+///
+/// ```
+/// use openai_local::{ModelReply, ModelRequest, Responder};
+///
+/// let shouting = |request: &ModelRequest| -> Result<ModelReply, String> {
+///     let last = request.last_user_text().unwrap_or_default();
+///     Ok(ModelReply::text(last.to_uppercase()))
+/// };
+/// let reply = shouting.respond(&ModelRequest::from_user_text("hello")).unwrap();
+/// assert_eq!(reply, ModelReply::text("HELLO"));
+/// ```
+pub trait Responder: Send + Sync {
+    /// The model's reply to `request`.
+    fn respond(&self, request: &ModelRequest) -> Result<ModelReply, String>;
+}
+
+impl<F> Responder for F
+where
+    F: Fn(&ModelRequest) -> Result<ModelReply, String> + Send + Sync,
+{
+    fn respond(&self, request: &ModelRequest) -> Result<ModelReply, String> {
+        self(request)
+    }
+}
+
+/// What the model is asked: the conversation so far and what it may use to answer.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ModelRequest {
+    /// The model name the run or completion asked for.
+    pub model: String,
+    /// Instructions: the assistant's (or the run's) instructions, or a chat's system and
+    /// developer messages, joined by blank lines.
+    pub instructions: String,
+    /// The conversation, oldest first (system and developer chat messages are in
+    /// `instructions`, not here).
+    pub messages: Vec<ModelMessage>,
+    /// The function tools the model may call.
+    pub functions: Vec<ModelFunction>,
+    /// Which tools the model must or must not use.
+    pub tool_choice: ModelToolChoice,
+    /// Whether several function calls may be made at once.
+    pub parallel_tool_calls: bool,
+    /// Outputs of the function calls the model made in its previous turn; when this is not
+    /// empty the model is expected to answer with them.
+    pub tool_outputs: Vec<ModelToolOutput>,
+    /// The file search tool over the run's vector stores, when the run has it.
+    pub file_search: Option<FileSearch>,
+}
+
+impl ModelRequest {
+    /// A request holding one user message and nothing else (handy to test a responder).
+    pub fn from_user_text(text: impl Into<String>) -> Self {
+        Self::new(vec![ModelMessage::new(ModelRole::User, text)])
+    }
+
+    /// A request with the given conversation, no instructions and no tools.
+    pub fn new(messages: Vec<ModelMessage>) -> Self {
+        Self {
+            model: "local".into(),
+            instructions: String::new(),
+            messages,
+            functions: Vec::new(),
+            tool_choice: ModelToolChoice::Auto,
+            parallel_tool_calls: true,
+            tool_outputs: Vec::new(),
+            file_search: None,
+        }
+    }
+
+    /// The last user message, if there is one.
+    pub fn last_user_message(&self) -> Option<&ModelMessage> {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == ModelRole::User)
+    }
+
+    /// The text of the last user message, if there is one.
+    pub fn last_user_text(&self) -> Option<&str> {
+        self.last_user_message().map(|m| m.text.as_str())
+    }
+}
+
+/// One message of the conversation.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ModelMessage {
+    /// Who wrote it.
+    pub role: ModelRole,
+    /// Its text parts, joined by blank lines.
+    pub text: String,
+    /// Its images, in order.
+    pub images: Vec<ModelImage>,
+}
+
+impl ModelMessage {
+    /// A text message.
+    pub fn new(role: ModelRole, text: impl Into<String>) -> Self {
+        Self {
+            role,
+            text: text.into(),
+            images: Vec::new(),
+        }
+    }
+
+    /// The same message with an image added.
+    pub fn with_image(mut self, image: ModelImage) -> Self {
+        self.images.push(image);
+        self
+    }
+}
+
+/// Who wrote a [`ModelMessage`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelRole {
+    /// The user.
+    User,
+    /// The assistant (an earlier answer).
+    Assistant,
+    /// A tool's output (chat completions' `tool` messages).
+    Tool,
+}
+
+/// An image given to the model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelImage {
+    /// Image bytes: from a `data:` URL or an uploaded file (`image_file`).
+    Bytes(Vec<u8>),
+    /// A URL the engine did not fetch (the local engine never uses the network).
+    Url(String),
+}
+
+/// A function tool the model may call.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ModelFunction {
+    /// The function's name.
+    pub name: String,
+    /// What the function does.
+    pub description: Option<String>,
+    /// The JSON Schema of its arguments, if given.
+    pub parameters: Option<serde_json::Value>,
+}
+
+impl ModelFunction {
+    /// A function with a name only.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            parameters: None,
+        }
+    }
+}
+
+/// Which tools the model must or must not use (`tool_choice`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelToolChoice {
+    /// The model decides (the default).
+    Auto,
+    /// The model must answer with text.
+    None,
+    /// The model must call at least one tool.
+    Required,
+    /// The model must call this function.
+    Function(String),
+    /// The model must search the files.
+    FileSearch,
+}
+
+/// The output of a function call the model made in its previous turn.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ModelToolOutput {
+    /// The id of the tool call.
+    pub call_id: String,
+    /// The function that was called.
+    pub name: String,
+    /// The arguments it was called with (a JSON object, as text).
+    pub arguments: String,
+    /// What the function returned.
+    pub output: String,
+}
+
+impl ModelToolOutput {
+    /// An output of the named function.
+    pub fn new(
+        call_id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+        output: impl Into<String>,
+    ) -> Self {
+        Self {
+            call_id: call_id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+            output: output.into(),
+        }
+    }
+}
+
+/// The model's reply.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ModelReply {
+    /// A text answer (an assistant message).
+    Answer(ModelAnswer),
+    /// Function calls: a run waits in `requires_action` for their outputs; a chat
+    /// completion returns them with `finish_reason: "tool_calls"`.
+    ToolCalls(Vec<ModelToolCall>),
+}
+
+impl ModelReply {
+    /// A text answer without citations.
+    pub fn text(text: impl Into<String>) -> Self {
+        ModelReply::Answer(ModelAnswer {
+            text: text.into(),
+            citations: Vec::new(),
+        })
+    }
+}
+
+/// A text answer with its citations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelAnswer {
+    /// The answer.
+    pub text: String,
+    /// Citations of files, each marking a span of `text`.
+    pub citations: Vec<ModelCitation>,
+}
+
+/// A citation: the span of the answer holding a marker such as `【0†source】`, and the file it
+/// cites. It becomes a `file_citation` annotation of the assistant message.
+///
+/// Offsets count characters (Unicode scalar values), as the API's `start_index` and
+/// `end_index` do; a citation out of the answer's bounds is dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelCitation {
+    /// The first character of the marker.
+    pub start: usize,
+    /// One past the last character of the marker.
+    pub end: usize,
+    /// The cited file.
+    pub file_id: String,
+}
+
+/// A function call made by the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelToolCall {
+    /// The function to call (one of the request's `functions`).
+    pub name: String,
+    /// Its arguments: a JSON object, as text.
+    pub arguments: String,
+}
+
+/// A passage found by [`FileSearch::search`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SearchPassage {
+    /// The file it comes from.
+    pub file_id: String,
+    /// That file's name.
+    pub filename: String,
+    /// The passage.
+    pub text: String,
+    /// Its relevance, in `[0, 1)`: the BM25 score `s` squashed by `s / (s + 1)`.
+    pub score: f64,
+}
+
+/// A searchable file, as [`FileSearch::documents`] lists it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SearchDocument<'a> {
+    /// The file's id.
+    pub file_id: &'a str,
+    /// The file's name.
+    pub filename: &'a str,
+    /// Its whole text.
+    pub text: &'a str,
+}
+
+/// The file search tool: BM25 over the passages of the files indexed in a run's vector stores.
+/// Every [`search`](Self::search) is recorded and shows up as a `file_search` tool call in the
+/// run's steps.
+#[derive(Debug)]
+pub struct FileSearch {
+    files: Vec<Arc<IndexedFile>>,
+    max_results: usize,
+    score_threshold: f64,
+    log: Mutex<Vec<Vec<SearchPassage>>>,
+}
+
+impl FileSearch {
+    pub(crate) fn new(
+        files: Vec<Arc<IndexedFile>>,
+        max_results: usize,
+        score_threshold: f64,
+    ) -> Self {
+        Self {
+            files,
+            max_results: max_results.max(1),
+            score_threshold,
+            log: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The passages best matching `query`, best first: at most the tool's `max_num_results`
+    /// (20 by default), none scoring under its `score_threshold`.
+    pub fn search(&self, query: &str) -> Vec<SearchPassage> {
+        let found: Vec<SearchPassage> = search::rank(&self.files, query)
+            .into_iter()
+            .filter(|hit| hit.score >= self.score_threshold)
+            .take(self.max_results)
+            .map(|hit| {
+                let file = &self.files[hit.file];
+                SearchPassage {
+                    file_id: file.file_id.clone(),
+                    filename: file.filename.clone(),
+                    text: file.passage_text(hit.passage).to_string(),
+                    score: hit.score,
+                }
+            })
+            .collect();
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(found.clone());
+        found
+    }
+
+    /// Every searchable file with its whole text (to summarise a document, say).
+    pub fn documents(&self) -> Vec<SearchDocument<'_>> {
+        self.files
+            .iter()
+            .map(|f| SearchDocument {
+                file_id: &f.file_id,
+                filename: &f.filename,
+                text: &f.text,
+            })
+            .collect()
+    }
+
+    /// The results of every search made so far, in order.
+    pub(crate) fn take_log(&self) -> Vec<Vec<SearchPassage>> {
+        std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Rough token counts of a request and a reply, for usage figures.
+pub(crate) fn prompt_tokens(request: &ModelRequest) -> i64 {
+    let mut n = text::token_count(&request.instructions);
+    for m in &request.messages {
+        n += text::token_count(&m.text) + 4;
+    }
+    for o in &request.tool_outputs {
+        n += text::token_count(&o.output);
+    }
+    n
+}

@@ -1,0 +1,195 @@
+//! The engine's state: every object by id, the ids it issued, and the timing settings the
+//! lifecycles follow.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use openai_blocking::types::*;
+
+use super::lifecycle::Run;
+use super::search::{IndexedFile, Unreadable};
+
+/// How fast objects move through their lifecycles.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing {
+    /// The time between two status changes.
+    pub step: Duration,
+    /// How long a run may take before it expires.
+    pub run_expiry: Duration,
+}
+
+/// Issues ids that look like the API's (`asst_` and 24 letters and digits) and remembers
+/// the creation order of every id it issued, deleted objects included, for cursors.
+#[derive(Debug, Default)]
+pub(crate) struct Ids {
+    next: u64,
+    issued: HashMap<String, u64>,
+}
+
+impl Ids {
+    /// A new id with the given prefix, and its creation sequence number.
+    pub fn issue(&mut self, prefix: &str) -> (String, u64) {
+        self.next += 1;
+        let seq = self.next;
+        // splitmix64 is a bijection: distinct sequence numbers give distinct ids.
+        let mut id = String::with_capacity(prefix.len() + 24);
+        id.push_str(prefix);
+        push_base62(&mut id, splitmix64(seq), 11);
+        push_base62(&mut id, splitmix64(seq ^ 0x5DEE_CE66_D1CE_5EED), 13);
+        self.issued.insert(id.clone(), seq);
+        (id, seq)
+    }
+
+    /// The creation sequence number of an id this engine issued.
+    pub fn seq(&self, id: &str) -> Option<u64> {
+        self.issued.get(id).copied()
+    }
+}
+
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn push_base62(out: &mut String, mut x: u64, digits: usize) {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    for _ in 0..digits {
+        out.push(ALPHABET[(x % 62) as usize] as char);
+        x /= 62;
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The Unix time of `at`, given that `origin` happened at Unix time `origin_unix`.
+pub(crate) fn unix_at(origin: Instant, origin_unix: i64, at: Instant) -> i64 {
+    let secs = at.saturating_duration_since(origin).as_secs();
+    origin_unix.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// An assistant.
+#[derive(Debug)]
+pub(crate) struct Assistant {
+    pub seq: u64,
+    pub resp: AssistantResponse,
+}
+
+/// A thread with its messages and runs.
+#[derive(Debug)]
+pub(crate) struct Thread {
+    pub resp: ThreadResponse,
+    pub messages: Vec<Message>,
+    pub runs: Vec<Run>,
+}
+
+impl Thread {
+    /// The run that is not finished yet, if any (queued, in progress, requires action or
+    /// cancelling).
+    pub fn active_run(&self) -> Option<&Run> {
+        self.runs.iter().find(|r| r.is_active())
+    }
+}
+
+/// A thread message.
+#[derive(Debug)]
+pub(crate) struct Message {
+    pub seq: u64,
+    pub resp: ThreadMessageResponse,
+}
+
+/// An uploaded file with its bytes.
+#[derive(Debug)]
+pub(crate) struct StoredFile {
+    pub seq: u64,
+    pub resp: FileResponse,
+    pub content: Arc<Vec<u8>>,
+}
+
+/// A vector store with its files and file batches.
+#[derive(Debug)]
+pub(crate) struct VectorStore {
+    pub seq: u64,
+    /// The stored fields; `status`, `file_counts`, `usage_bytes` and `expires_at` are
+    /// computed when the store is read.
+    pub resp: VectorStoreResponse,
+    pub files: Vec<VectorStoreFile>,
+    pub batches: Vec<FileBatch>,
+}
+
+/// A file of a vector store: indexed when attached, ready one step later.
+#[derive(Debug)]
+pub(crate) struct VectorStoreFile {
+    pub seq: u64,
+    /// The stored fields; `status` and `last_error` are computed when the file is read.
+    pub resp: VectorStoreFileResponse,
+    pub ready_at: Instant,
+    pub outcome: Result<Arc<IndexedFile>, Unreadable>,
+    pub cancelled: bool,
+    pub batch_id: Option<String>,
+}
+
+/// A file batch of a vector store.
+#[derive(Debug)]
+pub(crate) struct FileBatch {
+    pub id: String,
+    pub created_at: i64,
+    pub cancelled: bool,
+}
+
+/// Everything the engine holds.
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub ids: Ids,
+    pub timing: Timing,
+    pub assistants: HashMap<String, Assistant>,
+    pub threads: HashMap<String, Thread>,
+    pub files: HashMap<String, StoredFile>,
+    pub vector_stores: HashMap<String, VectorStore>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new(timing: Timing) -> Self {
+        Self {
+            ids: Ids::default(),
+            timing,
+            assistants: HashMap::new(),
+            threads: HashMap::new(),
+            files: HashMap::new(),
+            vector_stores: HashMap::new(),
+        }
+    }
+}
+
+/// Empty metadata, as the API returns for objects created without any.
+pub(crate) fn metadata_or_empty(m: Option<Metadata>) -> Option<Metadata> {
+    Some(m.unwrap_or_else(|| Metadata(HashMap::new())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_shaped_and_remembered() {
+        let mut ids = Ids::default();
+        let mut seen = std::collections::HashSet::new();
+        for i in 1..=2000 {
+            let (id, seq) = ids.issue("msg_");
+            assert_eq!(seq, i);
+            assert_eq!(id.len(), 28);
+            assert!(id[4..].bytes().all(|b| b.is_ascii_alphanumeric()));
+            assert!(seen.insert(id.clone()));
+            assert_eq!(ids.seq(&id), Some(i));
+        }
+        assert_eq!(ids.seq("msg_unknown"), None);
+    }
+}
