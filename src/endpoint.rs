@@ -34,7 +34,9 @@ macro_rules! api_path {
     };
 }
 
-/// Defines `iter_*` methods that walk every page of a list (`after` = last id while `has_more`).
+/// Defines `iter_*` methods that walk every page of a list (`after` = last id while
+/// `has_more`). Arguments keep the types written in the invocation, whose borrows are tied to
+/// the iterator by the lifetime `'a` (write `thread_id: &'a str`).
 macro_rules! list_iterators {
     ($(
         $(#[doc = $doc:literal])*
@@ -45,11 +47,11 @@ macro_rules! list_iterators {
                 $(#[doc = $doc])*
                 pub fn $name<'a>(
                     &'a self,
-                    $($arg: &'a str,)*
+                    $($arg: $ty,)*
                     query: Option<$query>,
-                ) -> impl Iterator<Item = Result<$item, $crate::Error>> + 'a {
-                    self.iter_pages(query.unwrap_or_default(), move |q: $query| {
-                        self.$list($($arg,)* Some(&q))
+                ) -> $crate::PageIter<'a, $item> {
+                    $crate::pagination::pages(query.unwrap_or_default(), move |q: &$query| {
+                        self.$list($($arg,)* Some(q))
                     })
                 }
             )*

@@ -64,6 +64,14 @@ pub enum Error {
         /// The last object it saw.
         last: Box<Polled>,
     },
+    /// An upload of several files was stopped by its cancel flag. Files already uploaded
+    /// were deleted again; nothing of the batch is left on the server.
+    UploadCancelled {
+        /// How many files had been uploaded (and were deleted) when it stopped.
+        uploaded: usize,
+        /// How many files the upload had.
+        total: usize,
+    },
     /// A run ended other than `completed` where its answer was expected; holds the final run
     /// (`status`, `last_error`, `incomplete_details`, `required_action`).
     RunNotCompleted(Box<RunResponse>),
@@ -140,6 +148,10 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "wait cancelled after {elapsed:?} and {attempts} polls: {last}"
+            ),
+            Error::UploadCancelled { uploaded, total } => write!(
+                f,
+                "upload cancelled after {uploaded} of {total} files (those were deleted)"
             ),
             Error::RunNotCompleted(run) => {
                 write!(f, "run {} ended with status {}", run.id, run.status)?;

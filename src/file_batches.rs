@@ -28,5 +28,5 @@ endpoints! {
 
 list_iterators! {
     /// Every file of a batch, page after page, starting from `query`.
-    fn iter_vector_store_file_batch_files(vector_store_id: &str, batch_id: &str) -> VectorStoreFileResponse = get_vector_store_file_batch_files(VectorStoreFileBatchFileListQueryParameters)
+    fn iter_vector_store_file_batch_files(vector_store_id: &'a str, batch_id: &'a str) -> VectorStoreFileResponse = get_vector_store_file_batch_files(VectorStoreFileBatchFileListQueryParameters)
 }

@@ -82,7 +82,7 @@ mod errors;
 mod file_batches;
 mod files;
 mod messages;
-mod pagination;
+pub(crate) mod pagination;
 mod polling;
 mod query;
 mod requests;

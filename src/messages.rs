@@ -31,5 +31,5 @@ endpoints! {
 
 list_iterators! {
     /// Every message of a thread, page after page, starting from `query`.
-    fn iter_thread_messages(thread_id: &str) -> ThreadMessageResponse = get_thread_messages(ThreadMessageListQueryParameters)
+    fn iter_thread_messages(thread_id: &'a str) -> ThreadMessageResponse = get_thread_messages(ThreadMessageListQueryParameters)
 }

@@ -2,7 +2,6 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::client::OpenAIClient;
 use crate::errors::Error;
 use crate::query::QueryParameters;
 
@@ -15,60 +14,68 @@ pub trait Page: DeserializeOwned {
     fn into_page_parts(self) -> (Vec<Self::Item>, bool, Option<String>);
 }
 
-/// An iterator over every item of a cursor-paginated list, fetching pages on demand.
+/// An iterator over every item of a cursor-paginated list, fetching pages as it goes; what
+/// the client's `iter_*` methods return.
 ///
 /// After an error it yields that error once and then ends.
-pub struct PageIter<P: Page, Q, F> {
-    items: std::vec::IntoIter<P::Item>,
-    next_query: Option<Q>,
-    fetch: F,
+#[must_use = "iterators are lazy: no page is fetched until the iterator is used"]
+pub struct PageIter<'a, T> {
+    items: std::vec::IntoIter<T>,
+    /// Fetches the next page: its items, or `None` once the list is exhausted.
+    next_page: Box<dyn FnMut() -> Option<Result<Vec<T>, Error>> + 'a>,
 }
 
-impl OpenAIClient {
-    /// Iterate over all items of a list, starting at `query` and calling `fetch` for each page
-    /// with `after` set to the last id of the page before, as long as the server reports
-    /// `has_more`.
-    pub fn iter_pages<P, Q, F>(&self, query: Q, fetch: F) -> PageIter<P, Q, F>
-    where
-        P: Page,
-        Q: QueryParameters,
-        F: FnMut(Q) -> Result<P, Error>,
-    {
-        PageIter {
-            items: Vec::new().into_iter(),
-            next_query: Some(query),
-            fetch,
-        }
-    }
-}
-
-impl<P, Q, F> Iterator for PageIter<P, Q, F>
+/// Walks every page of a list from `query`, calling `fetch` for each page with `after` set to
+/// the last id of the page before, for as long as the server reports `has_more`.
+pub(crate) fn pages<'a, P, Q>(
+    query: Q,
+    mut fetch: impl FnMut(&Q) -> Result<P, Error> + 'a,
+) -> PageIter<'a, P::Item>
 where
     P: Page,
-    Q: QueryParameters,
-    F: FnMut(Q) -> Result<P, Error>,
+    Q: QueryParameters + 'a,
 {
-    type Item = Result<P::Item, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if let Some(item) = self.items.next() {
-                return Some(Ok(item));
-            }
-            let query = self.next_query.take()?;
-            let page = match (self.fetch)(query.clone()) {
+    let mut next_query = Some(query);
+    PageIter {
+        items: Vec::new().into_iter(),
+        next_page: Box::new(move || {
+            let mut query = next_query.take()?;
+            let page = match fetch(&query) {
                 Ok(page) => page,
                 Err(err) => return Some(Err(err)),
             };
             let (items, has_more, last_id) = page.into_page_parts();
             // An empty page or one without a cursor cannot lead anywhere: stop there.
             if let Some(last_id) = last_id.filter(|_| has_more && !items.is_empty()) {
-                let mut query = query;
                 query.set_after(Some(last_id));
-                self.next_query = Some(query);
+                next_query = Some(query);
             }
-            self.items = items.into_iter();
+            Some(Ok(items))
+        }),
+    }
+}
+
+impl<T> Iterator for PageIter<'_, T> {
+    type Item = Result<T, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.items.next() {
+                return Some(Ok(item));
+            }
+            match (self.next_page)()? {
+                Ok(items) => self.items = items.into_iter(),
+                Err(err) => return Some(Err(err)),
+            }
         }
+    }
+}
+
+impl<T> std::fmt::Debug for PageIter<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageIter")
+            .field("buffered", &self.items.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,12 +110,6 @@ mod tests {
         }
     }
 
-    fn client() -> OpenAIClient {
-        OpenAIClient::create_with_api_key("sk-test")
-            .build()
-            .unwrap()
-    }
-
     fn page(data: &[u32], has_more: bool) -> NumberPage {
         NumberPage {
             data: data.to_vec(),
@@ -124,18 +125,17 @@ mod tests {
             limit: Some(2),
             after: None,
         };
-        let items: Vec<u32> = client()
-            .iter_pages(query, |q: Query| {
-                seen.push(q.clone());
-                Ok(match q.after.as_deref() {
-                    None => page(&[1, 2], true),
-                    Some("id_2") => page(&[3, 4], true),
-                    Some("id_4") => page(&[5], false),
-                    other => panic!("unexpected cursor {other:?}"),
-                })
+        let items: Vec<u32> = pages(query, |q: &Query| {
+            seen.push(q.clone());
+            Ok(match q.after.as_deref() {
+                None => page(&[1, 2], true),
+                Some("id_2") => page(&[3, 4], true),
+                Some("id_4") => page(&[5], false),
+                other => panic!("unexpected cursor {other:?}"),
             })
-            .collect::<Result<_, _>>()
-            .unwrap();
+        })
+        .collect::<Result<_, _>>()
+        .unwrap();
         assert_eq!(items, [1, 2, 3, 4, 5]);
         let cursors: Vec<_> = seen.iter().map(|q| q.after.as_deref()).collect();
         assert_eq!(cursors, [None, Some("id_2"), Some("id_4")]);
@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn stops_after_an_error() {
         let mut calls = 0;
-        let mut iter = client().iter_pages(Query::default(), |q: Query| {
+        let mut iter = pages(Query::default(), |q: &Query| {
             calls += 1;
             match q.after {
                 None => Ok(page(&[1], true)),
@@ -163,12 +163,11 @@ mod tests {
     #[test]
     fn has_more_without_items_ends() {
         let mut calls = 0;
-        let items: Vec<_> = client()
-            .iter_pages(Query::default(), |_: Query| {
-                calls += 1;
-                Ok(page(&[], true))
-            })
-            .collect();
+        let items: Vec<_> = pages(Query::default(), |_: &Query| {
+            calls += 1;
+            Ok(page(&[], true))
+        })
+        .collect();
         assert!(items.is_empty());
         assert_eq!(calls, 1);
     }

@@ -503,9 +503,11 @@ impl<'c> Waiter<'c> {
         self.create_vector_store_file_batch_and_wait(vector_store_id, &request)
     }
 
-    /// Uploads every file, `concurrency` at a time; all ids in order, or the first error.
+    /// Uploads every file, `concurrency` at a time; all ids in order, or the first error
+    /// (an [`Error::UploadCancelled`] when the cancel flag stopped it).
     fn upload_all(&self, files: Vec<FileSource>) -> Result<Vec<String>, Error> {
         let client = self.client;
+        let total = files.len();
         let cancel = self.cancel.as_deref();
         let cancelled = || cancel.is_some_and(|flag| flag.load(Ordering::SeqCst));
         let results = bounded_map(files, self.concurrency, &cancelled, |file| {
@@ -517,19 +519,20 @@ impl<'c> Waiter<'c> {
             return Ok(results.into_iter().flatten().flatten().collect());
         }
         let mut first_error = None;
+        let mut uploaded = 0;
         for result in results.into_iter().flatten() {
             match result {
-                // Best effort: the upload already failed, a failed clean-up must not hide it.
-                Ok(id) => drop(client.delete_file(&id)),
+                Ok(id) => {
+                    uploaded += 1;
+                    // Best effort: the batch already failed, a failed clean-up must not hide why.
+                    drop(client.delete_file(&id));
+                }
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }
             }
         }
-        Err(first_error.unwrap_or_else(|| Error::InvalidArgument {
-            name: "cancel_flag",
-            message: "the upload was cancelled".into(),
-        }))
+        Err(first_error.unwrap_or(Error::UploadCancelled { uploaded, total }))
     }
 
     /// Starts a run and waits until it stops; returns the final run whatever its status.

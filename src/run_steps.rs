@@ -19,5 +19,5 @@ endpoints! {
 
 list_iterators! {
     /// Every step of a run, page after page, starting from `query`.
-    fn iter_run_steps(thread_id: &str, run_id: &str) -> RunStepResponse = get_run_steps(RunStepListQueryParameters)
+    fn iter_run_steps(thread_id: &'a str, run_id: &'a str) -> RunStepResponse = get_run_steps(RunStepListQueryParameters)
 }

@@ -36,5 +36,5 @@ endpoints! {
 
 list_iterators! {
     /// Every run of a thread, page after page, starting from `query`.
-    fn iter_runs(thread_id: &str) -> RunResponse = get_runs(RunListQueryParameters)
+    fn iter_runs(thread_id: &'a str) -> RunResponse = get_runs(RunListQueryParameters)
 }

@@ -33,5 +33,5 @@ endpoints! {
 
 list_iterators! {
     /// Every file of a vector store, page after page, starting from `query`.
-    fn iter_vector_store_files(vector_store_id: &str) -> VectorStoreFileResponse = get_vector_store_files(VectorStoreFileListQueryParameters)
+    fn iter_vector_store_files(vector_store_id: &'a str) -> VectorStoreFileResponse = get_vector_store_files(VectorStoreFileListQueryParameters)
 }

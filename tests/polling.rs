@@ -723,6 +723,101 @@ fn a_failed_upload_deletes_the_others_and_reports_the_error() {
     assert_eq!((deleted.calls(), batches.calls()), (1, 0));
 }
 
+/// A reader over `bytes` that raises `flag` once its last byte has been read.
+struct RaiseAtEnd {
+    bytes: std::io::Cursor<Vec<u8>>,
+    flag: Arc<AtomicBool>,
+}
+
+impl std::io::Read for RaiseAtEnd {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.bytes.read(buf)?;
+        if self.bytes.position() == self.bytes.get_ref().len() as u64 {
+            self.flag.store(true, Ordering::SeqCst);
+        }
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_cancelled_upload_is_upload_cancelled_and_deletes_what_it_uploaded() {
+    let server = MockServer::start();
+    let (client, _) = client(&server);
+    let uploads = server.mock(|when, then| {
+        when.method(POST).path("/files");
+        then.status(200).json_body(uploaded("file_a"));
+    });
+    let deleted = server.mock(|when, then| {
+        when.method(DELETE).path("/files/file_a");
+        then.status(200)
+            .json_body(json!({"id": "file_a", "object": "file", "deleted": true}));
+    });
+    let batches = server.mock(|when, then| {
+        when.method(POST).path("/vector_stores/vs_1/file_batches");
+        then.status(200).json_body(batch("completed", 0, 1));
+    });
+
+    // The first file raises the flag as it is sent: the other two never start.
+    let flag = Arc::new(AtomicBool::new(false));
+    let first = RaiseAtEnd {
+        bytes: std::io::Cursor::new(b"first".to_vec()),
+        flag: flag.clone(),
+    };
+    let files = vec![
+        FileSource::from_reader("a.txt", first, Some(5)),
+        FileSource::from_bytes("b.txt", &b"b"[..]),
+        FileSource::from_bytes("c.txt", &b"c"[..]),
+    ];
+    let err = client
+        .waiter()
+        .max_concurrency(1)
+        .cancel_flag(flag)
+        .upload_files_to_vector_store_and_wait("vs_1", files)
+        .unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            Error::UploadCancelled {
+                uploaded: 1,
+                total: 3
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("1 of 3"), "{err}");
+    assert_eq!(
+        (uploads.calls(), deleted.calls(), batches.calls()),
+        (1, 1, 0)
+    );
+}
+
+#[test]
+fn an_upload_cancelled_before_it_starts_sends_nothing() {
+    let server = MockServer::start();
+    let (client, _) = client(&server);
+    let any = server.mock(|_, then| {
+        then.status(500);
+    });
+    let files = vec![FileSource::from_bytes("a.txt", &b"a"[..])];
+    let err = client
+        .waiter()
+        .cancel_flag(Arc::new(AtomicBool::new(true)))
+        .upload_files_to_vector_store_and_wait("vs_1", files)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::UploadCancelled {
+                uploaded: 0,
+                total: 1
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(any.calls(), 0);
+}
+
 #[test]
 fn uploading_nothing_is_an_invalid_argument() {
     let server = MockServer::start();
