@@ -1,5 +1,7 @@
 //! Every JSON response example the official OpenAPI document gives for our operations decodes
-//! into its response type. The document is read at test time from ../shared/reference.
+//! into its response type. The document is read at test time from ../shared/reference (never
+//! committed), so the test is ignored unless asked for: `cargo test --test spec_examples --
+//! --ignored` (CI does when the document is there).
 
 mod common;
 
@@ -15,7 +17,7 @@ macro_rules! by_name {
     };
 }
 
-fn check(type_name: &str, v: &Value) -> Result<bool, String> {
+fn check(type_name: &str, v: &Value) -> Result<Vec<String>, String> {
     by_name!(
         type_name,
         v,
@@ -70,17 +72,53 @@ fn sse_events(text: &str) -> Vec<Value> {
     out
 }
 
+/// What decoding loses of the document's examples, as `operation path-in-example` lines:
+/// fields the examples carry that the schema does not define (the examples drift from the
+/// schema). A new loss, or one that goes away, fails the test: update the list after reading
+/// why.
+const KNOWN_LOSSES: &[&str] = &[
+    // Runs: the examples show `tool_resources` and, on stream events, `expires_at`; the run
+    // schema has neither.
+    "cancelRun - /tool_resources",
+    "createRun - /data/expires_at",
+    "createThreadAndRun - /data/expires_at",
+    "createThreadAndRun - /data/tool_resources",
+    "createThreadAndRun - /tool_resources",
+    "listRuns - /data/0/tool_resources",
+    "listRuns - /data/1/tool_resources",
+    "modifyRun - /tool_resources",
+    "submitToolOuputsToRun - /data/expires_at",
+    // Vector stores: `bytes` and `description` are in the examples, not in the schema.
+    "createVectorStore - /bytes",
+    "createVectorStore - /description",
+    "listVectorStores - /data/0/bytes",
+    "listVectorStores - /data/0/description",
+    "listVectorStores - /data/1/bytes",
+    "modifyVectorStore - /bytes",
+    "modifyVectorStore - /description",
+    // Messages: `file_ids` (an Assistants-v1 field) in the modify example.
+    "modifyMessage - /file_ids",
+    // Empty lists the schema does not require come back absent, until such lists can tell
+    // absent from empty.
+    "createChatCompletion - /choices/0/message/annotations",
+    "createRun - /data/delta/content/0/text/annotations",
+    "createThreadAndRun - /data/delta/content/0/text/annotations",
+    "getThread - /tool_resources/code_interpreter/file_ids",
+    "modifyAssistant - /tool_resources/file_search/vector_store_ids",
+    "submitToolOuputsToRun - /data/delta/content/0/text/annotations",
+];
+
 #[test]
-fn official_examples_decode_into_their_response_types() {
-    let Some(path) = common::upstream_spec() else {
-        return;
-    };
+#[ignore = "needs ../shared/reference/openai-openapi.yaml (read at test time, never committed)"]
+fn needs_shared_spec_official_examples_decode_into_their_response_types() {
+    let path = common::upstream_spec();
     let text = std::fs::read_to_string(&path).unwrap();
     let spec: Value = serde_saphyr::from_str(&text).unwrap();
     let ops: Value = serde_json::from_str(include_str!("../spec/operations.json")).unwrap();
 
-    let (mut decoded, mut lossy, mut not_json) = (0, 0, 0);
+    let (mut decoded, mut not_json) = (0, 0);
     let mut failures = Vec::new();
+    let mut losses = std::collections::BTreeSet::new();
     for op in ops["operations"].as_array().unwrap() {
         let Some(response) = op["response"].as_str().filter(|r| *r != "bytes") else {
             continue;
@@ -126,25 +164,30 @@ fn official_examples_decode_into_their_response_types() {
             };
             for (ty, v) in values {
                 match check(&ty, &v) {
-                    Ok(exact) => {
+                    Ok(lost) => {
                         decoded += 1;
-                        if !exact {
-                            lossy += 1;
-                        }
+                        let op = op["operation_id"].as_str().unwrap_or("?");
+                        losses.extend(lost.into_iter().map(|l| format!("{op} {l}")));
                     }
                     Err(e) => failures.push(format!("{} {path} as {ty}: {e}", op["operation_id"])),
                 }
             }
         }
     }
-    println!(
-        "official examples: {decoded} decoded ({lossy} drop fields the schema does not define), \
-         {not_json} not JSON"
-    );
+    println!("official examples: {decoded} decoded, {not_json} not JSON");
     assert!(
         failures.is_empty(),
         "examples that do not decode:\n{}",
         failures.join("\n")
+    );
+    let known: std::collections::BTreeSet<String> =
+        KNOWN_LOSSES.iter().map(|s| s.to_string()).collect();
+    let new: Vec<_> = losses.difference(&known).collect();
+    let gone: Vec<_> = known.difference(&losses).collect();
+    assert!(
+        new.is_empty() && gone.is_empty(),
+        "round-trip losses changed.\nnew (fix the types or add with a reason): {new:#?}\n\
+         gone (remove from KNOWN_LOSSES): {gone:#?}"
     );
     assert!(
         decoded >= 60,
