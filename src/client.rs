@@ -133,6 +133,7 @@ impl fmt::Debug for OpenAIClient {
 
 /// Configures and builds an [`OpenAIClient`]; start with [`OpenAIClient::create_with_api_key`].
 #[derive(Clone)]
+#[must_use = "a builder does nothing until `build()` is called"]
 pub struct OpenAIClientBuilder {
     api_key: String,
     base_url: Option<String>,

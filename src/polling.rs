@@ -207,6 +207,7 @@ type PollCallback<'c> = Box<dyn FnMut(&PollProgress) + 'c>;
 /// println!("{}", run.status);
 /// # Ok(()) }
 /// ```
+#[must_use = "a waiter does nothing until one of its `wait_for_*` methods is called"]
 pub struct Waiter<'c> {
     client: &'c OpenAIClient,
     interval: Option<Duration>,

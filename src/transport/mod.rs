@@ -56,6 +56,7 @@ const AZURE_DEPLOYMENT_ENDPOINTS: [&str; 8] = [
 
 /// A decoded response plus its status and headers.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiResponse<T> {
     /// The decoded body.
     pub data: T,

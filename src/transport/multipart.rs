@@ -14,6 +14,7 @@ use crate::errors::Error;
 /// Bytes and paths can be sent again when a request is retried (a path is re-opened and
 /// streamed from disk each time); a reader can be read only once, so uploads from a reader
 /// are never retried.
+#[must_use = "a file source is only read when it is uploaded"]
 pub struct FileSource {
     file_name: String,
     kind: SourceKind,
@@ -119,6 +120,7 @@ impl fmt::Debug for FileSource {
 }
 
 /// A `multipart/form-data` body: text fields followed by one streamed file part.
+#[must_use = "a form is only sent as the body of a request"]
 pub struct Multipart {
     boundary: String,
     fields: Vec<(&'static str, String)>,

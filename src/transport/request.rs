@@ -8,6 +8,7 @@ use super::multipart::Multipart;
 use crate::errors::Error;
 
 /// One API call to make: method, path, query, body and extra headers.
+#[must_use = "a request is only sent by the client"]
 pub struct Request {
     pub(crate) method: Method,
     pub(crate) path: String,
