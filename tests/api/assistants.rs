@@ -4,97 +4,21 @@ use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::{
+    assistant_create, assistant_create_with_new_vector_store, assistant_modify, assistants_query,
+};
 use crate::support::*;
 
 fn assistant() -> serde_json::Value {
     fixture("assistant.json")
 }
 
-fn weather_function() -> FunctionObject {
-    FunctionObject {
-        name: "open_ticket".into(),
-        description: Some("Opens a support ticket".into()),
-        parameters: Some(FunctionParameters(object(json!({
-            "type": "object",
-            "properties": {"subject": {"type": "string"}},
-            "required": ["subject"]
-        })))),
-        strict: Some(true),
-    }
-}
-
 #[test]
 fn create_assistant_sends_the_whole_request() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/assistants",
-        json!({
-            "model": "gpt-4o",
-            "name": "Support helper",
-            "description": "Answers questions from the support FAQ",
-            "instructions": "Answer from the attached documents only.",
-            "tools": [
-                {"type": "code_interpreter"},
-                {"type": "file_search", "file_search": {
-                    "max_num_results": 8,
-                    "ranking_options": {"ranker": "default_2024_08_21", "score_threshold": 0.4}
-                }},
-                {"type": "function", "function": {
-                    "name": "open_ticket",
-                    "description": "Opens a support ticket",
-                    "parameters": {
-                        "type": "object",
-                        "properties": {"subject": {"type": "string"}},
-                        "required": ["subject"]
-                    },
-                    "strict": true
-                }}
-            ],
-            "tool_resources": {
-                "code_interpreter": {"file_ids": ["file-Csv1"]},
-                "file_search": {"vector_store_ids": ["vs_abc123"]}
-            },
-            "metadata": {"team": "support"},
-            "temperature": 0.3,
-            "top_p": 0.9,
-            "response_format": {"type": "json_object"}
-        }),
-    )
-    .mock(&server, assistant());
-
-    let request = AssistantCreateRequest {
-        name: Some("Support helper".into()),
-        description: Some("Answers questions from the support FAQ".into()),
-        instructions: Some("Answer from the attached documents only.".into()),
-        tools: vec![
-            AssistantTool::CodeInterpreter,
-            AssistantTool::FileSearch {
-                file_search: Some(AssistantToolsFileSearchFileSearch {
-                    max_num_results: Some(8),
-                    ranking_options: Some(FileSearchRankingOptions {
-                        ranker: Some(FileSearchRanker::Default20240821),
-                        score_threshold: 0.4,
-                    }),
-                }),
-            },
-            AssistantTool::Function {
-                function: weather_function(),
-            },
-        ],
-        tool_resources: Some(AssistantCreateRequestToolResources {
-            code_interpreter: Some(AssistantCreateRequestToolResourcesCodeInterpreter {
-                file_ids: vec!["file-Csv1".into()],
-            }),
-            ..AssistantCreateRequestToolResources::file_search(vec!["vs_abc123".into()])
-        }),
-        metadata: Some(metadata(&[("team", "support")])),
-        temperature: Some(0.3),
-        top_p: Some(0.9),
-        response_format: Some(AssistantsApiResponseFormatOption::ResponseFormat(
-            ResponseFormat::JsonObject,
-        )),
-        ..AssistantCreateRequest::new("gpt-4o")
-    };
+    let sent = assistant_create();
+    let mock = Route::post("/assistants", sent.json).mock(&server, assistant());
+    let request = sent.request;
     let client = client(&server);
     let created = ok(&mock, client.create_assistant(&request));
     assert_eq!(created.id, "asst_9f2K");
@@ -137,6 +61,16 @@ fn create_assistant_sends_the_whole_request() {
 }
 
 #[test]
+fn create_assistant_with_a_new_vector_store() {
+    let server = MockServer::start();
+    let sent = assistant_create_with_new_vector_store();
+    let mock = Route::post("/assistants", sent.json).mock(&server, assistant());
+    let created = ok(&mock, client(&server).create_assistant(&sent.request));
+    assert_eq!(created.id, "asst_9f2K");
+    mock.assert();
+}
+
+#[test]
 fn create_assistant_minimal_body() {
     let server = MockServer::start();
     let mock =
@@ -153,18 +87,14 @@ fn create_assistant_minimal_body() {
 fn get_assistants_with_and_without_query() {
     let server = MockServer::start();
     let second = with_id(&assistant(), "asst_2");
+    let query = assistants_query();
     let with_query = Route::get("/assistants")
-        .query("limit=2&order=asc&after=asst_0&before=asst_9")
+        .query(query.query)
         .mock(&server, page(vec![assistant(), second], true));
     let bare = Route::get("/assistants").mock(&server, page(vec![assistant()], false));
     let client = client(&server);
 
-    let query = AssistantListQueryParameters {
-        limit: Some(2),
-        order: Some(ListOrder::Asc),
-        after: Some("asst_0".into()),
-        before: Some("asst_9".into()),
-    };
+    let query = query.request;
     let list = ok(&with_query, client.get_assistants(Some(&query)));
     assert_eq!(list.object, "list");
     assert!(list.has_more);
@@ -196,20 +126,8 @@ fn get_assistants_with_and_without_query() {
 fn get_modify_delete_assistant() {
     let server = MockServer::start();
     let get = Route::get("/assistants/asst_9f2K").mock(&server, assistant());
-    let modify = Route::post(
-        "/assistants/asst_9f2K",
-        json!({
-            "name": "Support helper v2",
-            "instructions": "Be brief.",
-            "model": "gpt-4o-mini",
-            "tools": [{"type": "file_search"}],
-            "tool_resources": {"file_search": {"vector_store_ids": ["vs_new"]}},
-            "metadata": {"rev": "2"},
-            "reasoning_effort": "low",
-            "response_format": "auto"
-        }),
-    )
-    .mock(&server, assistant());
+    let change = assistant_modify();
+    let modify = Route::post("/assistants/asst_9f2K", change.json).mock(&server, assistant());
     let delete = Route::delete("/assistants/asst_9f2K").mock(
         &server,
         json!({"id": "asst_9f2K", "object": "assistant.deleted", "deleted": true}),
@@ -227,24 +145,7 @@ fn get_modify_delete_assistant() {
         &got,
     );
 
-    let change = AssistantModifyRequest {
-        name: Some("Support helper v2".into()),
-        instructions: Some("Be brief.".into()),
-        model: Some("gpt-4o-mini".into()),
-        tools: Some(vec![AssistantTool::file_search()]),
-        tool_resources: Some(AssistantModifyRequestToolResources {
-            code_interpreter: None,
-            file_search: Some(AssistantModifyRequestToolResourcesFileSearch {
-                vector_store_ids: vec!["vs_new".into()],
-            }),
-        }),
-        metadata: Some(metadata(&[("rev", "2")])),
-        reasoning_effort: Some(ReasoningEffort::Low),
-        response_format: Some(AssistantsApiResponseFormatOption::String(
-            AssistantsApiResponseFormatOptionString::Auto,
-        )),
-        ..Default::default()
-    };
+    let change = change.request;
     let modified = ok(&modify, client.modify_assistant("asst_9f2K", &change));
     assert_eq!(
         modified.instructions.as_deref(),

@@ -1,12 +1,11 @@
 //! `/vector_stores/{id}/file_batches`: create (both body shapes), get, cancel, list the files
 //! (with `filter`) and the walker.
 
-use std::collections::HashMap;
-
 use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::{file_batch_create, file_batch_create_per_file, file_batch_files_query};
 use crate::support::*;
 
 const BATCHES: &str = "/vector_stores/vs_abc123/file_batches";
@@ -18,23 +17,9 @@ fn batch() -> serde_json::Value {
 #[test]
 fn create_batch_from_file_ids() {
     let server = MockServer::start();
-    let mock = Route::post(
-        BATCHES,
-        json!({
-            "file_ids": ["file-1", "file-2", "file-3"],
-            "attributes": {"source": "wiki"},
-            "chunking_strategy": {"type": "auto"}
-        }),
-    )
-    .mock(&server, batch());
-    let request = VectorStoreFileBatchCreateRequest::Variant0 {
-        file_ids: vec!["file-1".into(), "file-2".into(), "file-3".into()],
-        attributes: Some(VectorStoreFileAttributes(HashMap::from([(
-            "source".to_owned(),
-            VectorStoreFileAttributesValue::String("wiki".into()),
-        )]))),
-        chunking_strategy: Some(ChunkingStrategyRequestParam::Auto),
-    };
+    let sent = file_batch_create();
+    let mock = Route::post(BATCHES, sent.json).mock(&server, batch());
+    let request = sent.request;
     let client = client(&server);
     let created = ok(
         &mock,
@@ -65,41 +50,11 @@ fn create_batch_from_file_ids() {
 #[test]
 fn create_batch_with_per_file_settings() {
     let server = MockServer::start();
-    let mock = Route::post(
-        BATCHES,
-        json!({"files": [
-            {"file_id": "file-1", "attributes": {"lang": "en"}},
-            {"file_id": "file-2", "chunking_strategy": {"type": "static", "static": {
-                "max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100
-            }}}
-        ]}),
-    )
-    .mock(&server, batch());
-    let request = VectorStoreFileBatchCreateRequest::Variant1 {
-        files: vec![
-            VectorStoreFileCreateRequest {
-                attributes: Some(VectorStoreFileAttributes(HashMap::from([(
-                    "lang".to_owned(),
-                    VectorStoreFileAttributesValue::String("en".into()),
-                )]))),
-                ..VectorStoreFileCreateRequest::new("file-1")
-            },
-            VectorStoreFileCreateRequest {
-                chunking_strategy: Some(ChunkingStrategyRequestParam::Static(
-                    StaticChunkingStrategy {
-                        max_chunk_size_tokens: 400,
-                        chunk_overlap_tokens: 100,
-                    },
-                )),
-                ..VectorStoreFileCreateRequest::new("file-2")
-            },
-        ],
-        attributes: None,
-        chunking_strategy: None,
-    };
+    let sent = file_batch_create_per_file();
+    let mock = Route::post(BATCHES, sent.json).mock(&server, batch());
     ok(
         &mock,
-        client(&server).create_vector_store_file_batch("vs_abc123", &request),
+        client(&server).create_vector_store_file_batch("vs_abc123", &sent.request),
     );
     mock.assert();
 }
@@ -169,18 +124,13 @@ fn get_batch_files_with_filter() {
     let server = MockServer::start();
     let path = format!("{BATCHES}/vsfb_7Qe/files");
     let file = fixture("vector_store_file.json");
+    let query = file_batch_files_query();
     let with_query = Route::get(&path)
-        .query("filter=in_progress&limit=10&order=asc&after=file-0&before=file-z")
+        .query(query.query)
         .mock(&server, page(vec![file.clone()], false));
     let bare = Route::get(&path).mock(&server, page(vec![file], false));
     let client = client(&server);
-    let query = VectorStoreFileBatchFileListQueryParameters {
-        filter: Some(VectorStoreFileStatusFilter::InProgress),
-        limit: Some(10),
-        order: Some(ListOrder::Asc),
-        after: Some("file-0".into()),
-        before: Some("file-z".into()),
-    };
+    let query = query.request;
     let list = ok(
         &with_query,
         client.get_vector_store_file_batch_files("vs_abc123", "vsfb_7Qe", Some(&query)),

@@ -7,6 +7,7 @@ use httpmock::{Method, Mock, MockServer};
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::files_query;
 use crate::support::*;
 
 fn file() -> serde_json::Value {
@@ -268,20 +269,14 @@ fn uploads_reject_an_empty_purpose_or_file_name() {
 #[test]
 fn get_files_with_purpose_and_paging() {
     let server = MockServer::start();
-    let with_query = Route::get("/files")
-        .query("purpose=assistants&limit=100&order=desc&after=file-0")
-        .mock(
-            &server,
-            page(vec![file(), with_id(&file(), "file-2")], true),
-        );
+    let query = files_query();
+    let with_query = Route::get("/files").query(query.query).mock(
+        &server,
+        page(vec![file(), with_id(&file(), "file-2")], true),
+    );
     let bare = Route::get("/files").mock(&server, page(vec![file()], false));
     let client = client(&server);
-    let query = FileListQueryParameters {
-        purpose: Some("assistants".into()),
-        limit: Some(100),
-        order: Some(ListOrder::Desc),
-        after: Some("file-0".into()),
-    };
+    let query = query.request;
     let list = ok(&with_query, client.get_files(Some(&query)));
     assert_eq!(list.data.len(), 2);
     assert!(list.has_more);

@@ -5,6 +5,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../shared/requests.rs"]
+mod requests;
 mod support;
 
 mod assistants;

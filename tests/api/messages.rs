@@ -4,6 +4,7 @@ use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::{message_create, message_modify, messages_query};
 use crate::support::*;
 
 fn message() -> serde_json::Value {
@@ -11,52 +12,11 @@ fn message() -> serde_json::Value {
 }
 
 #[test]
-fn create_thread_message_with_parts_and_attachments() {
+fn create_thread_message_sends_the_whole_request() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/threads/thread_77aa/messages",
-        json!({
-            "role": "user",
-            "content": [
-                {"type": "text", "text": "Plot the revenue from this sheet."},
-                {"type": "image_file", "image_file": {"file_id": "file-Img0", "detail": "high"}},
-                {"type": "image_url", "image_url": {"url": "https://example.com/logo.png"}}
-            ],
-            "attachments": [
-                {"file_id": "file-Csv1", "tools": [{"type": "code_interpreter"}]},
-                {"file_id": "file-9Xy", "tools": [{"type": "file_search"}, {"type": "code_interpreter"}]}
-            ],
-            "metadata": {"lang": "en"}
-        }),
-    )
-    .mock(&server, message());
-
-    let request = ThreadMessageCreateRequest {
-        content: ThreadMessageCreateRequestContent::Array(vec![
-            MessageRequestContentPart::Text {
-                text: "Plot the revenue from this sheet.".into(),
-            },
-            MessageRequestContentPart::ImageFile {
-                image_file: MessageContentImageFileObjectImageFile {
-                    file_id: "file-Img0".into(),
-                    detail: Some(MessageContentImageFileObjectImageFileDetail::High),
-                },
-            },
-            MessageRequestContentPart::ImageUrl {
-                image_url: MessageContentImageUrlObjectImageUrl {
-                    url: "https://example.com/logo.png".into(),
-                    detail: None,
-                },
-            },
-        ]),
-        metadata: Some(metadata(&[("lang", "en")])),
-        ..ThreadMessageCreateRequest::user("")
-            .with_attachment("file-Csv1", vec![AttachmentTool::CodeInterpreter])
-            .with_attachment(
-                "file-9Xy",
-                vec![AttachmentTool::FileSearch, AttachmentTool::CodeInterpreter],
-            )
-    };
+    let sent = message_create();
+    let mock = Route::post("/threads/thread_77aa/messages", sent.json).mock(&server, message());
+    let request = sent.request;
     let client = client(&server);
     let created = ok(&mock, client.create_thread_message("thread_77aa", &request));
     assert_eq!(created.id, "msg_abc123");
@@ -112,20 +72,15 @@ fn create_plain_text_message() {
 #[test]
 fn get_thread_messages_with_run_filter() {
     let server = MockServer::start();
+    let query = messages_query();
     let filtered = Route::get("/threads/thread_77aa/messages")
-        .query("limit=20&order=asc&after=msg_0&before=msg_9&run_id=run_done1")
+        .query(query.query)
         .mock(&server, page(vec![message()], false));
     let bare =
         Route::get("/threads/thread_77aa/messages").mock(&server, fixture("list_messages.json"));
     let client = client(&server);
 
-    let query = ThreadMessageListQueryParameters {
-        limit: Some(20),
-        order: Some(ListOrder::Asc),
-        after: Some("msg_0".into()),
-        before: Some("msg_9".into()),
-        run_id: Some("run_done1".into()),
-    };
+    let query = query.request;
     let list = ok(
         &filtered,
         client.get_thread_messages("thread_77aa", Some(&query)),
@@ -153,8 +108,8 @@ fn get_modify_delete_thread_message() {
     let server = MockServer::start();
     let path = "/threads/thread_77aa/messages/msg_abc123";
     let get = Route::get(path).mock(&server, message());
-    let modify =
-        Route::post(path, json!({"metadata": {"reviewed": "yes"}})).mock(&server, message());
+    let change = message_modify();
+    let modify = Route::post(path, change.json).mock(&server, message());
     let delete = Route::delete(path).mock(
         &server,
         json!({"id": "msg_abc123", "object": "thread.message.deleted", "deleted": true}),
@@ -172,9 +127,7 @@ fn get_modify_delete_thread_message() {
         &got,
     );
 
-    let change = ThreadMessageModifyRequest {
-        metadata: Some(metadata(&[("reviewed", "yes")])),
-    };
+    let change = change.request;
     let modified = ok(
         &modify,
         client.modify_thread_message("thread_77aa", "msg_abc123", &change),

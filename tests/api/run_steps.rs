@@ -4,6 +4,7 @@ use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::run_steps_query;
 use crate::support::*;
 
 const STEPS: &str = "/threads/thread_77aa/runs/run_done1/steps";
@@ -38,21 +39,14 @@ fn include_content() -> RunStepListQueryParameters {
 #[test]
 fn get_run_steps_with_include_and_paging() {
     let server = MockServer::start();
+    let query = run_steps_query();
     let with_query = Route::get(STEPS)
-        .query(&format!(
-            "limit=10&order=asc&after=step_0&before=step_9&{INCLUDE_CONTENT}"
-        ))
+        .query(query.query)
         .mock(&server, page(vec![step(), message_step()], false));
     let bare = Route::get(STEPS).mock(&server, page(vec![message_step()], false));
     let client = client(&server);
 
-    let query = RunStepListQueryParameters {
-        limit: Some(10),
-        order: Some(ListOrder::Asc),
-        after: Some("step_0".into()),
-        before: Some("step_9".into()),
-        ..include_content()
-    };
+    let query = query.request;
     let list = ok(
         &with_query,
         client.get_run_steps("thread_77aa", "run_done1", Some(&query)),

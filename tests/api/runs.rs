@@ -4,6 +4,9 @@ use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::{
+    run_create, run_create_with_auto_settings, run_modify, runs_query, submit_tool_outputs,
+};
 use crate::support::*;
 
 fn run() -> serde_json::Value {
@@ -17,71 +20,9 @@ fn completed() -> serde_json::Value {
 #[test]
 fn create_run_sends_the_whole_request() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/threads/thread_77aa/runs",
-        json!({
-            "assistant_id": "asst_9f2K",
-            "model": "o3-mini",
-            "instructions": "Answer from the attached documents only.",
-            "additional_instructions": "The user is a premium customer.",
-            "additional_messages": [
-                {"role": "user", "content": "And for sale items?",
-                 "attachments": [{"file_id": "file-9Xy", "tools": [{"type": "file_search"}]}]}
-            ],
-            "tools": [
-                {"type": "code_interpreter"},
-                {"type": "file_search", "file_search": {"max_num_results": 5}}
-            ],
-            "tool_choice": "required",
-            "parallel_tool_calls": false,
-            "reasoning_effort": "medium",
-            "response_format": {"type": "text"},
-            "truncation_strategy": {"type": "auto"},
-            "temperature": 0.2,
-            "top_p": 0.95,
-            "max_prompt_tokens": 2000,
-            "max_completion_tokens": 500,
-            "metadata": {"ticket": "T-7"}
-        }),
-    )
-    .mock(&server, run());
-
-    let request = RunCreateRequest {
-        model: Some("o3-mini".into()),
-        instructions: Some("Answer from the attached documents only.".into()),
-        additional_instructions: Some("The user is a premium customer.".into()),
-        additional_messages: Some(vec![ThreadMessageCreateRequest::user(
-            "And for sale items?",
-        )
-        .with_attachment("file-9Xy", vec![AttachmentTool::FileSearch])]),
-        tools: Some(vec![
-            AssistantTool::CodeInterpreter,
-            AssistantTool::FileSearch {
-                file_search: Some(AssistantToolsFileSearchFileSearch {
-                    max_num_results: Some(5),
-                    ranking_options: None,
-                }),
-            },
-        ]),
-        tool_choice: Some(AssistantsApiToolChoiceOption::String(
-            AssistantsApiToolChoiceOptionString::Required,
-        )),
-        parallel_tool_calls: Some(ParallelToolCalls(false)),
-        reasoning_effort: Some(ReasoningEffort::Medium),
-        response_format: Some(AssistantsApiResponseFormatOption::ResponseFormat(
-            ResponseFormat::Text,
-        )),
-        truncation_strategy: Some(TruncationObject {
-            type_: TruncationObjectType::Auto,
-            last_messages: None,
-        }),
-        temperature: Some(0.2),
-        top_p: Some(0.95),
-        max_prompt_tokens: Some(2000),
-        max_completion_tokens: Some(500),
-        metadata: Some(metadata(&[("ticket", "T-7")])),
-        ..RunCreateRequest::new("asst_9f2K")
-    };
+    let sent = run_create();
+    let mock = Route::post("/threads/thread_77aa/runs", sent.json).mock(&server, run());
+    let request = sent.request;
     let client = client(&server);
     let created = ok(&mock, client.create_run("thread_77aa", &request));
     assert_eq!(created.id, "run_Xq8p2mZ1");
@@ -116,21 +57,30 @@ fn create_run_sends_the_whole_request() {
 }
 
 #[test]
+fn create_run_with_auto_settings() {
+    let server = MockServer::start();
+    let sent = run_create_with_auto_settings();
+    let mock = Route::post("/threads/thread_77aa/runs", sent.json).mock(&server, run());
+    let created = ok(
+        &mock,
+        client(&server).create_run("thread_77aa", &sent.request),
+    );
+    assert_eq!(created.id, "run_Xq8p2mZ1");
+    mock.assert();
+}
+
+#[test]
 fn get_runs_with_and_without_query() {
     let server = MockServer::start();
+    let query = runs_query();
     let with_query = Route::get("/threads/thread_77aa/runs")
-        .query("limit=5&order=desc&after=run_a&before=run_z")
+        .query(query.query)
         .mock(&server, page(vec![run(), completed()], false));
     let bare =
         Route::get("/threads/thread_77aa/runs").mock(&server, page(vec![completed()], false));
     let client = client(&server);
 
-    let query = RunListQueryParameters {
-        limit: Some(5),
-        order: Some(ListOrder::Desc),
-        after: Some("run_a".into()),
-        before: Some("run_z".into()),
-    };
+    let query = query.request;
     let list = ok(&with_query, client.get_runs("thread_77aa", Some(&query)));
     let statuses: Vec<&RunResponseStatus> = list.data.iter().map(|r| &r.status).collect();
     assert_eq!(
@@ -159,7 +109,8 @@ fn get_modify_run() {
     let server = MockServer::start();
     let path = "/threads/thread_77aa/runs/run_done1";
     let get = Route::get(path).mock(&server, completed());
-    let modify = Route::post(path, json!({"metadata": {"rating": "5"}})).mock(&server, completed());
+    let change = run_modify();
+    let modify = Route::post(path, change.json).mock(&server, completed());
     let client = client(&server);
 
     let got = ok(&get, client.get_run("thread_77aa", "run_done1"));
@@ -178,9 +129,7 @@ fn get_modify_run() {
         &got,
     );
 
-    let change = RunModifyRequest {
-        metadata: Some(metadata(&[("rating", "5")])),
-    };
+    let change = change.request;
     let modified = ok(
         &modify,
         client.modify_run("thread_77aa", "run_done1", &change),
@@ -225,16 +174,13 @@ fn submit_tool_outputs_sends_each_output() {
     let mut in_progress = run();
     in_progress["status"] = json!("in_progress");
     in_progress["required_action"] = json!(null);
+    let sent = submit_tool_outputs();
     let mock = Route::post(
         "/threads/thread_77aa/runs/run_Xq8p2mZ1/submit_tool_outputs",
-        json!({"tool_outputs": [
-            {"tool_call_id": "call_abc", "output": "{\"temp_c\":4}"},
-            {"tool_call_id": "call_def", "output": "sunny"}
-        ]}),
+        sent.json,
     )
     .mock(&server, in_progress);
-    let request =
-        SubmitToolOutputsRequest::new([("call_abc", r#"{"temp_c":4}"#), ("call_def", "sunny")]);
+    let request = sent.request;
     let client = client(&server);
     let run = ok(
         &mock,

@@ -8,6 +8,7 @@ use openai_blocking::{ApiResponse, Error, OpenAIClient};
 use serde_json::{json, Value};
 
 pub use crate::common::fixture;
+pub use crate::requests::metadata;
 
 pub const KEY: &str = "sk-api-tests-0123456789";
 pub const REQUEST_ID: &str = "req_5f2a9c";
@@ -252,23 +253,5 @@ pub fn invalid_argument<T: Debug>(name: &str, result: Result<T, Error>) {
     match result {
         Err(Error::InvalidArgument { name: got, .. }) => assert_eq!(got, name),
         other => panic!("expected InvalidArgument({name}), got {other:?}"),
-    }
-}
-
-/// Metadata from pairs.
-pub fn metadata(pairs: &[(&str, &str)]) -> openai_blocking::Metadata {
-    openai_blocking::Metadata(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
-/// The fields of a JSON object literal.
-pub fn object(value: Value) -> serde_json::Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        other => panic!("not an object: {other}"),
     }
 }

@@ -1,12 +1,13 @@
 //! `/vector_stores/{id}/files`: attach, list (with `filter`), get, modify attributes, detach
 //! and the walker.
 
-use std::collections::HashMap;
-
 use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::{
+    vector_store_file_create, vector_store_file_modify, vector_store_files_query,
+};
 use crate::support::*;
 
 const FILES: &str = "/vector_stores/vs_abc123/files";
@@ -15,47 +16,12 @@ fn store_file() -> serde_json::Value {
     fixture("vector_store_file.json")
 }
 
-fn attributes() -> VectorStoreFileAttributes {
-    VectorStoreFileAttributes(HashMap::from([
-        (
-            "category".to_owned(),
-            VectorStoreFileAttributesValue::String("faq".into()),
-        ),
-        (
-            "year".to_owned(),
-            VectorStoreFileAttributesValue::Number(2024.0),
-        ),
-        (
-            "public".to_owned(),
-            VectorStoreFileAttributesValue::Boolean(true),
-        ),
-    ]))
-}
-
 #[test]
-fn create_vector_store_file_with_attributes_and_chunking() {
+fn create_vector_store_file_sends_the_whole_request() {
     let server = MockServer::start();
-    let mock = Route::post(
-        FILES,
-        json!({
-            "file_id": "file-9Xy",
-            "attributes": {"category": "faq", "year": 2024.0, "public": true},
-            "chunking_strategy": {"type": "static", "static": {
-                "max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400
-            }}
-        }),
-    )
-    .mock(&server, store_file());
-    let request = VectorStoreFileCreateRequest {
-        attributes: Some(attributes()),
-        chunking_strategy: Some(ChunkingStrategyRequestParam::Static(
-            StaticChunkingStrategy {
-                max_chunk_size_tokens: 800,
-                chunk_overlap_tokens: 400,
-            },
-        )),
-        ..VectorStoreFileCreateRequest::new("file-9Xy")
-    };
+    let sent = vector_store_file_create();
+    let mock = Route::post(FILES, sent.json).mock(&server, store_file());
+    let request = sent.request;
     let client = client(&server);
     let attached = ok(
         &mock,
@@ -79,7 +45,20 @@ fn create_vector_store_file_with_attributes_and_chunking() {
             chunk_overlap_tokens: 400,
         }))
     );
-    assert_eq!(attached.attributes, Some(attributes()));
+    let attributes = &attached.attributes.as_ref().unwrap().0;
+    assert_eq!(attributes.len(), 3);
+    assert_eq!(
+        attributes["category"],
+        VectorStoreFileAttributesValue::String("faq".into())
+    );
+    assert_eq!(
+        attributes["year"],
+        VectorStoreFileAttributesValue::Number(2024.0)
+    );
+    assert_eq!(
+        attributes["public"],
+        VectorStoreFileAttributesValue::Boolean(true)
+    );
     same_as_plain(
         ok(
             &mock,
@@ -108,18 +87,13 @@ fn get_vector_store_files_with_status_filter() {
     let mut failed = with_id(&store_file(), "file-bad");
     failed["status"] = json!("failed");
     failed["last_error"] = json!({"code": "unsupported_file", "message": "Unsupported file type"});
+    let query = vector_store_files_query();
     let with_query = Route::get(FILES)
-        .query("filter=failed&limit=50&order=desc&after=file-0&before=file-z")
+        .query(query.query)
         .mock(&server, page(vec![failed], false));
     let bare = Route::get(FILES).mock(&server, page(vec![store_file()], false));
     let client = client(&server);
-    let query = VectorStoreFileListQueryParameters {
-        filter: Some(VectorStoreFileStatusFilter::Failed),
-        limit: Some(50),
-        order: Some(ListOrder::Desc),
-        after: Some("file-0".into()),
-        before: Some("file-z".into()),
-    };
+    let query = query.request;
     let list = ok(
         &with_query,
         client.get_vector_store_files("vs_abc123", Some(&query)),
@@ -154,11 +128,8 @@ fn get_modify_delete_vector_store_file() {
     let server = MockServer::start();
     let path = format!("{FILES}/file-9Xy");
     let get = Route::get(&path).mock(&server, store_file());
-    let modify = Route::post(
-        &path,
-        json!({"attributes": {"category": "archive", "year": 2023.0}}),
-    )
-    .mock(&server, store_file());
+    let change = vector_store_file_modify();
+    let modify = Route::post(&path, change.json).mock(&server, store_file());
     let delete = Route::delete(&path).mock(
         &server,
         json!({"id": "file-9Xy", "object": "vector_store.file.deleted", "deleted": true}),
@@ -175,18 +146,7 @@ fn get_modify_delete_vector_store_file() {
         &got,
     );
 
-    let change = VectorStoreFileModifyRequest {
-        attributes: Some(VectorStoreFileAttributes(HashMap::from([
-            (
-                "category".to_owned(),
-                VectorStoreFileAttributesValue::String("archive".into()),
-            ),
-            (
-                "year".to_owned(),
-                VectorStoreFileAttributesValue::Number(2023.0),
-            ),
-        ]))),
-    };
+    let change = change.request;
     let modified = ok(
         &modify,
         client.modify_vector_store_file("vs_abc123", "file-9Xy", &change),

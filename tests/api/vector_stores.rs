@@ -4,6 +4,10 @@ use httpmock::MockServer;
 use openai_blocking::*;
 use serde_json::json;
 
+use crate::requests::{
+    vector_store_create, vector_store_create_with_auto_chunking, vector_store_modify,
+    vector_store_search, vector_store_search_comparison, vector_stores_query,
+};
 use crate::support::*;
 
 fn store() -> serde_json::Value {
@@ -13,35 +17,9 @@ fn store() -> serde_json::Value {
 #[test]
 fn create_vector_store_sends_the_whole_request() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/vector_stores",
-        json!({
-            "name": "Support FAQ",
-            "description": "Answers for the help desk",
-            "file_ids": ["file-9Xy", "file-Q2r"],
-            "chunking_strategy": {"type": "static", "static": {
-                "max_chunk_size_tokens": 1200, "chunk_overlap_tokens": 300
-            }},
-            "expires_after": {"anchor": "last_active_at", "days": 7},
-            "metadata": {"team": "support"}
-        }),
-    )
-    .mock(&server, store());
-    let request = VectorStoreCreateRequest {
-        description: Some("Answers for the help desk".into()),
-        chunking_strategy: Some(ChunkingStrategyRequestParam::Static(
-            StaticChunkingStrategy {
-                max_chunk_size_tokens: 1200,
-                chunk_overlap_tokens: 300,
-            },
-        )),
-        expires_after: Some(VectorStoreExpirationAfter {
-            anchor: VectorStoreExpirationAfterAnchor::LastActiveAt,
-            days: 7,
-        }),
-        metadata: Some(metadata(&[("team", "support")])),
-        ..VectorStoreCreateRequest::new("Support FAQ", vec!["file-9Xy".into(), "file-Q2r".into()])
-    };
+    let sent = vector_store_create();
+    let mock = Route::post("/vector_stores", sent.json).mock(&server, store());
+    let request = sent.request;
     let client = client(&server);
     let created = ok(&mock, client.create_vector_store(&request));
     assert_eq!(created.id, "vs_abc123");
@@ -64,36 +42,23 @@ fn create_vector_store_sends_the_whole_request() {
 #[test]
 fn create_vector_store_with_auto_chunking() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/vector_stores",
-        json!({"name": "Empty", "chunking_strategy": {"type": "auto"}}),
-    )
-    .mock(&server, store());
-    let request = VectorStoreCreateRequest {
-        chunking_strategy: Some(ChunkingStrategyRequestParam::Auto),
-        ..VectorStoreCreateRequest::new("Empty", Vec::new())
-    };
-    ok(&mock, client(&server).create_vector_store(&request));
+    let sent = vector_store_create_with_auto_chunking();
+    let mock = Route::post("/vector_stores", sent.json).mock(&server, store());
+    ok(&mock, client(&server).create_vector_store(&sent.request));
     mock.assert();
 }
 
 #[test]
 fn get_vector_stores_with_and_without_query() {
     let server = MockServer::start();
-    let with_query = Route::get("/vector_stores")
-        .query("limit=3&order=asc&after=vs_0&before=vs_9")
-        .mock(
-            &server,
-            page(vec![store(), with_id(&store(), "vs_2")], false),
-        );
+    let query = vector_stores_query();
+    let with_query = Route::get("/vector_stores").query(query.query).mock(
+        &server,
+        page(vec![store(), with_id(&store(), "vs_2")], false),
+    );
     let bare = Route::get("/vector_stores").mock(&server, page(vec![store()], false));
     let client = client(&server);
-    let query = VectorStoreListQueryParameters {
-        limit: Some(3),
-        order: Some(ListOrder::Asc),
-        after: Some("vs_0".into()),
-        before: Some("vs_9".into()),
-    };
+    let query = query.request;
     let list = ok(&with_query, client.get_vector_stores(Some(&query)));
     assert_eq!(list.data[1].id, "vs_2");
     assert_eq!(list.data[0].name.as_deref(), Some("Support FAQ"));
@@ -113,15 +78,8 @@ fn get_vector_stores_with_and_without_query() {
 fn get_modify_delete_vector_store() {
     let server = MockServer::start();
     let get = Route::get("/vector_stores/vs_abc123").mock(&server, store());
-    let modify = Route::post(
-        "/vector_stores/vs_abc123",
-        json!({
-            "name": "Support FAQ (2025)",
-            "expires_after": {"anchor": "last_active_at", "days": 30},
-            "metadata": {"team": "support", "year": "2025"}
-        }),
-    )
-    .mock(&server, store());
+    let change = vector_store_modify();
+    let modify = Route::post("/vector_stores/vs_abc123", change.json).mock(&server, store());
     let delete = Route::delete("/vector_stores/vs_abc123").mock(
         &server,
         json!({"id": "vs_abc123", "object": "vector_store.deleted", "deleted": true}),
@@ -136,14 +94,7 @@ fn get_modify_delete_vector_store() {
         &got,
     );
 
-    let change = VectorStoreModifyRequest {
-        name: Some("Support FAQ (2025)".into()),
-        expires_after: Some(VectorStoreExpirationAfter {
-            anchor: VectorStoreExpirationAfterAnchor::LastActiveAt,
-            days: 30,
-        }),
-        metadata: Some(metadata(&[("team", "support"), ("year", "2025")])),
-    };
+    let change = change.request;
     let modified = ok(&modify, client.modify_vector_store("vs_abc123", &change));
     assert_eq!(modified.id, "vs_abc123");
     same_as_plain(
@@ -172,62 +123,10 @@ fn get_modify_delete_vector_store() {
 #[test]
 fn search_vector_store_with_filters_and_ranking() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/vector_stores/vs_abc123/search",
-        json!({
-            "query": ["return policy", "refund"],
-            "filters": {"type": "and", "filters": [
-                {"type": "eq", "key": "category", "value": "faq"},
-                {"type": "gte", "key": "year", "value": 2023.0},
-                {"type": "in", "key": "region", "value": ["eu", "us"]}
-            ]},
-            "max_num_results": 5,
-            "ranking_options": {"ranker": "auto", "score_threshold": 0.5},
-            "rewrite_query": true
-        }),
-    )
-    .mock(&server, fixture("vector_store_search.json"));
-    let comparison = |key: &str, type_, value| {
-        CompoundFilterFiltersItem::Variant0(ComparisonFilter {
-            key: key.into(),
-            type_,
-            value,
-        })
-    };
-    let request = VectorStoreSearchRequest {
-        query: VectorStoreSearchRequestQuery::Array(vec!["return policy".into(), "refund".into()]),
-        filters: Some(VectorStoreSearchRequestFilters::CompoundFilter(
-            CompoundFilter {
-                type_: CompoundFilterType::And,
-                filters: vec![
-                    comparison(
-                        "category",
-                        ComparisonFilterType::Eq,
-                        ComparisonFilterValue::String("faq".into()),
-                    ),
-                    comparison(
-                        "year",
-                        ComparisonFilterType::Gte,
-                        ComparisonFilterValue::Number(2023.0),
-                    ),
-                    comparison(
-                        "region",
-                        ComparisonFilterType::In,
-                        ComparisonFilterValue::Array(vec![
-                            ComparisonFilterValueArrayItem::String("eu".into()),
-                            ComparisonFilterValueArrayItem::String("us".into()),
-                        ]),
-                    ),
-                ],
-            },
-        )),
-        max_num_results: Some(5),
-        ranking_options: Some(VectorStoreSearchRequestRankingOptions {
-            ranker: Some(VectorStoreSearchRequestRankingOptionsRanker::Auto),
-            score_threshold: Some(0.5),
-        }),
-        rewrite_query: Some(true),
-    };
+    let sent = vector_store_search();
+    let mock = Route::post("/vector_stores/vs_abc123/search", sent.json)
+        .mock(&server, fixture("vector_store_search.json"));
+    let request = sent.request;
     let client = client(&server);
     let results = ok(&mock, client.search_vector_store("vs_abc123", &request));
     assert_eq!(
@@ -261,30 +160,16 @@ fn search_vector_store_with_filters_and_ranking() {
 }
 
 #[test]
-fn search_with_a_plain_query() {
+fn search_with_one_query_and_a_comparison_filter() {
     let server = MockServer::start();
-    let mock = Route::post(
-        "/vector_stores/vs_abc123/search",
-        json!({"query": "return policy", "filters": {"type": "eq", "key": "public", "value": true}}),
-    )
-    .mock(&server, fixture("vector_store_search.json"));
-    let request = VectorStoreSearchRequest {
-        query: VectorStoreSearchRequestQuery::String("return policy".into()),
-        filters: Some(VectorStoreSearchRequestFilters::ComparisonFilter(
-            ComparisonFilter {
-                key: "public".into(),
-                type_: ComparisonFilterType::Eq,
-                value: ComparisonFilterValue::Boolean(true),
-            },
-        )),
-        max_num_results: None,
-        ranking_options: None,
-        rewrite_query: None,
-    };
-    ok(
+    let sent = vector_store_search_comparison();
+    let mock = Route::post("/vector_stores/vs_abc123/search", sent.json)
+        .mock(&server, fixture("vector_store_search.json"));
+    let results = ok(
         &mock,
-        client(&server).search_vector_store("vs_abc123", &request),
+        client(&server).search_vector_store("vs_abc123", &sent.request),
     );
+    assert_eq!(results.data.len(), 2);
     mock.assert();
 }
 
