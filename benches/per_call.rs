@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Instant;
 
-use openai_blocking::__private::Request;
+use openai_blocking::Request;
 use openai_blocking::{ureq, OpenAIClient};
 
 const CALLS: u32 = 2000;
@@ -89,7 +89,7 @@ fn main() {
         });
         let sdk = micros_per_call(|| {
             let request = Request::post("/threads/t/messages").json(&payload).unwrap();
-            std::hint::black_box(client.execute::<serde_json::Value>(request).unwrap());
+            std::hint::black_box(client.send::<serde_json::Value>(request).unwrap());
         });
         println!(
             "round {round}: bare ureq {bare:.1} us/call, sdk {sdk:.1} us/call, ratio {:.3}",

@@ -9,10 +9,13 @@ use ureq::http::{HeaderMap, HeaderName, HeaderValue, Uri};
 use ureq::Agent;
 
 use crate::errors::Error;
+use crate::options::RequestOptions;
 use crate::transport::percent_encode;
 
 const DEFAULT_BASE_DOMAIN: &str = "api.openai.com";
 const DEFAULT_API_VERSION: &str = "v1";
+/// The largest JSON answer read into memory unless the builder says otherwise.
+const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 const DEFAULT_USER_AGENT: &str = concat!("openai-blocking/", env!("CARGO_PKG_VERSION"));
 
 /// A blocking client for OpenAI's Assistants-v2 family of endpoints.
@@ -28,6 +31,8 @@ pub struct OpenAIClient {
     polling_timeout: Option<Duration>,
     /// How the client waits between retries and polls; tests swap it out.
     pub(crate) sleeper: Sleeper,
+    /// Per-call options of a view made with [`with_options`](OpenAIClient::with_options).
+    pub(crate) options: Option<Arc<RequestOptions>>,
 }
 
 /// The immutable, shared part of a client.
@@ -43,6 +48,10 @@ pub(crate) struct ClientInner {
     pub(crate) azure_api_version: Option<String>,
     /// The caller's agent turns 4xx/5xx into errors, so each request must switch that off.
     pub(crate) status_as_error_override: bool,
+    /// The longest a whole call may take, retries included.
+    pub(crate) total_timeout: Option<Duration>,
+    /// The largest JSON body read into memory.
+    pub(crate) max_response_bytes: u64,
     organization: Option<String>,
     project: Option<String>,
 }
@@ -61,6 +70,10 @@ impl OpenAIClient {
             .ok_or_else(|| Error::Config("OPENAI_API_KEY is not set".into()))?;
         let mut builder = Self::create_with_api_key(key);
         if let Some(url) = var("OPENAI_BASE_URL") {
+            validate_base_url(&url).map_err(|e| match e {
+                Error::Config(why) => Error::Config(format!("OPENAI_BASE_URL: {why}")),
+                other => other,
+            })?;
             builder = builder.with_base_url(url);
         }
         if let Some(org) = var("OPENAI_ORG_ID") {
@@ -144,6 +157,8 @@ pub struct OpenAIClientBuilder {
     project: Option<String>,
     timeout: Duration,
     connect_timeout: Duration,
+    total_timeout: Option<Duration>,
+    max_response_bytes: u64,
     max_retries: u32,
     backoff_delay: Duration,
     polling_interval: Option<Duration>,
@@ -169,6 +184,8 @@ impl OpenAIClientBuilder {
             project: None,
             timeout: Duration::from_secs(600),
             connect_timeout: Duration::from_secs(5),
+            total_timeout: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             max_retries: 2,
             backoff_delay: Duration::from_millis(500),
             polling_interval: None,
@@ -222,6 +239,24 @@ impl OpenAIClientBuilder {
     /// Ignored when [`with_agent`](Self::with_agent) is used.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The longest a whole call may take, from the first byte sent to the last byte read,
+    /// retries and their waits included (default: no limit). [`with_timeout`](Self::with_timeout)
+    /// bounds each read, so a server that keeps sending a byte now and then keeps a call
+    /// alive; this bounds the call. Costs a copy of the agent's settings per request, which
+    /// is why it is off by default. Also per call, with
+    /// [`RequestOptions::total_timeout`](crate::RequestOptions::total_timeout).
+    pub fn with_total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// The largest JSON answer read into memory (default 256 MiB); a larger one fails with
+    /// [`Error::BodyTooLarge`]. File downloads have no limit.
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -306,11 +341,23 @@ impl OpenAIClientBuilder {
     /// Validate the settings and build the client.
     ///
     /// Fails with [`Error::Config`] when the key is empty, the base URL is not an absolute
-    /// `http`/`https` URL with a host, or a header value is not valid in HTTP.
+    /// `http`/`https` URL with a host, a header value is not valid in HTTP, or a timeout is
+    /// zero.
     pub fn build(self) -> Result<OpenAIClient, Error> {
         let key = self.api_key.trim();
         if key.is_empty() {
             return Err(Error::Config("the API key is empty".into()));
+        }
+        for (name, value) in [
+            ("with_timeout", Some(self.timeout)),
+            ("with_connect_timeout", Some(self.connect_timeout)),
+            ("with_total_timeout", self.total_timeout),
+        ] {
+            if value.is_some_and(|d| d.is_zero()) {
+                return Err(Error::Config(format!(
+                    "{name}(Duration::ZERO): a call could never finish; give a positive duration"
+                )));
+            }
         }
         let base_url = validate_base_url(&self.resolve_base_url())?;
 
@@ -362,6 +409,8 @@ impl OpenAIClientBuilder {
                 default_headers,
                 azure_api_version,
                 status_as_error_override,
+                total_timeout: self.total_timeout,
+                max_response_bytes: self.max_response_bytes,
                 organization: self.organization,
                 project: self.project,
             }),
@@ -370,6 +419,7 @@ impl OpenAIClientBuilder {
             polling_interval: self.polling_interval,
             polling_timeout: self.polling_timeout,
             sleeper: self.sleeper.unwrap_or_else(|| Arc::new(std::thread::sleep)),
+            options: None,
         })
     }
 
@@ -401,6 +451,7 @@ impl fmt::Debug for OpenAIClientBuilder {
             .field("project", &self.project)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("total_timeout", &self.total_timeout)
             .field("max_retries", &self.max_retries)
             .field("backoff_delay", &self.backoff_delay)
             .field("polling_interval", &self.polling_interval)
@@ -415,14 +466,22 @@ impl fmt::Debug for OpenAIClientBuilder {
 
 /// Check that `url` is an absolute http(s) URL with a host and no query; drop trailing slashes.
 fn validate_base_url(url: &str) -> Result<String, Error> {
-    let trimmed = url.trim().trim_end_matches('/');
     let bad = |why: &str| Error::Config(format!("invalid base URL {url:?}: {why}"));
-    let uri: Uri = trimmed.parse().map_err(|_| bad("not a URL"))?;
-    if !matches!(uri.scheme_str(), Some("http" | "https")) {
+    let Some((scheme, rest)) = url.trim().split_once("://") else {
+        return Err(bad(
+            "it has no scheme; expected http://host[:port][/path] or https://host[:port][/path]",
+        ));
+    };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") {
         return Err(bad("the scheme must be http or https"));
     }
+    if rest.is_empty() || rest.starts_with(['/', '?', '#', ':']) {
+        return Err(bad("the host is missing"));
+    }
+    let trimmed = url.trim().trim_end_matches('/');
+    let uri: Uri = trimmed.parse().map_err(|_| bad("not a URL"))?;
     if uri.host().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
+        return Err(bad("the host is missing"));
     }
     if uri.query().is_some() || trimmed.contains('#') {
         return Err(bad("no query or fragment allowed"));

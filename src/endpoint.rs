@@ -20,7 +20,7 @@ macro_rules! endpoints {
                     "), with the response's status, headers, request id and rate limits.")]
                 pub fn $raw(&self, $($arg: $ty),*) -> Result<$crate::ApiResponse<$out>, $crate::Error> {
                     let request: $crate::transport::Request = $body;
-                    self.execute(request)
+                    self.send(request)
                 }
             )*
         }
@@ -60,3 +60,15 @@ macro_rules! list_iterators {
 }
 
 pub(crate) use {api_path, endpoints, list_iterators};
+
+/// A method that returns one whole object refuses `stream: true` before sending: the answer
+/// would be an event stream it cannot decode.
+pub(crate) fn refuse_stream(stream: Option<bool>, method: &str) -> Result<(), crate::Error> {
+    if stream == Some(true) {
+        return Err(crate::Error::InvalidArgument {
+            name: "stream",
+            message: format!("{method} returns one whole answer; leave `stream` unset"),
+        });
+    }
+    Ok(())
+}

@@ -15,15 +15,38 @@ use crate::types::{ApiError, RunResponse};
 pub enum Error {
     /// The server answered with a non-2xx status.
     Api(Box<ApiErrorResponse>),
-    /// The request did not finish in time.
+    /// The request did not finish in time: no answer, or a body slower than a limit.
     Timeout {
         /// The configured limit that fired, when known.
         after: Option<Duration>,
         /// The underlying transport error.
         source: Box<dyn StdError + Send + Sync>,
+        /// The response, when its headers had arrived before the body timed out.
+        response: Option<Box<ResponseMeta>>,
     },
-    /// The server could not be reached or the connection broke (DNS, refused, TLS, reset, ...).
-    Connection(Box<dyn StdError + Send + Sync>),
+    /// The server could not be reached or the connection broke (DNS, refused, TLS, reset,
+    /// closed in the middle of a body, ...).
+    Connection {
+        /// The underlying transport error.
+        source: Box<dyn StdError + Send + Sync>,
+        /// The response, when its headers had arrived before the connection broke.
+        response: Option<Box<ResponseMeta>>,
+    },
+    /// A 2xx response whose body is larger than the client reads into memory.
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The response.
+        response: Box<ResponseMeta>,
+    },
+    /// A 2xx response whose body cannot be decoded from its `Content-Encoding` (a broken
+    /// gzip stream, say).
+    InvalidBody {
+        /// What the decoder said.
+        source: Box<dyn StdError + Send + Sync>,
+        /// The response.
+        response: Box<ResponseMeta>,
+    },
     /// A 2xx response whose body is not the expected JSON.
     Decode {
         /// HTTP status of the response.
@@ -78,20 +101,35 @@ pub enum Error {
 }
 
 impl Error {
-    /// HTTP status of the response this error came from, if there was one.
+    /// HTTP status of the response this error came from, if one arrived.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(api) => Some(api.status),
             Error::Decode { status, .. } => Some(*status),
-            _ => None,
+            _ => self.response().map(|r| r.status),
         }
     }
 
-    /// Value of the `x-request-id` header of the response this error came from.
+    /// Value of the `x-request-id` header of the response this error came from, if one
+    /// arrived: for API errors, undecodable bodies, and bodies that broke off, timed out,
+    /// were too large or corrupt.
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api(api) => api.request_id.as_deref(),
             Error::Decode { request_id, .. } => request_id.as_deref(),
+            _ => self.response()?.request_id.as_deref(),
+        }
+    }
+
+    /// The response whose body failed, for the errors that happen after its headers.
+    pub fn response(&self) -> Option<&ResponseMeta> {
+        match self {
+            Error::Timeout { response, .. } | Error::Connection { response, .. } => {
+                response.as_deref()
+            }
+            Error::BodyTooLarge { response, .. } | Error::InvalidBody { response, .. } => {
+                Some(response)
+            }
             _ => None,
         }
     }
@@ -102,7 +140,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(api) => api.should_retry(),
-            Error::Timeout { .. } | Error::Connection(_) => true,
+            Error::Timeout { .. } | Error::Connection { .. } => true,
             _ => false,
         }
     }
@@ -113,15 +151,36 @@ impl fmt::Display for Error {
         match self {
             Error::Api(api) => fmt::Display::fmt(api, f),
             Error::Timeout {
-                after: Some(after), ..
+                after: Some(after),
+                response,
+                ..
             } => {
-                write!(f, "request timed out after {after:?}")
+                write!(f, "request timed out after {after:?}")?;
+                write_response(f, response.as_deref())
             }
             Error::Timeout {
                 after: None,
                 source,
-            } => write!(f, "request timed out: {source}"),
-            Error::Connection(source) => write!(f, "connection error: {source}"),
+                response,
+            } => {
+                write!(f, "request timed out: {source}")?;
+                write_response(f, response.as_deref())
+            }
+            Error::Connection { source, response } => {
+                match response {
+                    Some(_) => write!(f, "the response body broke off: {source}")?,
+                    None => write!(f, "connection error: {source}")?,
+                }
+                write_response(f, response.as_deref())
+            }
+            Error::BodyTooLarge { limit, response } => {
+                write!(f, "the response body is larger than {limit} bytes")?;
+                write_response(f, Some(response))
+            }
+            Error::InvalidBody { source, response } => {
+                write!(f, "the response body cannot be decoded: {source}")?;
+                write_response(f, Some(response))
+            }
             Error::Decode { status, source, .. } => {
                 write!(
                     f,
@@ -174,7 +233,9 @@ impl fmt::Display for Error {
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            Error::Timeout { source, .. } | Error::Connection(source) => Some(source.as_ref()),
+            Error::Timeout { source, .. }
+            | Error::Connection { source, .. }
+            | Error::InvalidBody { source, .. } => Some(source.as_ref()),
             Error::Decode { source, .. } => Some(source),
             Error::Io(e) => Some(e),
             _ => None,
@@ -185,6 +246,40 @@ impl StdError for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Io(e)
+    }
+}
+
+/// " (HTTP 200, request id req_1)" for an error that came after a response's headers.
+fn write_response(f: &mut fmt::Formatter<'_>, response: Option<&ResponseMeta>) -> fmt::Result {
+    let Some(response) = response else {
+        return Ok(());
+    };
+    write!(f, " (HTTP {}", response.status)?;
+    if let Some(id) = &response.request_id {
+        write!(f, ", request id {id}")?;
+    }
+    f.write_str(")")
+}
+
+/// The status and headers of a response whose body then failed (see [`Error::response`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// HTTP status code.
+    pub status: u16,
+    /// Value of the `x-request-id` header.
+    pub request_id: Option<String>,
+    /// All response headers.
+    pub headers: HeaderMap,
+}
+
+impl ResponseMeta {
+    pub(crate) fn new(status: u16, headers: &HeaderMap) -> Self {
+        ResponseMeta {
+            status,
+            request_id: header_str(headers, "x-request-id").map(str::to_owned),
+            headers: headers.clone(),
+        }
     }
 }
 

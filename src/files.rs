@@ -70,7 +70,7 @@ impl OpenAIClient {
             });
         }
         let form = Multipart::new("file", file).text("purpose", purpose);
-        self.execute(Request::post("/files").multipart(form))
+        self.send(Request::post("/files").multipart(form))
     }
 
     /// The content of a file, read whole into memory (`GET /files/{id}/content`).
@@ -79,7 +79,7 @@ impl OpenAIClient {
             "/files/{}/content",
             transport::encode_path_id("file_id", file_id)?
         ));
-        self.execute_bytes(request).map(ApiResponse::into_data)
+        self.send_for_bytes(request).map(ApiResponse::into_data)
     }
 
     /// The content of a file as a reader, for large files (`GET /files/{id}/content`).
@@ -88,7 +88,7 @@ impl OpenAIClient {
             "/files/{}/content",
             transport::encode_path_id("file_id", file_id)?
         ));
-        self.execute_reader(request).map(ApiResponse::into_data)
+        self.send_for_reader(request).map(ApiResponse::into_data)
     }
 }
 

@@ -82,6 +82,7 @@ mod errors;
 mod file_batches;
 mod files;
 mod messages;
+mod options;
 pub(crate) mod pagination;
 mod polling;
 mod query;
@@ -95,19 +96,17 @@ mod vector_store_files;
 mod vector_stores;
 
 pub use client::{OpenAIClient, OpenAIClientBuilder};
-pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit};
+pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit, ResponseMeta};
+pub use options::RequestOptions;
 pub use pagination::{Page, PageIter};
 pub use polling::{PollProgress, Polled, Waiter};
 pub use query::QueryParameters;
-pub use transport::{ApiResponse, ContentReader, FileSource};
+pub use transport::{
+    encode_path_id, ApiResponse, ContentReader, FileSource, Multipart, Request, MAX_RETRY_AFTER,
+};
 pub use ureq;
 pub use ureq::http::HeaderMap;
 
-/// Raw request plumbing used by the crate's own tests; not a stable API.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::transport::{encode_path_id, Multipart, Request};
-}
 pub use types::*;
 
 /// The README's examples, compiled as doc tests.

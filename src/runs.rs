@@ -1,13 +1,16 @@
 //! `/threads/{id}/runs`: runs, their cancellation and tool outputs.
 
-use crate::endpoint::{api_path, endpoints, list_iterators};
+use crate::endpoint::{api_path, endpoints, list_iterators, refuse_stream};
 use crate::query::query_string;
 use crate::transport::Request;
 use crate::*;
 
 endpoints! {
-    /// Starts a run of an assistant on a thread (`POST /threads/{id}/runs`).
+    /// Starts a run of an assistant on a thread (`POST /threads/{id}/runs`). The answer is
+    /// the run as created: a request with `stream: Some(true)` is an `InvalidArgument`
+    /// error, not sent.
     fn create_run / create_run_with_response(thread_id: &str, request: &RunCreateRequest) -> RunResponse {
+        refuse_stream(request.stream, "create_run")?;
         Request::post(api_path!("/threads/{}/runs", thread_id)).json(request)?
     }
     /// One page of a thread's runs (`GET /threads/{id}/runs`).
@@ -30,6 +33,7 @@ endpoints! {
     /// Answers the tool calls of a run in `requires_action`
     /// (`POST /threads/{id}/runs/{id}/submit_tool_outputs`); the run then goes on.
     fn submit_tool_outputs / submit_tool_outputs_with_response(thread_id: &str, run_id: &str, request: &SubmitToolOutputsRequest) -> RunResponse {
+        refuse_stream(request.stream, "submit_tool_outputs")?;
         Request::post(api_path!("/threads/{}/runs/{}/submit_tool_outputs", thread_id, run_id)).json(request)?
     }
 }

@@ -1,6 +1,6 @@
 //! `/threads`: create, read, modify and delete threads, and create-and-run.
 
-use crate::endpoint::{api_path, endpoints};
+use crate::endpoint::{api_path, endpoints, refuse_stream};
 use crate::transport::Request;
 use crate::*;
 
@@ -23,6 +23,7 @@ endpoints! {
     }
     /// Creates a thread and starts a run on it in one call (`POST /threads/runs`).
     fn create_thread_and_run / create_thread_and_run_with_response(request: &RunThreadCreateRequest) -> RunResponse {
+        refuse_stream(request.stream, "create_thread_and_run")?;
         Request::post("/threads/runs").json(request)?
     }
 }

@@ -95,11 +95,18 @@ fn from_env_reads_key_base_url_organization_and_project() {
     assert!(debug.contains("\"https://api.openai.com/v1\""), "{debug}");
     assert!(debug.contains("organization: None"), "{debug}");
 
-    // A malformed base URL is a configuration error too.
-    set(&[
-        ("OPENAI_API_KEY", "sk-x"),
-        ("OPENAI_BASE_URL", "ftp://example.com"),
-    ]);
-    config_error(OpenAIClient::from_env());
+    // A malformed base URL is a configuration error that names the variable and says why.
+    for (url, why) in [
+        ("ftp://example.com", "the scheme must be http or https"),
+        ("localhost:8080/v1", "it has no scheme; expected http://"),
+        ("http://", "the host is missing"),
+        ("https://:8080/v1", "the host is missing"),
+    ] {
+        set(&[("OPENAI_API_KEY", "sk-x"), ("OPENAI_BASE_URL", url)]);
+        let message = config_error(OpenAIClient::from_env());
+        assert!(message.contains("OPENAI_BASE_URL"), "{url}: {message}");
+        assert!(message.contains(why), "{url}: {message}");
+        assert!(message.contains(url), "{url}: {message}");
+    }
     set(&[]);
 }

@@ -4,8 +4,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
-use openai_blocking::__private::{Multipart, Request};
 use openai_blocking::{FileSource, OpenAIClient};
+use openai_blocking::{Multipart, Request};
 
 /// Peak resident set size of this process in KiB (Linux).
 fn peak_rss_kib() -> u64 {
@@ -60,7 +60,7 @@ fn one_gib_upload_streams() {
         .unwrap();
     let form = Multipart::new("file", FileSource::from_path(&path)).text("purpose", "assistants");
     let response = client
-        .execute::<serde_json::Value>(Request::post("/files").multipart(form))
+        .send::<serde_json::Value>(Request::post("/files").multipart(form))
         .unwrap();
     let received = server.join().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

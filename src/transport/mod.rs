@@ -9,9 +9,10 @@ mod retry;
 
 use std::fmt;
 use std::io::{self, Read};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use ureq::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use ureq::http::{self, response, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use ureq::{AsSendBody, SendBody};
@@ -21,22 +22,19 @@ pub(crate) use encode::{percent_encode, push_encoded};
 pub use multipart::{FileSource, Multipart};
 use request::Body;
 pub use request::Request;
+pub use retry::MAX_RETRY_AFTER;
 use retry::{backoff, random_unit, retry_after};
 
 use crate::client::OpenAIClient;
-use crate::errors::{header_str, truncate, ApiErrorResponse, Error, RateLimit};
+use crate::errors::{header_str, truncate, ApiErrorResponse, Error, RateLimit, ResponseMeta};
 use crate::types::ApiError;
 
-/// Largest JSON response read into memory (ureq's own default is 10 MB).
-const JSON_BODY_LIMIT: u64 = 256 * 1024 * 1024;
 /// How much of an error body is read to find the `error` object.
 const ERROR_BODY_READ_LIMIT: u64 = 64 * 1024;
 /// How much of an error body is kept in [`ApiErrorResponse::body`].
 const ERROR_BODY_KEEP: usize = 4 * 1024;
 /// How much of an undecodable body is kept in [`Error::Decode`].
 const SNIPPET_LEN: usize = 500;
-/// Longest server-requested wait that is honoured; longer ones end the retries.
-const MAX_SERVER_WAIT: Duration = Duration::from_secs(60);
 
 const OPENAI_BETA: HeaderName = HeaderName::from_static("openai-beta");
 const RETRY_COUNT: HeaderName = HeaderName::from_static("x-stainless-retry-count");
@@ -117,11 +115,29 @@ impl fmt::Debug for ContentReader {
 }
 
 impl OpenAIClient {
-    /// Send `req` (with retries) and decode the JSON body of the 2xx response into `T`.
-    #[doc(hidden)]
-    pub fn execute<T: DeserializeOwned>(&self, req: Request) -> Result<ApiResponse<T>, Error> {
-        self.run(req, |parts, body| {
-            let bytes = self.read_body(body, JSON_BODY_LIMIT)?;
+    /// Sends `request` with the client's headers, retries and error mapping, and decodes the
+    /// JSON body of the 2xx answer as `T`: the way to call an endpoint this version has no
+    /// method for yet, typed by the caller.
+    ///
+    /// ```no_run
+    /// use openai_blocking::{OpenAIClient, Request};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Model {
+    ///     id: String,
+    ///     owned_by: String,
+    /// }
+    ///
+    /// # fn main() -> Result<(), openai_blocking::Error> {
+    /// let client = OpenAIClient::from_env()?;
+    /// let model: Model = client.send(Request::get("/models/gpt-4o"))?.data;
+    /// println!("{} by {}", model.id, model.owned_by);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send<T: DeserializeOwned>(&self, request: Request) -> Result<ApiResponse<T>, Error> {
+        self.run(request, |parts, body| {
+            let bytes = self.read_body(&parts, body, self.inner.max_response_bytes)?;
             let data = serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
                 status: parts.status.as_u16(),
                 snippet: String::from_utf8_lossy(&bytes[..bytes.len().min(4 * SNIPPET_LEN)])
@@ -135,23 +151,38 @@ impl OpenAIClient {
         })
     }
 
-    /// Send `req` (with retries) and return the whole body of the 2xx response as bytes,
-    /// without a size limit; prefer [`execute_reader`](Self::execute_reader) for large files.
-    #[doc(hidden)]
-    pub fn execute_bytes(&self, req: Request) -> Result<ApiResponse<Vec<u8>>, Error> {
-        self.run(req, |parts, body| {
-            let bytes = self.read_body(body, u64::MAX)?;
+    /// Sends `request` like [`send`](Self::send) and returns the whole 2xx body as bytes,
+    /// without a size limit; prefer [`send_for_reader`](Self::send_for_reader) for large ones.
+    pub fn send_for_bytes(&self, request: Request) -> Result<ApiResponse<Vec<u8>>, Error> {
+        self.run(request, |parts, body| {
+            let bytes = self.read_body(&parts, body, u64::MAX)?;
             Ok(ApiResponse::new(bytes, parts))
         })
     }
 
-    /// Send `req` (with retries) and return a streaming reader over the 2xx response body.
-    /// Failures while reading the stream are not retried.
-    #[doc(hidden)]
-    pub fn execute_reader(&self, req: Request) -> Result<ApiResponse<ContentReader>, Error> {
-        self.run(req, |parts, body| {
+    /// Sends `request` like [`send`](Self::send) and returns a reader over the 2xx body.
+    /// Failures while reading it are not retried.
+    pub fn send_for_reader(&self, request: Request) -> Result<ApiResponse<ContentReader>, Error> {
+        self.run(request, |parts, body| {
             Ok(ApiResponse::new(ContentReader(body.into_reader()), parts))
         })
+    }
+
+    /// `GET path` (relative to the base URL, e.g. `/models`), decoded as `T`; see
+    /// [`send`](Self::send).
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.send(Request::get(path)).map(ApiResponse::into_data)
+    }
+
+    /// `POST path` with `body` as JSON, decoded as `T`; see [`send`](Self::send).
+    pub fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Error> {
+        self.send(Request::post(path).json(body)?)
+            .map(ApiResponse::into_data)
+    }
+
+    /// `DELETE path`, decoded as `T`; see [`send`](Self::send).
+    pub fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
+        self.send(Request::delete(path)).map(ApiResponse::into_data)
     }
 
     /// The retry loop. `read` turns a 2xx response into the result; its transport errors
@@ -161,10 +192,11 @@ impl OpenAIClient {
         req: Request,
         read: impl Fn(response::Parts, ureq::Body) -> Result<R, Error>,
     ) -> Result<R, Error> {
-        let uri = self.uri_for(&req)?;
+        let call = Call::new(self, &req)?;
+        warn_if_heads_are_logged();
         let mut attempt = 0;
         loop {
-            let err = match self.send_once(&req, &uri, attempt) {
+            let err = match self.send_once(&req, &call, attempt) {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
                     match read(parts, body) {
@@ -174,30 +206,41 @@ impl OpenAIClient {
                 }
                 Err(err) => err,
             };
-            if attempt >= self.max_retries() || !req.is_replayable() {
+            if attempt >= call.max_retries || !req.is_replayable() {
                 return Err(err);
             }
             let delay = match &err {
                 Error::Api(api) if api.should_retry() => match api.retry_after {
-                    Some(wait) if wait <= MAX_SERVER_WAIT => wait,
+                    Some(wait) if wait <= MAX_RETRY_AFTER => wait,
                     Some(_) => return Err(err),
                     None => backoff(self.backoff_delay(), attempt, random_unit()),
                 },
-                Error::Timeout { .. } | Error::Connection(_) => {
+                Error::Timeout { .. } | Error::Connection { .. } => {
                     backoff(self.backoff_delay(), attempt, random_unit())
                 }
                 _ => return Err(err),
             };
+            // No retry can finish before the deadline: the last error is the answer.
+            if call.deadline.is_some_and(|d| Instant::now() + delay >= d) {
+                return Err(err);
+            }
             (self.sleeper)(delay);
             attempt += 1;
         }
     }
 
     /// The full URL: base, Azure deployment prefix, path, query and Azure `api-version`.
-    fn uri_for(&self, req: &Request) -> Result<Uri, Error> {
+    fn uri_for(&self, req: &Request, extra_query: &str) -> Result<Uri, Error> {
+        if !req.path.starts_with('/') {
+            return Err(Error::InvalidArgument {
+                name: "path",
+                message: format!("{:?} must start with '/'", req.path),
+            });
+        }
         let inner = &*self.inner;
-        let mut url =
-            String::with_capacity(inner.base_url.len() + req.path.len() + req.query.len() + 1);
+        let mut url = String::with_capacity(
+            inner.base_url.len() + req.path.len() + req.query.len() + extra_query.len() + 2,
+        );
         url.push_str(&inner.base_url);
         if let Some(model) = inner
             .azure_api_version
@@ -209,10 +252,12 @@ impl OpenAIClient {
         }
         url.push_str(&req.path);
         let mut separator = '?';
-        if !req.query.is_empty() {
-            url.push('?');
-            url.push_str(&req.query);
-            separator = '&';
+        for query in [req.query.as_str(), extra_query] {
+            if !query.is_empty() {
+                url.push(separator);
+                url.push_str(query);
+                separator = '&';
+            }
         }
         if let Some(version) = &inner.azure_api_version {
             url.push(separator);
@@ -229,13 +274,13 @@ impl OpenAIClient {
     fn send_once(
         &self,
         req: &Request,
-        uri: &Uri,
+        call: &Call,
         attempt: u32,
     ) -> Result<http::Response<ureq::Body>, Error> {
         let inner = &*self.inner;
         let mut request = http::Request::new(());
         *request.method_mut() = req.method.clone();
-        *request.uri_mut() = uri.clone();
+        *request.uri_mut() = call.uri.clone();
         let headers = request.headers_mut();
         headers.insert(inner.auth.0.clone(), inner.auth.1.clone());
         if needs_beta_header(&req.path) {
@@ -261,18 +306,21 @@ impl OpenAIClient {
                 upload = Some(reader);
             }
         }
-        for (name, value) in &req.headers {
+        for (name, value) in req.headers.iter().chain(&call.headers) {
             headers.insert(name.clone(), value.clone());
         }
 
         let response = match (&req.body, upload) {
             (_, Some(reader)) => {
-                self.dispatch(request.map(|()| SendBody::from_owned_reader(reader)))
+                self.dispatch(call, request.map(|()| SendBody::from_owned_reader(reader)))
             }
-            (Body::Json(bytes), _) => self.dispatch(request.map(|()| bytes.as_slice())),
+            (Body::Json(bytes), _) => {
+                let bytes = call.body.as_deref().unwrap_or(bytes);
+                self.dispatch(call, request.map(|()| bytes))
+            }
             // A bodiless POST (e.g. cancelling a run) still announces `Content-Length: 0`.
-            _ if req.method == Method::POST => self.dispatch(request.map(|()| &[][..])),
-            _ => self.dispatch(request),
+            _ if req.method == Method::POST => self.dispatch(call, request.map(|()| &[][..])),
+            _ => self.dispatch(call, request),
         }?;
         if response.status().is_success() {
             Ok(response)
@@ -283,39 +331,59 @@ impl OpenAIClient {
 
     fn dispatch(
         &self,
+        call: &Call,
         request: http::Request<impl AsSendBody>,
     ) -> Result<http::Response<ureq::Body>, Error> {
         let agent = &self.inner.agent;
-        let result = if self.inner.status_as_error_override {
-            agent.run(
-                agent
-                    .configure_request(request)
-                    .http_status_as_error(false)
-                    .build(),
-            )
-        } else {
-            agent.run(request)
-        };
-        result.map_err(|e| self.transport_error(e))
+        let remaining = call.remaining()?;
+        let result =
+            if self.inner.status_as_error_override || remaining.is_some() || call.timeout.is_some()
+            {
+                let mut config = agent.configure_request(request).http_status_as_error(false);
+                if let Some(timeout) = call.timeout {
+                    config = config
+                        .timeout_per_read(Some(timeout))
+                        .timeout_per_write(Some(timeout));
+                }
+                if remaining.is_some() {
+                    config = config.timeout_global(remaining);
+                }
+                agent.run(config.build())
+            } else {
+                agent.run(request)
+            };
+        result.map_err(|e| self.transport_error(e, call, None))
     }
 
-    fn read_body(&self, body: ureq::Body, limit: u64) -> Result<Vec<u8>, Error> {
+    fn read_body(
+        &self,
+        parts: &response::Parts,
+        body: ureq::Body,
+        limit: u64,
+    ) -> Result<Vec<u8>, Error> {
         body.into_with_config()
             .limit(limit)
             .read_to_vec()
-            .map_err(|e| self.transport_error(e))
+            .map_err(|e| self.transport_error(e, &Call::after_headers(self), Some(parts)))
     }
 
-    /// Sort a ureq error into timeout, connection or local failures.
-    fn transport_error(&self, err: ureq::Error) -> Error {
+    /// Sort a ureq error into timeout, connection or local failures; `parts` is the
+    /// response when the failure came after its headers.
+    fn transport_error(
+        &self,
+        err: ureq::Error,
+        call: &Call,
+        parts: Option<&response::Parts>,
+    ) -> Error {
+        let response = parts.map(|p| Box::new(ResponseMeta::new(p.status.as_u16(), &p.headers)));
         let config = self.inner.agent.config();
         let timeouts = config.timeouts();
         match &err {
             ureq::Error::Timeout(kind) => {
                 let after = match kind {
-                    ureq::Timeout::PerRead => config.timeout_per_read(),
-                    ureq::Timeout::PerWrite => config.timeout_per_write(),
-                    ureq::Timeout::Global => timeouts.global,
+                    ureq::Timeout::PerRead => call.timeout.or(config.timeout_per_read()),
+                    ureq::Timeout::PerWrite => call.timeout.or(config.timeout_per_write()),
+                    ureq::Timeout::Global => call.total_timeout.or(timeouts.global),
                     ureq::Timeout::PerCall => timeouts.per_call,
                     ureq::Timeout::Resolve => timeouts.resolve,
                     ureq::Timeout::Connect => timeouts.connect,
@@ -328,6 +396,7 @@ impl OpenAIClient {
                 Error::Timeout {
                     after,
                     source: Box::new(err),
+                    response,
                 }
             }
             ureq::Error::Io(e)
@@ -339,15 +408,150 @@ impl OpenAIClient {
                 Error::Timeout {
                     after: None,
                     source: Box::new(err),
+                    response,
                 }
             }
             ureq::Error::BadUri(_) | ureq::Error::Http(_) => Error::InvalidArgument {
                 name: "request",
                 message: err.to_string(),
             },
-            ureq::Error::BodyExceedsLimit(_) => Error::Io(io::Error::other(err)),
-            _ => Error::Connection(Box::new(err)),
+            ureq::Error::BodyExceedsLimit(limit) => match response {
+                Some(response) => Error::BodyTooLarge {
+                    limit: *limit,
+                    response,
+                },
+                None => Error::Io(io::Error::other(err)),
+            },
+            ureq::Error::Decompress(..) => match response {
+                Some(response) => Error::InvalidBody {
+                    source: Box::new(err),
+                    response,
+                },
+                None => Error::Connection {
+                    source: Box::new(err),
+                    response: None,
+                },
+            },
+            _ => Error::Connection {
+                source: Box::new(err),
+                response,
+            },
         }
+    }
+}
+
+/// What one call (all its attempts) is sent with: the URL, the per-call options resolved
+/// against the client's settings, and the deadline.
+struct Call {
+    uri: Uri,
+    /// The per-read timeout for this call, when the options change it.
+    timeout: Option<Duration>,
+    /// The total timeout and the moment it ends.
+    total_timeout: Option<Duration>,
+    deadline: Option<Instant>,
+    max_retries: u32,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The JSON body with the options' extra fields, when there are any.
+    body: Option<Vec<u8>>,
+}
+
+impl Call {
+    fn new(client: &OpenAIClient, req: &Request) -> Result<Call, Error> {
+        let options = client.options.as_deref();
+        let timeout = options.and_then(|o| o.timeout);
+        if timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::InvalidArgument {
+                name: "options",
+                message: "the timeout must be positive".into(),
+            });
+        }
+        let total_timeout = options
+            .and_then(|o| o.total_timeout)
+            .or(client.inner.total_timeout);
+        let mut extra_query = String::new();
+        let mut headers = Vec::new();
+        let mut body = None;
+        if let Some(options) = options {
+            for (name, value) in &options.query {
+                if !extra_query.is_empty() {
+                    extra_query.push('&');
+                }
+                push_encoded(&mut extra_query, name);
+                extra_query.push('=');
+                push_encoded(&mut extra_query, value);
+            }
+            headers = options.checked_headers()?;
+            if let Body::Json(bytes) = &req.body {
+                body = options.merged_body(bytes)?;
+            }
+        }
+        Ok(Call {
+            uri: client.uri_for(req, &extra_query)?,
+            timeout,
+            total_timeout,
+            deadline: total_timeout.map(|t| Instant::now() + t),
+            max_retries: options
+                .and_then(|o| o.max_retries)
+                .unwrap_or(client.max_retries()),
+            headers,
+            body,
+        })
+    }
+
+    /// For errors while reading a body: only the timeouts matter there.
+    fn after_headers(client: &OpenAIClient) -> Call {
+        let options = client.options.as_deref();
+        Call {
+            uri: Uri::from_static("/"),
+            timeout: options.and_then(|o| o.timeout),
+            total_timeout: options
+                .and_then(|o| o.total_timeout)
+                .or(client.inner.total_timeout),
+            deadline: None,
+            max_retries: 0,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// The time left before the deadline (`None` without one); a deadline already passed is
+    /// a timeout.
+    fn remaining(&self) -> Result<Option<Duration>, Error> {
+        let Some(deadline) = self.deadline else {
+            return Ok(None);
+        };
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => Err(Error::Timeout {
+                after: self.total_timeout,
+                source: "the call's total timeout passed before this attempt".into(),
+                response: None,
+            }),
+        }
+    }
+}
+
+/// The log target under which ureq-proto dumps every request head it writes, byte by byte,
+/// at `trace` level: the `Authorization` header, and so the API key, included.
+pub(crate) const HEAD_DUMP_TARGET: &str = "ureq_proto::util";
+
+/// Warns once per process, at `warn` level, when the logger would record ureq-proto's raw
+/// request heads (see [`HEAD_DUMP_TARGET`]): the API key would end up in the log. Costs one
+/// atomic load per call when trace logging is off.
+fn warn_if_heads_are_logged() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if log::max_level() < log::LevelFilter::Trace || WARNED.load(Ordering::Relaxed) {
+        return;
+    }
+    if log::log_enabled!(target: HEAD_DUMP_TARGET, log::Level::Trace)
+        && !WARNED.swap(true, Ordering::Relaxed)
+    {
+        log::warn!(
+            "trace logging of `{HEAD_DUMP_TARGET}` is on: ureq-proto logs raw request heads, \
+             the API key in the Authorization header included; filter that target below trace \
+             (e.g. RUST_LOG=trace,ureq_proto=debug)"
+        );
     }
 }
 
@@ -469,7 +673,7 @@ mod tests {
         client.sleeper = Arc::new(move |d| recorded.lock().unwrap().push(d));
 
         let err = client
-            .execute::<serde_json::Value>(Request::get("/files/f"))
+            .send::<serde_json::Value>(Request::get("/files/f"))
             .unwrap_err();
         assert_eq!(err.status(), Some(503));
         assert_eq!(mock.calls(), 3);

@@ -7,7 +7,23 @@ use super::encode::push_encoded;
 use super::multipart::Multipart;
 use crate::errors::Error;
 
-/// One API call to make: method, path, query, body and extra headers.
+/// One API call to make: method, path, query, body and extra headers; sent by
+/// [`OpenAIClient::send`](crate::OpenAIClient::send) and its siblings, for endpoints this
+/// version has no method for. The path is relative to the client's base URL and must start
+/// with `/` (a call with another path fails with [`Error::InvalidArgument`]).
+///
+/// ```
+/// use openai_blocking::{encode_path_id, Request};
+///
+/// # fn main() -> Result<(), openai_blocking::Error> {
+/// let id = encode_path_id("model", "ft:gpt-4o:acme/1")?; // "ft%3Agpt-4o%3Aacme%2F1"
+/// let request = Request::post(format!("/fine_tuning/models/{id}/archive"))
+///     .query("dry_run", "true")
+///     .json(&serde_json::json!({"reason": "superseded"}))?;
+/// # let _ = request;
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "a request is only sent by the client"]
 pub struct Request {
     pub(crate) method: Method,
@@ -41,7 +57,6 @@ impl Request {
     }
 
     fn new(method: Method, path: String) -> Self {
-        debug_assert!(path.starts_with('/'), "path must start with '/': {path}");
         Request {
             method,
             path,

@@ -13,19 +13,28 @@ use crate::errors::header_str;
 /// Upper bound of the exponential backoff.
 pub(crate) const MAX_RETRY_DELAY: Duration = Duration::from_secs(8);
 
-/// The server-requested wait: `retry-after-ms` (float milliseconds), else `retry-after`
-/// (float seconds or an HTTP date). `None` when absent, unparsable, not finite or not in
-/// the future; the caller then falls back to the backoff.
+/// The longest wait a server may ask for with `retry-after-ms` / `retry-after` and be obeyed:
+/// a longer one ends the retries and the error is returned at once. This is openai-python's
+/// rule (`MAX_RETRY_AFTER_DELAY`, two minutes) since 2.52.0 (PR #3555), unchanged in 3.3.1.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+
+/// The server-requested wait: `retry-after-ms` (milliseconds), else `retry-after` (seconds or
+/// an HTTP date), as openai-python reads them.
+///
+/// - `None`: absent, not a number or a date, zero, negative, `inf`, `nan`, or a date not in
+///   the future; the caller falls back to the exponential backoff.
+/// - `Some(wait)`: a positive wait. Above [`MAX_RETRY_AFTER`] it ends the retries; a number
+///   too large for a float (`1e400`) is such a wait and comes back as `Duration::MAX`.
+///
+/// A `retry-after-ms` that is a number (even zero, negative or non-finite) decides alone;
+/// only one that is not a number lets `retry-after` speak.
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let positive = |secs: f64| {
-        (secs > 0.0).then(|| Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX))
-    };
-    if let Some(ms) = header_str(headers, "retry-after-ms").and_then(parse_finite) {
-        return positive(ms / 1000.0);
+    if let Some(ms) = header_str(headers, "retry-after-ms").and_then(parse_number) {
+        return ms.seconds(1000.0);
     }
     let value = header_str(headers, "retry-after")?;
-    if let Some(secs) = parse_finite(value) {
-        return positive(secs);
+    if let Some(secs) = parse_number(value) {
+        return secs.seconds(1.0);
     }
     parse_http_date(value)?
         .duration_since(now)
@@ -33,8 +42,41 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
         .filter(|wait| !wait.is_zero())
 }
 
-fn parse_finite(value: &str) -> Option<f64> {
-    value.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+/// A header value read as a number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Number {
+    /// A finite number.
+    Finite(f64),
+    /// Digits whose value overflowed a float (`1e400`, `-1e400`): a wait too long to honour
+    /// when positive.
+    Overflow { negative: bool },
+    /// `inf`, `infinity` or `nan` written as words: not a wait.
+    NotFinite,
+}
+
+impl Number {
+    /// The wait this number of `unit`ths of a second asks for (see [`retry_after`]).
+    fn seconds(self, unit: f64) -> Option<Duration> {
+        match self {
+            Number::Finite(n) if n > 0.0 => {
+                Some(Duration::try_from_secs_f64(n / unit).unwrap_or(Duration::MAX))
+            }
+            Number::Overflow { negative: false } => Some(Duration::MAX),
+            _ => None,
+        }
+    }
+}
+
+fn parse_number(value: &str) -> Option<Number> {
+    let value = value.trim();
+    let n = value.parse::<f64>().ok()?;
+    Some(if n.is_finite() {
+        Number::Finite(n)
+    } else if n.is_infinite() && value.bytes().any(|b| b.is_ascii_digit()) {
+        Number::Overflow { negative: n < 0.0 }
+    } else {
+        Number::NotFinite
+    })
 }
 
 /// Parse an RFC 1123 date such as `Sun, 06 Nov 1994 08:49:37 GMT` (weekday optional).
@@ -156,6 +198,7 @@ mod tests {
     fn retry_after_table() {
         let now = nov_1994();
         let ms = Duration::from_millis;
+        let max = Some(Duration::MAX);
         type Case<'a> = (&'a [(&'static str, &'a str)], Option<Duration>);
         let cases: &[Case] = &[
             (&[], None),
@@ -165,14 +208,24 @@ mod tests {
                 Some(Duration::from_micros(1500)),
             ),
             (&[("retry-after", "2")], Some(ms(2000))),
-            (&[("retry-after", "0.5")], Some(ms(500))),
+            (&[("retry-after", " 0.5 ")], Some(ms(500))),
             (&[("retry-after", "20")], Some(ms(20_000))),
             (&[("retry-after", "61")], Some(ms(61_000))),
+            (&[("retry-after", "120")], Some(ms(120_000))),
+            (&[("retry-after", "121")], Some(ms(121_000))),
+            (&[("retry-after", "1e9")], Some(ms(1_000_000_000_000))),
+            // A numeric overflow is a (very) long wait; words are not numbers of seconds.
+            (&[("retry-after", "1e400")], max),
+            (&[("retry-after-ms", "1e400")], max),
+            (&[("retry-after", "-1e400")], None),
             (&[("retry-after", "0")], None),
             (&[("retry-after", "-10")], None),
             (&[("retry-after", "inf")], None),
+            (&[("retry-after", "-inf")], None),
+            (&[("retry-after", "Infinity")], None),
             (&[("retry-after", "nan")], None),
             (&[("retry-after", "garbage")], None),
+            (&[("retry-after", "")], None),
             (
                 &[("retry-after", "Sun, 06 Nov 1994 08:49:40 GMT")],
                 Some(ms(3000)),
@@ -183,7 +236,7 @@ mod tests {
                 &[("retry-after", "Fri, 01 Jan 2100 00:00:00 GMT")],
                 Some(ms((4_102_444_800 - 784_111_777) * 1000)),
             ),
-            // retry-after-ms wins when valid, else retry-after is used.
+            // retry-after-ms decides whenever it is a number, else retry-after is used.
             (
                 &[("retry-after-ms", "200"), ("retry-after", "5")],
                 Some(ms(200)),
@@ -193,6 +246,8 @@ mod tests {
                 Some(ms(5000)),
             ),
             (&[("retry-after-ms", "0"), ("retry-after", "5")], None),
+            (&[("retry-after-ms", "nan"), ("retry-after", "5")], None),
+            (&[("retry-after-ms", "-1"), ("retry-after", "5")], None),
         ];
         for (pairs, expected) in cases {
             assert_eq!(retry_after(&headers(pairs), now), *expected, "{pairs:?}");

@@ -297,3 +297,30 @@ fn ids_are_percent_encoded() {
         mock.assert();
     }
 }
+
+#[test]
+fn streaming_requests_are_refused_before_sending() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    let client = client(&server);
+    let run = RunCreateRequest {
+        stream: Some(true),
+        ..RunCreateRequest::new("asst_1")
+    };
+    invalid_argument("stream", client.create_run("thread_1", &run));
+    invalid_argument("stream", client.create_run_with_response("thread_1", &run));
+    let thread_and_run = RunThreadCreateRequest {
+        stream: Some(true),
+        ..RunThreadCreateRequest::new("asst_1")
+    };
+    invalid_argument("stream", client.create_thread_and_run(&thread_and_run));
+    let outputs = SubmitToolOutputsRequest {
+        stream: Some(true),
+        tool_outputs: vec![],
+    };
+    invalid_argument(
+        "stream",
+        client.submit_tool_outputs("thread_1", "run_1", &outputs),
+    );
+    assert_eq!(any.calls(), 0);
+}
