@@ -5,12 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lopdf::content::{Content, Operation};
-use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
+use lopdf::{dictionary, text_string, Dictionary, Document, Object, ObjectId, Stream};
 
 use super::images::ImageKey;
 use super::objects::{
-    as_dict, deref, get, page_operations, page_resources, text_string, walk_images, xobject,
-    XObject,
+    as_dict, deref, get, page_operations, page_resources, walk_images, xobject, XObject,
 };
 use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 

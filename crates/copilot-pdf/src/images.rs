@@ -6,6 +6,8 @@ use std::fmt;
 use std::io::Cursor;
 use std::path::Path;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use lopdf::{Object, ObjectId};
 
 use super::objects::{page_operations, page_resources, unit_square_bounds, walk_images, ImageDraw};
@@ -93,23 +95,10 @@ impl EncodedImage {
     /// The image as a `data:` URL (`data:image/png;base64,…`), the form `/chat/completions`
     /// accepts in an `image_url` content part.
     pub fn data_url(&self) -> String {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let prefix = format!("data:{};base64,", self.format.mime_type());
         let mut out = String::with_capacity(prefix.len() + self.bytes.len().div_ceil(3) * 4);
         out.push_str(&prefix);
-        for chunk in self.bytes.chunks(3) {
-            let n = (u32::from(chunk[0]) << 16)
-                | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*chunk.get(2).unwrap_or(&0));
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-                } else {
-                    out.push('=');
-                }
-            }
-        }
+        STANDARD.encode_string(&self.bytes, &mut out);
         out
     }
 }
@@ -355,5 +344,48 @@ pub fn image_from_bytes(
         Err(_) => Err(unsupported(
             "the image decoder gave up on damaged data".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(format: ImageFormat, bytes: &[u8]) -> EncodedImage {
+        EncodedImage {
+            format,
+            width: 1,
+            height: 1,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn data_url_is_standard_padded_base64_rfc_4648_vectors() {
+        // RFC 4648, section 10.
+        for (input, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(
+                image(ImageFormat::Png, input.as_bytes()).data_url(),
+                format!("data:image/png;base64,{encoded}"),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn data_url_names_the_format_and_uses_the_standard_alphabet() {
+        // 0xFB 0xFF 0xBF encodes to "+/+/": the standard alphabet, not the URL-safe one.
+        assert_eq!(
+            image(ImageFormat::Jpeg, &[0xFB, 0xFF, 0xBF]).data_url(),
+            "data:image/jpeg;base64,+/+/"
+        );
     }
 }

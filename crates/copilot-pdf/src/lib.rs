@@ -13,23 +13,79 @@
 //! crates runs under [`std::panic::catch_unwind`], and "success" with no page, or with no
 //! text at all, is reported as an error rather than as an empty result.
 //!
-//! ```no_run
+//! ```
 //! use copilot_pdf::{add_alt_texts, extract_images, extract_text, PdfDocument};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let doc = PdfDocument::from_path("report.pdf")?;
+//! # let bytes = figure_pdf();
+//! // `PdfDocument::from_path("report.pdf")` reads a file; here the bytes are in memory.
+//! let doc = PdfDocument::from_bytes("report.pdf", bytes);
 //! let text = extract_text(&doc)?;
 //! println!("{} pages, {} characters", text.pages().len(), text.char_count());
+//! assert!(text.text().contains("Sales by region"));
 //!
 //! let images = extract_images(&doc)?;
+//! assert_eq!(images.images.len(), 1);
 //! let descriptions: Vec<_> = images
 //!     .images
 //!     .iter()
 //!     .map(|image| (image.key, format!("A {}×{} picture", image.image.width, image.image.height)))
 //!     .collect();
-//! std::fs::write("report-with-alt.pdf", add_alt_texts(&doc, &descriptions)?)?;
+//! let accessible = add_alt_texts(&doc, &descriptions)?; // a new PDF; `doc` is unchanged
+//! // The copy shows the same text and images; each image is now a /Figure with /Alt.
+//! let copy = PdfDocument::from_bytes("report-with-alt.pdf", accessible);
+//! assert_eq!(extract_text(&copy)?.text(), text.text());
+//! assert_eq!(extract_images(&copy)?.images.len(), 1);
 //! # Ok(())
 //! # }
+//! #
+//! # /// One page: a line of text and a 2×1 gray image, written with lopdf.
+//! # fn figure_pdf() -> Vec<u8> {
+//! #     use lopdf::{content::{Content, Operation}, dictionary, Document, Object, Stream};
+//! #     let mut doc = Document::with_version("1.5");
+//! #     let pages = doc.new_object_id();
+//! #     let font = doc.add_object(dictionary! {
+//! #         "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+//! #     let image = doc.add_object(Stream::new(dictionary! {
+//! #         "Type" => "XObject", "Subtype" => "Image", "Width" => 2, "Height" => 1,
+//! #         "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 }, vec![0, 255]));
+//! #     let ops = vec![
+//! #         Operation::new("BT", vec![]),
+//! #         Operation::new("Tf", vec!["F1".into(), 12.into()]),
+//! #         Operation::new("Td", vec![72.into(), 720.into()]),
+//! #         Operation::new("Tj", vec![Object::string_literal("Sales by region")]),
+//! #         Operation::new("ET", vec![]),
+//! #         Operation::new("cm", vec![200.into(), 0.into(), 0.into(), 100.into(), 72.into(), 500.into()]),
+//! #         Operation::new("Do", vec!["Im1".into()]),
+//! #     ];
+//! #     let content = doc.add_object(Stream::new(dictionary! {},
+//! #         Content { operations: ops }.encode().unwrap()));
+//! #     let page = doc.add_object(dictionary! {
+//! #         "Type" => "Page", "Parent" => pages, "Contents" => content,
+//! #         "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+//! #         "Resources" => dictionary! {
+//! #             "Font" => dictionary! { "F1" => font },
+//! #             "XObject" => dictionary! { "Im1" => image } } });
+//! #     doc.objects.insert(pages, dictionary! {
+//! #         "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 }.into());
+//! #     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+//! #     doc.trailer.set("Root", catalog);
+//! #     let mut bytes = Vec::new();
+//! #     doc.save_to(&mut bytes).unwrap();
+//! #     bytes
+//! # }
+//! ```
+//!
+//! Reports are written by [`render_text_pdf`]: simple Markdown in, a tagged A4 PDF with
+//! embedded subset fonts out.
+//!
+//! ```
+//! use copilot_pdf::{extract_text, render_text_pdf, PdfDocument};
+//!
+//! let pdf = render_text_pdf(Some("Summary"), "# Findings\n\n- Sales rose 4 %\n- Сводка: рост")?;
+//! let text = extract_text(&PdfDocument::from_bytes("summary.pdf", pdf))?.text();
+//! assert!(text.contains("Sales rose 4 %") && text.contains("Сводка: рост"));
+//! # Ok::<(), copilot_pdf::PdfError>(())
 //! ```
 
 #![forbid(unsafe_code)]

@@ -299,15 +299,3 @@ fn walk(
         }
     }
 }
-
-/// A PDF text string: ASCII as is, anything else as UTF-16BE with a byte-order mark.
-pub(crate) fn text_string(s: &str) -> Object {
-    if s.is_ascii() {
-        return Object::string_literal(s.as_bytes().to_vec());
-    }
-    let mut bytes = vec![0xFE, 0xFF];
-    for unit in s.encode_utf16() {
-        bytes.extend_from_slice(&unit.to_be_bytes());
-    }
-    Object::string_literal(bytes)
-}

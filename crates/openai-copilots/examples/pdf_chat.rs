@@ -4,7 +4,8 @@
 //!
 //! Without arguments it chats about `examples/data/return-policy.md`. With no
 //! `OPENAI_BASE_URL` it runs against the built-in local engine (no key, no network). The
-//! conversation lives in an Assistants thread; its ids are saved to a JSON file, a second
+//! conversation lives in an Assistants thread; its ids are saved to a JSON file (in the
+//! temporary folder, named after this process, so no file of yours is touched), a second
 //! copilot resumes from it, and everything is deleted at the end.
 
 mod common;
@@ -25,11 +26,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         options.with_documents(paths.iter().map(PathBuf::as_path))
     };
-    let backup = std::env::temp_dir().join("openai-blocking-chat-context.json");
+    let backup = std::env::temp_dir().join(format!(
+        "openai-blocking-chat-context-{}.json",
+        std::process::id()
+    ));
     let options = options
         .with_context_backup_path(&backup)
         .with_restore_context_from_backup(true);
-    let _ = std::fs::remove_file(&backup);
 
     let mut chat = client.get_chat_copilot(options.clone());
     for question in [
@@ -40,11 +43,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     chat.save_context(&backup)?;
     println!("context saved to {}", backup.display());
-    drop(chat); // the context was saved, so the server keeps it
+    chat.close()?; // the context was saved, so the server keeps it
 
     let mut resumed = client.get_chat_copilot(options);
     let question = "What does the warranty cover?";
     println!("Q: {question}\nA: {}\n", resumed.get_response(question)?);
+    // delete_context deletes a saved conversation too, and says whether it worked.
     resumed.delete_context()?;
     std::fs::remove_file(&backup)?;
     println!("context deleted");

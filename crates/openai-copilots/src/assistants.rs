@@ -157,7 +157,8 @@ pub(crate) fn ask(
 }
 
 /// Deletes every object of the context (an object already gone counts as deleted) and
-/// empties it; the first other failure is returned after trying them all.
+/// empties it. After trying them all, a failure is [`CopilotError::Cleanup`] with what is
+/// left (also left in `context`) and the first error.
 pub(crate) fn delete(
     client: &OpenAIClient,
     context: &mut CopilotContext,
@@ -187,7 +188,19 @@ pub(crate) fn delete(
     }
     context.file_ids.retain(|id| !check(client.delete_file(id)));
     match first {
-        Some(e) => Err(e.into()),
+        Some(source) => {
+            let left = CopilotContext {
+                assistant_id: context.assistant_id.clone(),
+                thread_id: context.thread_id.clone(),
+                vector_store_id: context.vector_store_id.clone(),
+                file_ids: context.file_ids.clone(),
+                ..CopilotContext::new(context.backend)
+            };
+            Err(CopilotError::Cleanup {
+                left: Box::new(left),
+                source,
+            })
+        }
         None => Ok(()),
     }
 }

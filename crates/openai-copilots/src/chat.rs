@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::completions::{complete, estimate_tokens, prompt_budget, select_passages};
-use crate::documents::load_all;
+use crate::documents::{load_all, refuse_input};
 use crate::{assistants, output};
 use crate::{ChatCopilotOptions, CopilotBackend, CopilotContext, CopilotError, SaveFormat};
 use openai_blocking::{ChatCompletionRequestMessage, OpenAIClient, TruncationObjectType};
@@ -14,13 +14,42 @@ every answer on them and say so when they do not contain the answer. Answer in t
 of the question.";
 
 /// Answers questions about documents, keeping the conversation; made by
-/// [`OpenAIClient::get_chat_copilot`].
+/// [`client.get_chat_copilot(options)`](crate::CopilotClientExt::get_chat_copilot).
 ///
 /// The conversation lives in a thread (Assistants backend) or in the message history (chat
 /// completions). [`save_context`](Self::save_context) writes it to a JSON file from which a new
 /// copilot can resume; [`delete_context`](Self::delete_context) deletes every object the
-/// copilot created on the server. A copilot whose context was neither saved nor deleted
-/// deletes it when dropped, so nothing is left on the server by accident.
+/// copilot created on the server and lets the conversation start anew.
+///
+/// # Ending a conversation
+///
+/// End a copilot with [`close`](Self::close): it deletes what the copilot created on the
+/// server (unless the context was saved or restored, to be resumed later) and returns
+/// [`CopilotError::Cleanup`], naming what is left, when a deletion fails.
+///
+/// Dropping a copilot that was neither closed, nor saved, nor emptied with `delete_context`
+/// still cleans up, as a **best effort**: `Drop` sends the same DELETE requests (so dropping
+/// one can block for as long as those requests take, retries included) and, since it cannot
+/// return an error, writes any failure to standard error. Call `close` or `delete_context`
+/// when you need to know it worked; after either, dropping the copilot sends nothing.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use openai_copilots::prelude::*;
+///
+/// # let server = openai_local::LocalServer::start()?;
+/// # let client = server.client()?;
+/// let mut chat = client.get_chat_copilot(
+///     ChatCopilotOptions::new()
+///         .with_backend(CopilotBackend::Assistants)
+///         .with_document(TextDocument::new("notes.txt", "The meeting is on Tuesday.")),
+/// );
+/// println!("{}", chat.get_response("When is the meeting?")?);
+/// chat.close()?; // deletes the thread, assistant, vector store and file; an error names any left
+/// # assert!(client.get_files(None)?.data.is_empty());
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct ChatCopilot {
     client: OpenAIClient,
@@ -211,22 +240,31 @@ impl ChatCopilot {
     }
 
     /// Asks `messages` together and writes the answer to `path`; returns it.
+    ///
+    /// A `path` that is one of the input documents is refused with
+    /// [`CopilotError::WouldOverwriteInput`] before anything is asked or written.
     pub fn save_response_for<S: AsRef<str>>(
         &mut self,
         messages: &[S],
         path: impl AsRef<Path>,
         format: SaveFormat,
     ) -> Result<String, CopilotError> {
+        let path = path.as_ref();
+        refuse_input(path, &self.options.common.documents)?;
         let answer = self.get_response_for(messages)?;
-        output::save(path.as_ref(), "Answer", &answer, format)?;
+        output::save(path, "Answer", &answer, format)?;
         Ok(answer)
     }
 
     /// Writes the conversation's ids (and history) to `path` as JSON. A copilot made with
     /// [`with_context_backup_path(path)`](ChatCopilotOptions::with_context_backup_path) and
     /// [`with_restore_context_from_backup(true)`](ChatCopilotOptions::with_restore_context_from_backup)
-    /// resumes from it. The server-side objects are kept when this copilot is dropped.
+    /// resumes from it. The server-side objects are then kept when this copilot is closed or
+    /// dropped. A `path` that is one of the input documents is refused with
+    /// [`CopilotError::WouldOverwriteInput`].
     pub fn save_context(&mut self, path: impl AsRef<Path>) -> Result<(), CopilotError> {
+        let path = path.as_ref();
+        refuse_input(path, &self.options.common.documents)?;
         self.ensure_context()?;
         let context = self.context.as_ref().expect("context was just ensured");
         context.save(path)?;
@@ -235,7 +273,12 @@ impl ChatCopilot {
     }
 
     /// Deletes every object the conversation created on the server (thread, assistant,
-    /// vector store, files) and forgets the history. The next question starts anew.
+    /// vector store, files), saved or not, and forgets the history. The next question starts
+    /// anew.
+    ///
+    /// When a deletion fails the error is [`CopilotError::Cleanup`]; what could not be
+    /// deleted stays in the copilot's [`context`](Self::context), so calling this again
+    /// retries it (and a drop would try once more).
     pub fn delete_context(&mut self) -> Result<(), CopilotError> {
         let Some(mut context) = self.context.take() else {
             return Ok(());
@@ -251,6 +294,30 @@ impl ChatCopilot {
     }
 }
 
+impl ChatCopilot {
+    /// Ends the copilot, reporting whether its clean-up worked.
+    ///
+    /// A conversation that was saved with [`save_context`](Self::save_context) or restored
+    /// from a backup is kept for the copilot that resumes it: nothing is sent. Otherwise
+    /// every object the copilot created on the server (thread, assistant, vector store,
+    /// files) is deleted, each one tried even when another fails; a failure is
+    /// [`CopilotError::Cleanup`] with the objects left, which are not tried again (save
+    /// them with [`CopilotContext::save`] to delete them later). A conversation held only
+    /// locally (chat completions backend) needs no request.
+    pub fn close(mut self) -> Result<(), CopilotError> {
+        // Taken out, the context is gone for `Drop`, which then sends nothing.
+        let Some(mut context) = self.context.take() else {
+            return Ok(());
+        };
+        if self.keep || !context.has_server_objects() {
+            return Ok(());
+        }
+        assistants::delete(&self.client, &mut context)
+    }
+}
+
+/// Best effort for a copilot that was not closed: see [Ending a
+/// conversation](ChatCopilot#ending-a-conversation).
 impl Drop for ChatCopilot {
     fn drop(&mut self) {
         if self.keep {
@@ -258,9 +325,12 @@ impl Drop for ChatCopilot {
         }
         if let Some(context) = self.context.as_mut() {
             if context.has_server_objects() {
-                // Nothing can report an error from here; the caller who cares deletes or
-                // saves the context before dropping the copilot.
-                let _ = assistants::delete(&self.client, context);
+                if let Err(e) = assistants::delete(&self.client, context) {
+                    eprintln!(
+                        "openai-copilots: a ChatCopilot dropped without close() could not \
+                         clean up: {e}"
+                    );
+                }
             }
         }
     }

@@ -49,6 +49,21 @@ impl CopilotContext {
             || !self.file_ids.is_empty()
     }
 
+    /// The server objects of the context, named for people: `thread thread_abc`,
+    /// `assistant asst_abc`, `vector store vs_abc`, `file file-abc`, in that order.
+    pub fn server_objects(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        out.extend(self.thread_id.iter().map(|id| format!("thread {id}")));
+        out.extend(self.assistant_id.iter().map(|id| format!("assistant {id}")));
+        out.extend(
+            self.vector_store_id
+                .iter()
+                .map(|id| format!("vector store {id}")),
+        );
+        out.extend(self.file_ids.iter().map(|id| format!("file {id}")));
+        out
+    }
+
     /// Writes the context as pretty JSON.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), CopilotError> {
         let path = path.as_ref();
@@ -93,6 +108,23 @@ mod tests {
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(json["backend"], "assistants");
         assert_eq!(json["file_ids"][1], "file_2");
+
+        // Empty and unset values come back as they were (the file leaves them out).
+        let empty = CopilotContext::new(CopilotBackend::ChatCompletions);
+        empty.save(&path).unwrap();
+        assert_eq!(CopilotContext::load(&path).unwrap(), empty);
+        assert!(!empty.has_server_objects());
+        assert!(empty.server_objects().is_empty());
+        assert_eq!(
+            context.server_objects(),
+            [
+                "thread thread_1",
+                "assistant asst_1",
+                "vector store vs_1",
+                "file file_1",
+                "file file_2"
+            ]
+        );
 
         std::fs::write(&path, b"{\"backend\": 7}").unwrap();
         let err = CopilotContext::load(&path).unwrap_err();

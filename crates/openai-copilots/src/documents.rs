@@ -56,6 +56,31 @@ pub(crate) fn load_all(documents: &[CopilotDocument]) -> Result<Vec<Loaded>, Cop
     documents.iter().map(load).collect()
 }
 
+/// Refuses to let `output` replace one of `documents`: a document given by path, or a
+/// [`PdfDocument`] read from a file (its name is the path). Paths are compared as the files
+/// they resolve to, so `./a.pdf` and `dir/../a.pdf` are the same; an output that does not
+/// exist yet replaces nothing.
+pub(crate) fn refuse_input(
+    output: &Path,
+    documents: &[CopilotDocument],
+) -> Result<(), CopilotError> {
+    let Ok(target) = output.canonicalize() else {
+        return Ok(());
+    };
+    let is_target = |path: &Path| path.canonicalize().is_ok_and(|p| p == target);
+    let overwrites = documents.iter().any(|document| match document {
+        CopilotDocument::Path(path) => is_target(path),
+        CopilotDocument::Pdf(pdf) => is_target(Path::new(pdf.name())),
+        CopilotDocument::Text(_) => false,
+    });
+    if overwrites {
+        return Err(CopilotError::WouldOverwriteInput {
+            path: output.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 impl Loaded {
     /// The name errors and prompts use.
     pub(crate) fn name(&self) -> String {
@@ -139,6 +164,40 @@ mod tests {
         let missing_pdf = load(&CopilotDocument::Path(dir.join("missing.pdf")));
         assert!(matches!(missing_pdf, Err(CopilotError::Pdf(_))));
         assert!(matches!(load_all(&[]), Err(CopilotError::NoDocuments)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_output_may_not_be_an_input() {
+        let dir = std::env::temp_dir().join(format!("copilot-refuse-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let input = dir.join("in.md");
+        std::fs::write(&input, "text").unwrap();
+        let other = dir.join("other.md");
+        std::fs::write(&other, "other").unwrap();
+        let documents = [
+            CopilotDocument::Text(TextDocument::new(other.display().to_string(), "x")),
+            CopilotDocument::Path(input.clone()),
+        ];
+        // The same file by another spelling is refused, and named in the error.
+        let err = refuse_input(&dir.join("sub/../in.md"), &documents).unwrap_err();
+        assert!(
+            matches!(&err, CopilotError::WouldOverwriteInput { path } if path.ends_with("sub/../in.md")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("in.md"), "{err}");
+        // A text held in memory is not a file; a new file and another file are fine.
+        assert!(refuse_input(&other, &documents).is_ok());
+        assert!(refuse_input(&dir.join("new.md"), &documents).is_ok());
+        // A PDF read from a file is that file.
+        let pdf_path = dir.join("a.pdf");
+        std::fs::write(&pdf_path, b"%PDF-1.4").unwrap();
+        let pdf = CopilotDocument::Pdf(PdfDocument::from_path(&pdf_path).unwrap());
+        assert!(matches!(
+            refuse_input(&pdf_path, &[pdf]),
+            Err(CopilotError::WouldOverwriteInput { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), "text");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

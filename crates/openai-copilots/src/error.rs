@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use copilot_pdf::PdfError;
 use openai_blocking::Error;
 
+use crate::CopilotContext;
+
 /// Everything a copilot can fail with.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -47,6 +49,20 @@ pub enum CopilotError {
         path: PathBuf,
         /// Why it was rejected.
         message: String,
+    },
+    /// Some of the objects a copilot created on the server could not be deleted (those
+    /// already gone count as deleted). Every object was tried; `left` holds the ones that
+    /// remain, so they can be saved with [`CopilotContext::save`] and deleted later.
+    Cleanup {
+        /// The objects still on the server.
+        left: Box<CopilotContext>,
+        /// The first failure.
+        source: Error,
+    },
+    /// An output would replace one of the copilot's input documents; nothing was written.
+    WouldOverwriteInput {
+        /// The output path, which is also an input.
+        path: PathBuf,
     },
 }
 
@@ -90,6 +106,17 @@ impl fmt::Display for CopilotError {
                     path.display()
                 )
             }
+            CopilotError::Cleanup { left, source } => write!(
+                f,
+                "could not delete {} on the server: {source}",
+                left.server_objects().join(", ")
+            ),
+            CopilotError::WouldOverwriteInput { path } => write!(
+                f,
+                "{}: this is one of the copilot's input documents; it is not overwritten \
+                 (choose another output path)",
+                path.display()
+            ),
         }
     }
 }
@@ -97,7 +124,9 @@ impl fmt::Display for CopilotError {
 impl StdError for CopilotError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            CopilotError::Api(e) | CopilotError::AssistantsUnavailable(e) => Some(e),
+            CopilotError::Api(e)
+            | CopilotError::AssistantsUnavailable(e)
+            | CopilotError::Cleanup { source: e, .. } => Some(e),
             CopilotError::Pdf(e) => Some(e),
             CopilotError::Io { source, .. } => Some(source),
             _ => None,

@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::completions::complete;
-use crate::documents::{load_all, Loaded};
+use crate::documents::{load_all, refuse_input, Loaded};
 use crate::parallel::try_map;
 use crate::{CopilotError, ImageDescriptionCopilotOptions, ImageDetail};
 use copilot_pdf::{
@@ -58,7 +58,7 @@ pub struct ImageDescriptionResult {
 }
 
 /// Describes the images of PDFs and image files; made by
-/// [`OpenAIClient::get_image_description_copilot`].
+/// [`client.get_image_description_copilot(options)`](crate::CopilotClientExt::get_image_description_copilot).
 ///
 /// Each distinct image is sent once (an image drawn on several pages, or found in several
 /// documents, is described once) to `/chat/completions` as a base64 data URL, a few at a
@@ -95,40 +95,59 @@ impl ImageDescriptionCopilot {
 
     /// Every image of every document with its description, one result per document.
     pub fn get_image_descriptions(&self) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
-        Ok(self.describe_documents()?.1)
+        let documents = load_all(&self.options.common.documents)?;
+        self.describe_documents(&documents)
     }
 
-    /// Writes a copy of each PDF into `output_dir` (same file name) whose images carry their
-    /// descriptions as alternative text; image files are skipped. Returns the paths written.
+    /// Writes a copy of each PDF into `output_dir` (same file name; `name-2.pdf`... when two
+    /// inputs share a name) whose images carry their descriptions as alternative text; image
+    /// files are skipped. Returns the paths written.
+    ///
+    /// An input is never overwritten: when a copy would land on one of the input documents
+    /// (`output_dir` is the inputs' folder), the call fails with
+    /// [`CopilotError::WouldOverwriteInput`] before any image is sent or any file written.
+    /// Other files of that name in `output_dir` are replaced.
     pub fn add_pdf_image_descriptions(
         &self,
         output_dir: impl AsRef<Path>,
     ) -> Result<Vec<PathBuf>, CopilotError> {
         let output_dir = output_dir.as_ref();
-        let (documents, results) = self.describe_documents()?;
+        let documents = load_all(&self.options.common.documents)?;
+        let mut outputs: Vec<PathBuf> = Vec::new();
+        for document in &documents {
+            if let Loaded::Pdf(pdf) = document {
+                let path = unused_path(output_dir, pdf.file_name(), &outputs);
+                refuse_input(&path, &self.options.common.documents)?;
+                outputs.push(path);
+            }
+        }
+        let results = self.describe_documents(&documents)?;
         std::fs::create_dir_all(output_dir).map_err(|e| CopilotError::io(output_dir, e))?;
-        let mut written = Vec::new();
-        for (document, result) in documents.iter().zip(&results) {
-            let Loaded::Pdf(pdf) = document else { continue };
+        let pdfs = documents
+            .iter()
+            .zip(&results)
+            .filter_map(|(document, result)| match document {
+                Loaded::Pdf(pdf) => Some((pdf, result)),
+                _ => None,
+            });
+        for ((pdf, result), path) in pdfs.zip(&outputs) {
             let descriptions: Vec<(ImageKey, String)> = result
                 .descriptions
                 .iter()
                 .filter_map(|d| Some((d.key?, d.description.clone())))
                 .collect();
             let bytes = add_alt_texts(pdf, &descriptions)?;
-            let path = unused_path(output_dir, pdf.file_name(), &written);
-            std::fs::write(&path, bytes).map_err(|e| CopilotError::io(&path, e))?;
-            written.push(path);
+            std::fs::write(path, bytes).map_err(|e| CopilotError::io(path, e))?;
         }
-        Ok(written)
+        Ok(outputs)
     }
 
     fn describe_documents(
         &self,
-    ) -> Result<(Vec<Loaded>, Vec<ImageDescriptionResult>), CopilotError> {
-        let documents = load_all(&self.options.common.documents)?;
+        documents: &[Loaded],
+    ) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
         let mut found: Vec<(ImageDescriptionResult, Vec<Found>)> = Vec::new();
-        for document in &documents {
+        for document in documents {
             found.push(find_images(document)?);
         }
 
@@ -169,7 +188,7 @@ impl ImageDescriptionCopilot {
             }
             results.push(result);
         }
-        Ok((documents, results))
+        Ok(results)
     }
 
     /// One description request: the prompt and the image as a data URL.

@@ -19,7 +19,7 @@
 //! );
 //! let answer = chat.get_response("When did the bridge open?")?;
 //! assert!(answer.contains("1932"));
-//! chat.delete_context()?; // nothing left on the server
+//! chat.close()?; // ends it, deleting anything it made on the server (see ChatCopilot)
 //! # Ok(())
 //! # }
 //! ```

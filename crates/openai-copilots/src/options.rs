@@ -13,6 +13,7 @@ pub const DEFAULT_COPILOT_MODEL: &str = "gpt-4o-mini";
 /// Which API a copilot talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum CopilotBackend {
     /// The default. Extract the documents' text locally and ask `/chat/completions`, in chunks
     /// when the text is longer than the model's context, then a summary of the summaries.
@@ -240,6 +241,7 @@ macro_rules! common_setters {
 /// Options of the [`SummaryCopilot`](crate::SummaryCopilot).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use = "options do nothing until given to a copilot"]
 pub struct SummaryCopilotOptions {
     /// Options every copilot shares.
     pub common: CommonOptions,
@@ -274,6 +276,7 @@ impl SummaryCopilotOptions {
 /// Options of the [`ChatCopilot`](crate::ChatCopilot).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use = "options do nothing until given to a copilot"]
 pub struct ChatCopilotOptions {
     /// Options every copilot shares.
     pub common: CommonOptions,
@@ -331,6 +334,7 @@ impl ChatCopilotOptions {
 
 /// How closely the vision model looks at an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ImageDetail {
     /// Let the model choose (the default).
     #[default]
@@ -344,6 +348,7 @@ pub enum ImageDetail {
 /// Options of the [`ImageDescriptionCopilot`](crate::ImageDescriptionCopilot).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use = "options do nothing until given to a copilot"]
 pub struct ImageDescriptionCopilotOptions {
     /// Options every copilot shares (`backend` is not used: images always go through
     /// `/chat/completions` as data URLs).

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::documents::{load_all, Loaded};
+use crate::documents::{load_all, refuse_input, Loaded};
 use crate::{assistants, completions, output};
 use crate::{CopilotBackend, CopilotError, PdfDocument, SaveFormat, SummaryCopilotOptions};
 use openai_blocking::OpenAIClient;
@@ -11,7 +11,8 @@ use openai_blocking::OpenAIClient;
 const INSTRUCTIONS: &str = "You summarise documents faithfully and concisely, in the language \
 of the documents. You never add facts the documents do not state.";
 
-/// Summarises documents; made by [`OpenAIClient::get_summary_copilot`].
+/// Summarises documents; made by
+/// [`client.get_summary_copilot(options)`](crate::CopilotClientExt::get_summary_copilot).
 ///
 /// The summary is asked for once and kept: [`get_summary`](Self::get_summary),
 /// [`get_summary_document`](Self::get_summary_document) and [`save_summary`](Self::save_summary)
@@ -97,12 +98,17 @@ impl SummaryCopilot {
     }
 
     /// Writes the summary to `path` as a PDF, Markdown or plain text.
+    ///
+    /// A `path` that is one of the input documents is refused with
+    /// [`CopilotError::WouldOverwriteInput`] before anything is asked or written.
     pub fn save_summary(
         &mut self,
         path: impl AsRef<Path>,
         format: SaveFormat,
     ) -> Result<(), CopilotError> {
+        let path = path.as_ref();
+        refuse_input(path, &self.options.common.documents)?;
         let summary = self.get_summary()?;
-        output::save(path.as_ref(), "Summary", &summary, format)
+        output::save(path, "Summary", &summary, format)
     }
 }

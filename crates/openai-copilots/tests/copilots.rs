@@ -1,5 +1,9 @@
 //! The copilots end to end: the Assistants backend against the local engine, the
 //! chat-completions backend against the local engine and against httpmock.
+//!
+//! The tests of `mod needs_pdf_samples` read real-world PDFs from `../shared/pdf-samples/`;
+//! they are ignored unless asked for (`cargo test -p openai-copilots -- --ignored
+//! needs_pdf_samples`) and fail when that folder is absent.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -184,6 +188,267 @@ fn a_chat_copilot_dropped_without_saving_deletes_its_objects() {
     assert_eq!(server_objects(&client), (1, 1, 1));
     drop(copilot);
     assert_eq!(server_objects(&client), (0, 0, 0));
+}
+
+#[test]
+fn a_closed_chat_copilot_deletes_everything_it_created() {
+    let (_server, client) = engine();
+    let mut copilot = client.get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document(TextDocument::new("trains.txt", TRAINS))
+            .with_document(TextDocument::new("policy.md", POLICY)),
+    );
+    copilot.get_response("Can I bring a bicycle?").unwrap();
+    let context = copilot.context().unwrap().clone();
+    assert_eq!(server_objects(&client), (1, 1, 2));
+
+    copilot.close().unwrap();
+
+    assert_eq!(server_objects(&client), (0, 0, 0));
+    let thread = context.thread_id.unwrap();
+    assert_eq!(client.get_thread(&thread).unwrap_err().status(), Some(404));
+}
+
+#[test]
+fn a_closed_chat_copilot_keeps_a_saved_context_for_the_next_one() {
+    let (_server, client) = engine();
+    let dir = temp_dir("close-saved");
+    let backup = dir.join("context.json");
+    let options = ChatCopilotOptions::new()
+        .with_backend(CopilotBackend::Assistants)
+        .with_document(TextDocument::new("trains.txt", TRAINS))
+        .with_context_backup_path(&backup)
+        .with_restore_context_from_backup(true);
+    let mut first = client.get_chat_copilot(options.clone());
+    first.get_response("When does the train leave?").unwrap();
+    first.save_context(&backup).unwrap();
+    first.close().unwrap();
+    assert_eq!(server_objects(&client), (1, 1, 1), "saved: kept on close");
+
+    // The next copilot resumes it, and closing that one keeps it too (it was restored).
+    let mut second = client.get_chat_copilot(options.clone());
+    second.get_response("And when does it arrive?").unwrap();
+    second.close().unwrap();
+    assert_eq!(
+        server_objects(&client),
+        (1, 1, 1),
+        "restored: kept on close"
+    );
+
+    // delete_context is how a saved conversation is deleted; a close after it sends nothing.
+    let mut third = client.get_chat_copilot(options);
+    third.get_response("Is breakfast served?").unwrap();
+    third.delete_context().unwrap();
+    assert_eq!(server_objects(&client), (0, 0, 0));
+    third.close().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The JSON objects of one conversation on the Assistants backend, for httpmock.
+mod wire {
+    use serde_json::{json, Value};
+
+    pub fn assistant() -> Value {
+        json!({"id": "asst_1", "object": "assistant", "created_at": 1, "name": "Chat copilot",
+               "description": null, "model": "gpt-4o-mini", "instructions": "",
+               "tools": [{"type": "file_search"}], "metadata": {}})
+    }
+
+    pub fn file() -> Value {
+        json!({"id": "file_1", "object": "file", "bytes": 120, "created_at": 1,
+               "expires_at": null, "filename": "trains.txt", "purpose": "assistants",
+               "status": "processed", "status_details": null})
+    }
+
+    pub fn vector_store() -> Value {
+        json!({"id": "vs_1", "object": "vector_store", "created_at": 1, "name": "Chat copilot",
+               "usage_bytes": 120, "status": "completed", "last_active_at": 1,
+               "file_counts": {"in_progress": 0, "completed": 1, "failed": 0, "cancelled": 0,
+                               "total": 1},
+               "expires_after": {"anchor": "last_active_at", "days": 7}, "expires_at": null,
+               "metadata": {}})
+    }
+
+    pub fn thread() -> Value {
+        json!({"id": "thread_1", "object": "thread", "created_at": 1, "metadata": {},
+               "tool_resources": {"file_search": {"vector_store_ids": ["vs_1"]}}})
+    }
+
+    pub fn message(id: &str, role: &str, text: &str, run_id: Option<&str>) -> Value {
+        json!({"id": id, "object": "thread.message", "created_at": 1, "thread_id": "thread_1",
+               "status": "completed", "incomplete_details": null, "completed_at": 1,
+               "incomplete_at": null, "role": role,
+               "content": [{"type": "text", "text": {"value": text, "annotations": []}}],
+               "assistant_id": run_id.map(|_| "asst_1"), "run_id": run_id, "attachments": [],
+               "metadata": {}})
+    }
+
+    pub fn run() -> Value {
+        json!({"id": "run_1", "object": "thread.run", "created_at": 1, "assistant_id": "asst_1",
+               "thread_id": "thread_1", "status": "completed", "required_action": null,
+               "last_error": null, "expires_at": null, "started_at": 1, "cancelled_at": null,
+               "failed_at": null, "completed_at": 2, "incomplete_details": null,
+               "model": "gpt-4o-mini", "instructions": "", "tools": [], "metadata": {},
+               "usage": null, "temperature": null, "top_p": null, "max_prompt_tokens": null,
+               "max_completion_tokens": null,
+               "truncation_strategy": {"type": "auto", "last_messages": null},
+               "tool_choice": "auto", "parallel_tool_calls": true, "response_format": "auto"})
+    }
+
+    pub fn deleted(id: &str, object: &str) -> Value {
+        json!({"id": id, "object": object, "deleted": true})
+    }
+}
+
+#[test]
+fn a_failed_deletion_on_close_is_reported_with_what_is_left_and_not_retried_on_drop() {
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(POST).path("/assistants");
+        then.status(200).json_body(wire::assistant());
+    });
+    server.mock(|when, then| {
+        when.method(POST).path("/files");
+        then.status(200).json_body(wire::file());
+    });
+    server.mock(|when, then| {
+        when.method(POST).path("/vector_stores");
+        then.status(200).json_body(wire::vector_store());
+    });
+    server.mock(|when, then| {
+        when.method(GET).path("/vector_stores/vs_1");
+        then.status(200).json_body(wire::vector_store());
+    });
+    server.mock(|when, then| {
+        when.method(POST).path("/threads");
+        then.status(200).json_body(wire::thread());
+    });
+    server.mock(|when, then| {
+        when.method(POST).path("/threads/thread_1/messages");
+        then.status(200)
+            .json_body(wire::message("msg_1", "user", "Bicycles?", None));
+    });
+    server.mock(|when, then| {
+        when.method(POST).path("/threads/thread_1/runs");
+        then.status(200).json_body(wire::run());
+    });
+    server.mock(|when, then| {
+        when.method(GET).path("/threads/thread_1/runs/run_1");
+        then.status(200).json_body(wire::run());
+    });
+    server.mock(|when, then| {
+        when.method(GET).path("/threads/thread_1/messages");
+        then.status(200).json_body(json!({
+            "object": "list", "first_id": "msg_2", "last_id": "msg_2", "has_more": false,
+            "data": [wire::message("msg_2", "assistant", "Yes, booked ahead.", Some("run_1"))],
+        }));
+    });
+    let failure = json!({"error": {"message": "boom", "type": "server_error", "param": null,
+                                   "code": null}});
+    let delete_thread = server.mock(|when, then| {
+        when.method(DELETE).path("/threads/thread_1");
+        then.status(500).json_body(failure.clone());
+    });
+    let delete_assistant = server.mock(|when, then| {
+        when.method(DELETE).path("/assistants/asst_1");
+        then.status(200)
+            .json_body(wire::deleted("asst_1", "assistant.deleted"));
+    });
+    let delete_store = server.mock(|when, then| {
+        when.method(DELETE).path("/vector_stores/vs_1");
+        then.status(200)
+            .json_body(wire::deleted("vs_1", "vector_store.deleted"));
+    });
+    let delete_file = server.mock(|when, then| {
+        when.method(DELETE).path("/files/file_1");
+        then.status(500).json_body(failure.clone());
+    });
+    let mut client = mock_client(&server);
+    client.set_polling_interval(Some(Duration::from_millis(5)));
+    let mut copilot = client.get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document(TextDocument::new("trains.txt", TRAINS)),
+    );
+    assert_eq!(
+        copilot.get_response("Bicycles?").unwrap(),
+        "Yes, booked ahead."
+    );
+
+    let err = copilot.close().unwrap_err();
+
+    let CopilotError::Cleanup { left, source } = &err else {
+        panic!("expected Cleanup, got {err:?}");
+    };
+    assert_eq!(left.thread_id.as_deref(), Some("thread_1"));
+    assert_eq!(left.file_ids, ["file_1"]);
+    assert_eq!(
+        (left.assistant_id.as_ref(), left.vector_store_id.as_ref()),
+        (None, None)
+    );
+    assert_eq!(source.status(), Some(500));
+    let message = err.to_string();
+    assert!(
+        message.contains("thread thread_1") && message.contains("file file_1"),
+        "{message}"
+    );
+    // Every object was tried once, and the copilot, consumed by close, sent nothing more.
+    for mock in [
+        &delete_thread,
+        &delete_assistant,
+        &delete_store,
+        &delete_file,
+    ] {
+        assert_eq!(mock.calls(), 1);
+    }
+}
+
+#[test]
+fn a_failed_delete_context_keeps_what_is_left_and_a_retry_finishes() {
+    let server = MockServer::start();
+    let dir = temp_dir("retry-delete");
+    let backup = dir.join("context.json");
+    // A conversation saved earlier: restoring it sends nothing.
+    let mut saved = CopilotContext::new(CopilotBackend::Assistants);
+    saved.thread_id = Some("thread_1".into());
+    saved.assistant_id = Some("asst_1".into());
+    saved.save(&backup).unwrap();
+    let mut failing = server.mock(|when, then| {
+        when.method(DELETE).path("/threads/thread_1");
+        then.status(500);
+    });
+    let delete_assistant = server.mock(|when, then| {
+        when.method(DELETE).path("/assistants/asst_1");
+        then.status(200)
+            .json_body(wire::deleted("asst_1", "assistant.deleted"));
+    });
+    let mut copilot = mock_client(&server).get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::Assistants)
+            .with_document(TextDocument::new("trains.txt", TRAINS))
+            .with_context_backup_path(&backup)
+            .with_restore_context_from_backup(true),
+    );
+    copilot.save_context(dir.join("copy.json")).unwrap(); // restores it
+
+    let err = copilot.delete_context().unwrap_err();
+    assert!(matches!(err, CopilotError::Cleanup { .. }), "{err:?}");
+    let left = copilot.context().expect("what failed is kept");
+    assert_eq!(left.thread_id.as_deref(), Some("thread_1"));
+    assert_eq!(left.assistant_id, None, "the assistant is gone");
+
+    failing.delete();
+    let delete_thread = server.mock(|when, then| {
+        when.method(DELETE).path("/threads/thread_1");
+        then.status(200)
+            .json_body(wire::deleted("thread_1", "thread.deleted"));
+    });
+    copilot.delete_context().unwrap();
+    assert!(!copilot.has_context());
+    drop(copilot);
+    assert_eq!((delete_thread.calls(), delete_assistant.calls()), (1, 1));
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -476,11 +741,7 @@ fn alt_texts(bytes: &[u8]) -> Vec<String> {
         .values()
         .filter_map(|o| o.as_dict().ok())
         .filter_map(|d| d.get(b"Alt").ok())
-        .filter_map(|a| a.as_str().ok())
-        .map(|s| {
-            lopdf::decode_text_string(&lopdf::Object::string_literal(s.to_vec()))
-                .unwrap_or_default()
-        })
+        .map(|a| lopdf::decode_text_string(a).expect("/Alt is a text string"))
         .collect();
     alts.sort();
     alts
@@ -535,6 +796,68 @@ fn images_are_described_once_and_written_back_as_alt_text() {
 }
 
 #[test]
+fn outputs_never_replace_an_input_document() {
+    let server = MockServer::start();
+    let model = server.mock(|when, then| {
+        when.method(POST).path("/chat/completions");
+        then.status(200)
+            .json_body(completion("A red and a blue square."));
+    });
+    let client = mock_client(&server);
+    let dir = temp_dir("no-overwrite");
+    let notes = dir.join("notes.md");
+    std::fs::write(&notes, POLICY).unwrap();
+    let figures = dir.join("figures.pdf");
+    let figures_bytes = pdf_with_images();
+    std::fs::write(&figures, &figures_bytes).unwrap();
+    let refused = |result: Result<(), CopilotError>, what: &str| match result {
+        Err(CopilotError::WouldOverwriteInput { path }) => {
+            assert!(path.ends_with(what), "{}", path.display())
+        }
+        other => panic!("{what}: expected WouldOverwriteInput, got {other:?}"),
+    };
+
+    let mut summary =
+        client.get_summary_copilot(SummaryCopilotOptions::new().with_document_path(&notes));
+    refused(
+        summary.save_summary(&notes, SaveFormat::Markdown),
+        "notes.md",
+    );
+    let mut chat = client.get_chat_copilot(ChatCopilotOptions::new().with_document_path(&notes));
+    let same_file = dir.join(".").join("notes.md");
+    refused(
+        chat.save_response("Shipping?", &same_file, SaveFormat::Text)
+            .map(drop),
+        "notes.md",
+    );
+    refused(chat.save_context(&notes), "notes.md");
+    let images = client.get_image_description_copilot(
+        ImageDescriptionCopilotOptions::new().with_document_path(&figures),
+    );
+    // The inputs' own folder as the output folder would replace figures.pdf.
+    refused(
+        images.add_pdf_image_descriptions(&dir).map(drop),
+        "figures.pdf",
+    );
+
+    assert_eq!(model.calls(), 0, "refused before anything was asked");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), POLICY);
+    assert_eq!(std::fs::read(&figures).unwrap(), figures_bytes);
+
+    // Elsewhere, the same calls write.
+    let written = images.add_pdf_image_descriptions(dir.join("out")).unwrap();
+    assert_eq!(written, [dir.join("out").join("figures.pdf")]);
+    summary
+        .save_summary(dir.join("summary.md"), SaveFormat::Markdown)
+        .unwrap();
+    assert!(std::fs::read_to_string(dir.join("summary.md"))
+        .unwrap()
+        .contains("A red and a blue square."));
+    assert_eq!(std::fs::read(&figures).unwrap(), figures_bytes);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn identical_images_cost_one_request_and_carry_the_options() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
@@ -565,33 +888,6 @@ fn identical_images_cost_one_request_and_carry_the_options() {
         .add_pdf_image_descriptions(dir.join("out"))
         .unwrap()
         .is_empty());
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-#[test]
-fn real_pdfs_from_the_samples_folder_work_with_the_copilots() {
-    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-samples");
-    if !samples.exists() {
-        println!("skipped: {} is absent", samples.display());
-        return;
-    }
-    let (_server, client) = engine();
-    let mut chat = client.get_chat_copilot(
-        ChatCopilotOptions::new()
-            .with_backend(CopilotBackend::Assistants)
-            .with_document_path(samples.join("gmpl-es.pdf")),
-    );
-    let answer = chat.get_response("¿Qué es una variable en GMPL?").unwrap();
-    assert!(!answer.trim().is_empty());
-    chat.delete_context().unwrap();
-
-    let dir = temp_dir("samples");
-    let copilot = client.get_image_description_copilot(
-        ImageDescriptionCopilotOptions::new().with_document_path(samples.join("lo-jpeg.pdf")),
-    );
-    let written = copilot.add_pdf_image_descriptions(&dir).unwrap();
-    let alts = alt_texts(&std::fs::read(&written[0]).unwrap());
-    assert!(!alts.is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -629,4 +925,39 @@ fn part_summaries_too_long_to_combine_are_combined_by_groups_first() {
     assert!(parts.calls() >= 3, "{} parts", parts.calls());
     assert!(groups.calls() >= 1 && groups.calls() < parts.calls());
     assert_eq!(last.calls(), 1);
+}
+
+/// Real-world PDFs from `../shared/pdf-samples/` through the copilots.
+mod needs_pdf_samples {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs pdf samples: chats about and describes the images of real PDFs of ../shared/pdf-samples"]
+    fn real_pdfs_from_the_samples_folder_work_with_the_copilots() {
+        let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-samples");
+        assert!(
+            samples.is_dir(),
+            "needs_pdf_samples: {} is absent; this test reads real-world PDFs from \
+             ../shared/pdf-samples and can only run where that folder exists",
+            samples.display()
+        );
+        let (_server, client) = engine();
+        let mut chat = client.get_chat_copilot(
+            ChatCopilotOptions::new()
+                .with_backend(CopilotBackend::Assistants)
+                .with_document_path(samples.join("gmpl-es.pdf")),
+        );
+        let answer = chat.get_response("¿Qué es una variable en GMPL?").unwrap();
+        assert!(!answer.trim().is_empty());
+        chat.delete_context().unwrap();
+
+        let dir = temp_dir("samples");
+        let copilot = client.get_image_description_copilot(
+            ImageDescriptionCopilotOptions::new().with_document_path(samples.join("lo-jpeg.pdf")),
+        );
+        let written = copilot.add_pdf_image_descriptions(&dir).unwrap();
+        let alts = alt_texts(&std::fs::read(&written[0]).unwrap());
+        assert!(!alts.is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

@@ -467,9 +467,8 @@ mod tests {
     #[test]
     fn describes_images() {
         let png = crate::image::tests::png(8, 8, |_, _| [0, 0, 230, 255]);
-        let mut r =
-            ModelRequest::new(vec![ModelMessage::new(ModelRole::User, "what is this?")
-                .with_image(ModelImage::Bytes(png))]);
+        let mut r = ModelRequest::new(vec![ModelMessage::new(ModelRole::User, "what is this?")
+            .with_image(ModelImage::Bytes(std::sync::Arc::new(png)))]);
         let ModelReply::Answer(a) = DeterministicModel.respond(&r).unwrap() else {
             panic!("expected an answer")
         };

@@ -10,8 +10,11 @@ use serde::Serialize;
 use openai_blocking::types::ListOrder;
 
 use super::api;
-use super::engine::Engine;
+use super::clock::Now;
+use super::engine::{Config, Engine, Session};
+use super::model::{ModelReply, ModelRequest};
 use super::page::ListParams;
+use super::store::Store;
 
 /// An error answer: `{"error": {"message", "type", "param", "code"}}` with an HTTP status.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,9 +105,12 @@ impl Reply {
     }
 }
 
-/// What a handler gets: the engine, the query string and the request body.
+/// What a handler gets: its session with the engine, the query string and the request body.
+///
+/// [`with_store`](Ctx::with_store), [`pump`](Ctx::pump), [`respond`](Ctx::respond) and the
+/// body readers all take the context mutably: nothing slow can happen while the store is held.
 pub(crate) struct Ctx<'a> {
-    pub engine: &'a Engine,
+    session: Session<'a>,
     pub query: &'a str,
     pub content_type: &'a str,
     pub body: &'a mut dyn Read,
@@ -112,7 +118,48 @@ pub(crate) struct Ctx<'a> {
     pub raw: Vec<u8>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context for one request.
+    pub fn new(
+        engine: &'a Engine,
+        query: &'a str,
+        content_type: &'a str,
+        body: &'a mut dyn Read,
+    ) -> Self {
+        Self {
+            session: engine.session(),
+            query,
+            content_type,
+            body,
+            raw: Vec::new(),
+        }
+    }
+
+    /// Runs `f` with the store held (see [`Session::with_store`]).
+    pub fn with_store<R>(&mut self, f: impl FnOnce(&mut Store) -> R) -> R {
+        self.session.with_store(f)
+    }
+
+    /// Brings a thread's runs up to date (see [`Session::pump`]).
+    pub fn pump(&mut self, thread_id: &str) {
+        self.session.pump(thread_id);
+    }
+
+    /// The model's reply to `request`; a panic of the model becomes an error.
+    pub fn respond(&mut self, request: &ModelRequest) -> Result<ModelReply, String> {
+        self.session.respond(request)
+    }
+
+    /// The current moment on the engine's clock.
+    pub fn now(&self) -> Now {
+        self.session.now()
+    }
+
+    /// The engine's settings.
+    pub fn config(&self) -> &'a Config {
+        self.session.config()
+    }
+
     /// The body, parsed as a `T` (see [`super::json::parse`]).
     pub fn json<T: DeserializeOwned>(&mut self) -> Result<T, Failure> {
         self.read_body()?;
@@ -129,7 +176,7 @@ impl Ctx<'_> {
     }
 
     fn read_body(&mut self) -> Result<(), Failure> {
-        let limit = self.engine.config.max_json_bytes;
+        let limit = self.config().max_json_bytes;
         let mut bytes = Vec::new();
         self.body
             .take(limit as u64 + 1)
@@ -188,7 +235,7 @@ impl Ctx<'_> {
     /// List parameters checked and resolved: `limit` between 1 and `max_limit` (default
     /// `default_limit`), `order` asc or desc (default desc), cursors this engine issued.
     pub fn list_params(
-        &self,
+        &mut self,
         limit: Option<i64>,
         order: Option<&ListOrder>,
         after: Option<&str>,
@@ -214,49 +261,40 @@ impl Ctx<'_> {
                 .code("invalid_value"))
             }
         };
-        let store = self.engine.lock();
-        let cursor = |name: &str, id: Option<&str>| -> Result<Option<u64>, Failure> {
-            match id.filter(|s| !s.is_empty()) {
-                None => Ok(None),
-                Some(id) => store.ids.seq(id).map(Some).ok_or_else(|| {
-                    Failure::invalid(format!("Invalid '{name}': no object with id '{id}'."))
-                        .param(name)
-                }),
-            }
-        };
+        let (after, before) = self.with_store(|store| {
+            let cursor = |name: &str, id: Option<&str>| -> Result<Option<u64>, Failure> {
+                match id.filter(|s| !s.is_empty()) {
+                    None => Ok(None),
+                    Some(id) => store.ids.seq(id).map(Some).ok_or_else(|| {
+                        Failure::invalid(format!("Invalid '{name}': no object with id '{id}'."))
+                            .param(name)
+                    }),
+                }
+            };
+            Ok::<_, Failure>((cursor("after", after)?, cursor("before", before)?))
+        })?;
         Ok(ListParams {
             limit: usize::try_from(limit).unwrap_or(1),
             descending,
-            after: cursor("after", after)?,
-            before: cursor("before", before)?,
+            after,
+            before,
         })
     }
 }
 
-/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); invalid escapes and
-/// invalid UTF-8 are kept as they are / replaced.
+/// Decodes `%XX` escapes (and `+` as a space when `plus_is_space`); invalid escapes are kept
+/// as they are and invalid UTF-8 is replaced.
 pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let hex = |c: u8| (c as char).to_digit(16);
-        match b {
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push((h * 16 + l) as u8);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b),
-            },
-            b'+' if plus_is_space => out.push(b' '),
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let spaced;
+    let s = if plus_is_space && s.contains('+') {
+        spaced = s.replace('+', " ");
+        &spaced
+    } else {
+        s
+    };
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The request's header value, by case-insensitive name.
@@ -303,13 +341,14 @@ pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: Arc<Vec<u8>>
 /// Answers one request.
 pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Response {
     let request_id = engine.next_request_id();
+    // The machine's time, not the engine's clock: this measures the work done.
     let started = std::time::Instant::now();
     let result = serve(engine, request);
     let (status, content_type, body) = match result {
         Ok(r) => (r.status, r.content_type, r.body),
         Err(f) => (f.status, "application/json", Arc::new(f.body())),
     };
-    let poll_ms = engine.config.timing.step.as_millis().max(1).to_string();
+    let poll_ms = engine.config().timing.step.as_millis().max(1).to_string();
     let processing_ms = started.elapsed().as_millis().to_string();
     response(
         status,
@@ -326,15 +365,6 @@ pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Respo
 fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Failure> {
     let method = request.method().as_str().to_ascii_uppercase();
     let url = request.url().to_string();
-    let (path, query) = url.split_once('?').unwrap_or((url.as_str(), ""));
-    let mut segments: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s, false))
-        .collect();
-    if segments.first().map(String::as_str) == Some("v1") {
-        segments.remove(0);
-    }
 
     let token = header(request, "Authorization")
         .and_then(|v| {
@@ -342,7 +372,7 @@ fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Fai
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .filter(|t| !t.is_empty());
-    match (token, engine.config.api_key.as_deref()) {
+    match (token, engine.config().api_key.as_deref()) {
         (None, _) => {
             return Err(Failure::new(
                 401,
@@ -356,10 +386,16 @@ fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Fai
         _ => {}
     }
 
-    if matches!(
-        segments.first().map(String::as_str),
-        Some("assistants" | "threads")
-    ) {
+    let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
+    let mut segments = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s, false));
+    let mut resource = segments.next();
+    if resource.as_deref() == Some("v1") {
+        resource = segments.next();
+    }
+    if matches!(resource.as_deref(), Some("assistants" | "threads")) {
         let beta = header(request, "OpenAI-Beta").unwrap_or("");
         if !beta.split(',').any(|v| v.trim() == "assistants=v2") {
             return Err(Failure::invalid(
@@ -370,20 +406,35 @@ fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Fai
     }
 
     let content_type = header(request, "Content-Type").unwrap_or("").to_string();
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let mut ctx = Ctx {
-        engine,
-        query,
-        content_type: &content_type,
-        body: request.as_reader(),
-        raw: Vec::new(),
-    };
-    let result = api::route(&mut ctx, &method, &segs)
-        .unwrap_or_else(|| Err(Failure::new(404, format!("Invalid URL ({method} {path})."))));
+    let body = request.as_reader();
+    let result = dispatch(engine, &method, &url, &content_type, body);
     // Read what the handler left of the body (a multipart epilogue, the end of a chunked
     // body) so that the connection can carry the next request.
-    let _ = std::io::copy(&mut ctx.body.take(1 << 20), &mut std::io::sink());
+    let _ = std::io::copy(&mut body.take(1 << 20), &mut std::io::sink());
     result
+}
+
+/// Routes an authenticated request (`url` is its path and query) to its handler.
+pub(crate) fn dispatch(
+    engine: &Engine,
+    method: &str,
+    url: &str,
+    content_type: &str,
+    body: &mut dyn Read,
+) -> Result<Reply, Failure> {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s, false))
+        .collect();
+    if segments.first().map(String::as_str) == Some("v1") {
+        segments.remove(0);
+    }
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let mut ctx = Ctx::new(engine, query, content_type, body);
+    api::route(&mut ctx, method, &segs)
+        .unwrap_or_else(|| Err(Failure::new(404, format!("Invalid URL ({method} {path})."))))
 }
 
 #[cfg(test)]

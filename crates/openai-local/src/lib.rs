@@ -27,14 +27,18 @@
 //! [`LocalServer`] serves every endpoint the SDK covers, at the root and under `/v1`, with
 //! the API's JSON shapes, status codes and errors. Runs, vector-store files and file batches
 //! move through their statuses one [`step_delay`](LocalServerBuilder::step_delay) at a time,
-//! computed from timestamps when they are read. Answers come from a [`Responder`]: the
-//! built-in [`DeterministicModel`] unless another is plugged in.
+//! computed from timestamps when they are read; the time is the machine's, or a
+//! [`ManualClock`] that tests move by hand. Answers come from a [`Responder`]: the built-in
+//! [`DeterministicModel`] unless another is plugged in.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod api;
+mod clock;
+mod data_url;
 mod deterministic;
+mod driver;
 mod engine;
 mod http;
 mod image;
@@ -43,6 +47,8 @@ mod lifecycle;
 mod model;
 mod multipart;
 mod page;
+#[cfg(test)]
+mod panic_safety;
 mod search;
 mod store;
 mod summary;
@@ -56,6 +62,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use clock::ManualClock;
 pub use deterministic::DeterministicModel;
 pub use model::{
     FileSearch, ModelAnswer, ModelCitation, ModelFunction, ModelImage, ModelMessage, ModelReply,
@@ -63,8 +70,17 @@ pub use model::{
     SearchDocument, SearchPassage,
 };
 
+use clock::{Clock, MAX_SPAN};
 use engine::{Config, Engine};
 use store::Timing;
+
+/// Internals made public for the engine's own doc tests (what must not compile); not part of
+/// the API, and they may change at any time.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::engine::Session;
+    pub use super::store::Store;
+}
 
 /// A running local engine: an HTTP server on loopback speaking the Assistants-v2 API.
 ///
@@ -104,7 +120,7 @@ impl LocalServer {
         Self::builder().start()
     }
 
-    /// A builder to choose the address, timings, API key and responder.
+    /// A builder to choose the address, timings, clock, API key and responder.
     pub fn builder() -> LocalServerBuilder {
         LocalServerBuilder::default()
     }
@@ -155,12 +171,14 @@ impl Drop for LocalServer {
     }
 }
 
-/// Settings of a [`LocalServer`].
+/// Settings of a [`LocalServer`]; [`start`](Self::start) binds the address and serves.
+#[must_use = "a builder does nothing until `start` is called"]
 pub struct LocalServerBuilder {
     host: IpAddr,
     port: u16,
     step_delay: Duration,
     run_expiry: Duration,
+    clock: Option<ManualClock>,
     api_key: Option<String>,
     workers: usize,
     max_upload_bytes: usize,
@@ -174,6 +192,7 @@ impl std::fmt::Debug for LocalServerBuilder {
             .field("port", &self.port)
             .field("step_delay", &self.step_delay)
             .field("run_expiry", &self.run_expiry)
+            .field("clock", &self.clock)
             .field("api_key", &self.api_key.as_ref().map(|_| "…"))
             .field("workers", &self.workers)
             .field("max_upload_bytes", &self.max_upload_bytes)
@@ -188,6 +207,7 @@ impl Default for LocalServerBuilder {
             port: 0,
             step_delay: Duration::from_millis(25),
             run_expiry: Duration::from_secs(600),
+            clock: None,
             api_key: None,
             workers: 16,
             max_upload_bytes: 512 << 20,
@@ -211,16 +231,42 @@ impl LocalServerBuilder {
 
     /// The time between two status changes of a run, vector-store file or file batch
     /// (default 25 ms); also the `openai-poll-after-ms` hint of every answer. Zero makes
-    /// everything happen at the first read.
+    /// everything happen at the first read. Delays over a thousand years count as that.
     pub fn step_delay(mut self, delay: Duration) -> Self {
-        self.step_delay = delay;
+        self.step_delay = delay.min(MAX_SPAN);
         self
     }
 
     /// How long a run may stay unfinished (waiting for tool outputs, say) before it expires
-    /// (default 10 minutes, as the API).
+    /// (default 10 minutes, as the API; at most a thousand years).
     pub fn run_expiry(mut self, expiry: Duration) -> Self {
-        self.run_expiry = expiry;
+        self.run_expiry = expiry.min(MAX_SPAN);
+        self
+    }
+
+    /// The clock lifecycles, run expiry and timestamps follow (default: the machine's). With
+    /// a [`ManualClock`], statuses change only when the test advances it:
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use openai_local::{LocalServer, ManualClock};
+    ///
+    /// let clock = ManualClock::new();
+    /// let server = LocalServer::builder()
+    ///     .clock(clock.clone())
+    ///     .step_delay(Duration::from_secs(1))
+    ///     .start()?;
+    /// let client = server.client()?;
+    /// let store = client.create_vector_store(&Default::default())?;
+    /// assert_eq!(store.created_at, clock.now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64);
+    /// clock.advance(Duration::from_secs(3600));
+    /// let later = client.create_vector_store(&Default::default())?;
+    /// assert_eq!(later.created_at - store.created_at, 3600);
+    /// # Ok(()) }
+    /// ```
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -250,6 +296,7 @@ impl LocalServerBuilder {
     }
 
     /// Binds the address and starts the worker threads.
+    #[must_use = "the server stops when the value is dropped"]
     pub fn start(self) -> io::Result<LocalServer> {
         let server = tiny_http::Server::http(SocketAddr::new(self.host, self.port))
             .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
@@ -259,6 +306,10 @@ impl LocalServerBuilder {
             .ok_or_else(|| io::Error::other("the server has no IP address"))?;
         let server = Arc::new(server);
         let client_key = self.api_key.clone().unwrap_or_else(|| "local".to_string());
+        let clock = match self.clock {
+            Some(manual) => Clock::Manual(manual),
+            None => Clock::monotonic(),
+        };
         let engine = Arc::new(Engine::new(
             Config {
                 timing: Timing {
@@ -270,6 +321,7 @@ impl LocalServerBuilder {
                 max_json_bytes: 32 << 20,
             },
             self.responder,
+            clock,
         ));
         let stopping = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::with_capacity(self.workers);

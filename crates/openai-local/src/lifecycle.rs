@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use openai_blocking::types::*;
 
+use super::clock::{later, secs, Now};
 use super::model::{ModelReply, ModelToolOutput, SearchPassage};
 use super::search::IndexedFile;
-use super::store::{unix_at, FileBatch, Ids, Message, Thread, VectorStore, VectorStoreFile};
+use super::store::{FileBatch, Ids, Message, Thread, VectorStore, VectorStoreFile};
 use super::text;
 
 /// A run step.
@@ -31,7 +32,8 @@ pub(crate) struct Step {
 pub(crate) struct Run {
     pub seq: u64,
     pub resp: RunResponse,
-    born: Instant,
+    /// When the run was created, on the engine's clock.
+    born: Now,
     /// When the current status began.
     since: Instant,
     deadline: Instant,
@@ -65,24 +67,27 @@ impl Refusal {
 }
 
 impl Run {
-    /// A queued run created now; `resp.created_at` must be set.
+    /// A queued run created `now` (its `created_at`, `expires_at` and `status` are set here).
     pub fn new(
         seq: u64,
         mut resp: RunResponse,
-        now: Instant,
+        now: Now,
         expiry: Duration,
         input_seq: u64,
         vector_store_ids: Vec<String>,
     ) -> Self {
-        let secs = i64::try_from(expiry.as_secs_f64().ceil() as u64).unwrap_or(i64::MAX);
-        resp.expires_at = Some(resp.created_at.saturating_add(secs));
+        let deadline = later(now.at, expiry);
+        resp.created_at = now.unix;
+        // Whole seconds rounded up, so that `expires_at` never comes before the expiry.
+        let whole = secs(expiry).saturating_add(i64::from(expiry.subsec_nanos() > 0));
+        resp.expires_at = Some(now.unix.saturating_add(whole));
         resp.status = RunResponseStatus::Queued;
         Self {
             seq,
             resp,
             born: now,
-            since: now,
-            deadline: now + expiry,
+            since: now.at,
+            deadline,
             round: 0,
             claimed: false,
             steps: Vec::new(),
@@ -94,7 +99,7 @@ impl Run {
 
     /// The Unix time of `at`.
     pub fn unix(&self, at: Instant) -> i64 {
-        unix_at(self.born, self.resp.created_at, at)
+        self.born.unix_at(at)
     }
 
     /// Whether the run is unfinished (queued, in progress, requires action or cancelling).
@@ -111,7 +116,7 @@ impl Run {
     pub fn advance(&mut self, now: Instant, step: Duration) -> bool {
         use RunResponseStatus::*;
         loop {
-            let due = self.since + step;
+            let due = later(self.since, step);
             let expires_first = self.deadline <= due && now >= self.deadline;
             match self.resp.status {
                 Queued | InProgress if !self.claimed && expires_first => {
@@ -638,8 +643,9 @@ pub(crate) fn file_counts<'a>(
 }
 
 impl VectorStore {
-    /// The API object at `now` (`now_unix` being the same moment in Unix time).
-    pub fn view(&self, now: Instant, now_unix: i64) -> VectorStoreResponse {
+    /// The API object at `now`.
+    pub fn view(&self, now: Now) -> VectorStoreResponse {
+        let (now_unix, now) = (now.unix, now.at);
         let [in_progress, completed, failed, cancelled, total] =
             file_counts(self.files.iter(), now);
         let mut resp = self.resp.clone();

@@ -136,6 +136,7 @@ impl ModelMessage {
 
 /// Who wrote a [`ModelMessage`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ModelRole {
     /// The user.
     User,
@@ -147,9 +148,11 @@ pub enum ModelRole {
 
 /// An image given to the model.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ModelImage {
-    /// Image bytes: from a `data:` URL or an uploaded file (`image_file`).
-    Bytes(Vec<u8>),
+    /// Image bytes: from a `data:` URL, or an uploaded file (`image_file`) whose bytes are
+    /// shared with the engine's store, not copied.
+    Bytes(Arc<Vec<u8>>),
     /// A URL the engine did not fetch (the local engine never uses the network).
     Url(String),
 }
@@ -179,6 +182,7 @@ impl ModelFunction {
 
 /// Which tools the model must or must not use (`tool_choice`).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ModelToolChoice {
     /// The model decides (the default).
     Auto,
@@ -225,6 +229,7 @@ impl ModelToolOutput {
 
 /// The model's reply.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum ModelReply {
     /// A text answer (an assistant message).
     Answer(ModelAnswer),
@@ -236,20 +241,55 @@ pub enum ModelReply {
 impl ModelReply {
     /// A text answer without citations.
     pub fn text(text: impl Into<String>) -> Self {
-        ModelReply::Answer(ModelAnswer {
-            text: text.into(),
-            citations: Vec::new(),
-        })
+        ModelReply::Answer(ModelAnswer::new(text))
+    }
+
+    /// Function calls, in order.
+    pub fn tool_calls(calls: impl IntoIterator<Item = ModelToolCall>) -> Self {
+        ModelReply::ToolCalls(calls.into_iter().collect())
+    }
+}
+
+impl From<ModelAnswer> for ModelReply {
+    fn from(answer: ModelAnswer) -> Self {
+        ModelReply::Answer(answer)
     }
 }
 
 /// A text answer with its citations.
+///
+/// ```
+/// use openai_local::{ModelAnswer, ModelCitation, ModelReply};
+///
+/// let answer = ModelAnswer::new("Shoes: 30 days【0†source】.")
+///     .with_citation(ModelCitation::new(14, 24, "file-abc"));
+/// assert_eq!(answer.citations[0].file_id, "file-abc");
+/// let reply = ModelReply::from(answer);
+/// assert!(matches!(reply, ModelReply::Answer(a) if a.text.ends_with("source】.")));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct ModelAnswer {
     /// The answer.
     pub text: String,
     /// Citations of files, each marking a span of `text`.
     pub citations: Vec<ModelCitation>,
+}
+
+impl ModelAnswer {
+    /// An answer without citations.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            citations: Vec::new(),
+        }
+    }
+
+    /// The same answer with a citation added.
+    pub fn with_citation(mut self, citation: ModelCitation) -> Self {
+        self.citations.push(citation);
+        self
+    }
 }
 
 /// A citation: the span of the answer holding a marker such as `【0†source】`, and the file it
@@ -258,6 +298,7 @@ pub struct ModelAnswer {
 /// Offsets count characters (Unicode scalar values), as the API's `start_index` and
 /// `end_index` do; a citation out of the answer's bounds is dropped.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModelCitation {
     /// The first character of the marker.
     pub start: usize,
@@ -267,13 +308,35 @@ pub struct ModelCitation {
     pub file_id: String,
 }
 
+impl ModelCitation {
+    /// A citation of `file_id` marked by the characters `start..end` of the answer.
+    pub fn new(start: usize, end: usize, file_id: impl Into<String>) -> Self {
+        Self {
+            start,
+            end,
+            file_id: file_id.into(),
+        }
+    }
+}
+
 /// A function call made by the model.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModelToolCall {
     /// The function to call (one of the request's `functions`).
     pub name: String,
     /// Its arguments: a JSON object, as text.
     pub arguments: String,
+}
+
+impl ModelToolCall {
+    /// A call of function `name` with `arguments` (a JSON object, as text).
+    pub fn new(name: impl Into<String>, arguments: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
 }
 
 /// A passage found by [`FileSearch::search`].

@@ -20,6 +20,19 @@ pub(crate) struct Page<T> {
     pub has_more: bool,
 }
 
+impl<T> Page<T> {
+    /// The same page with every item turned into `f(item)`: paginate over references under the
+    /// store's lock, and copy only the page.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            data: self.data.into_iter().map(f).collect(),
+            first_id: self.first_id,
+            last_id: self.last_id,
+            has_more: self.has_more,
+        }
+    }
+}
+
 /// Orders `items` (creation sequence number, object) by creation, ascending or descending,
 /// keeps those after `after` and before `before` in that order, and cuts a page of `limit`:
 /// the first `limit` items, or with `before` alone the `limit` items closest to it.

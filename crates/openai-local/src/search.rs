@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::text;
 
 /// How a file is cut into passages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Chunking {
     /// Paragraphs; a heading joins the paragraph under it; long paragraphs are split.
     Auto,
@@ -137,7 +137,7 @@ fn read_text(bytes: &[u8]) -> Result<String, Unreadable> {
     if control * 100 > text.chars().count() {
         return Err(unsupported());
     }
-    if text::words(text).is_empty() {
+    if !text.chars().any(char::is_alphanumeric) {
         return Err(Unreadable {
             code: "invalid_file",
             message: "The file has no text to index.".into(),

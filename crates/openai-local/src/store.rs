@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use openai_blocking::types::*;
 
@@ -62,19 +62,6 @@ fn push_base62(out: &mut String, mut x: u64, digits: usize) {
     }
 }
 
-/// Seconds since the Unix epoch.
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// The Unix time of `at`, given that `origin` happened at Unix time `origin_unix`.
-pub(crate) fn unix_at(origin: Instant, origin_unix: i64, at: Instant) -> i64 {
-    let secs = at.saturating_duration_since(origin).as_secs();
-    origin_unix.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX))
-}
-
 /// An assistant.
 #[derive(Debug)]
 pub(crate) struct Assistant {
@@ -124,7 +111,7 @@ pub(crate) struct VectorStore {
     pub batches: Vec<FileBatch>,
 }
 
-/// A file of a vector store: indexed when attached, ready one step later.
+/// A file of a vector store: indexed before it is attached, ready one step after.
 #[derive(Debug)]
 pub(crate) struct VectorStoreFile {
     pub seq: u64,
@@ -144,20 +131,21 @@ pub(crate) struct FileBatch {
     pub cancelled: bool,
 }
 
-/// Everything the engine holds.
+/// Everything the engine holds. (Public only for the doc tests of the lock discipline, see
+/// `Session`: its contents are the engine's own.)
 #[derive(Debug)]
-pub(crate) struct Store {
-    pub ids: Ids,
-    pub timing: Timing,
-    pub assistants: HashMap<String, Assistant>,
-    pub threads: HashMap<String, Thread>,
-    pub files: HashMap<String, StoredFile>,
-    pub vector_stores: HashMap<String, VectorStore>,
+pub struct Store {
+    pub(crate) ids: Ids,
+    pub(crate) timing: Timing,
+    pub(crate) assistants: HashMap<String, Assistant>,
+    pub(crate) threads: HashMap<String, Thread>,
+    pub(crate) files: HashMap<String, StoredFile>,
+    pub(crate) vector_stores: HashMap<String, VectorStore>,
 }
 
 impl Store {
     /// An empty store.
-    pub fn new(timing: Timing) -> Self {
+    pub(crate) fn new(timing: Timing) -> Self {
         Self {
             ids: Ids::default(),
             timing,

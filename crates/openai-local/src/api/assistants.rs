@@ -1,13 +1,12 @@
 //! `/assistants`.
 
-use std::time::Instant;
-
 use openai_blocking::types::*;
 
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::page::paginate;
-use super::super::store::{metadata_or_empty, unix_now, Assistant, Store};
-use super::resources::{self, Resources};
+use super::super::store::{metadata_or_empty, Assistant, Store};
+use super::indexing::Jobs;
+use super::resources::{self, Requested, Resources};
 use super::{check_metadata, check_tools, deleted};
 
 fn find<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Assistant, Failure> {
@@ -26,12 +25,10 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         q.before.as_deref(),
         (20, 100),
     )?;
-    let store = ctx.engine.lock();
-    let page = paginate(
-        store.assistants.values().map(|a| (a.seq, a.resp.clone())),
-        |a| &a.id,
-        &params,
-    );
+    let page = ctx.with_store(|store| {
+        let items = store.assistants.values().map(|a| (a.seq, &a.resp));
+        paginate(items, |a| &a.id, &params).map(Clone::clone)
+    });
     Reply::json(&AssistantListResponse {
         data: page.data,
         first_id: page.first_id,
@@ -48,99 +45,111 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     if r.model.trim().is_empty() {
         return Err(Failure::invalid("'model' must not be empty.").param("model"));
     }
-    let mut store = ctx.engine.lock();
-    let res = resources::resolve(
-        &mut store,
-        r.tool_resources.as_ref(),
-        "tool_resources",
-        Instant::now(),
-    )?;
-    let (id, seq) = store.ids.issue("asst_");
-    let resp = AssistantResponse {
-        created_at: unix_now(),
-        description: r.description,
-        id: id.clone(),
-        instructions: r.instructions,
-        metadata: metadata_or_empty(r.metadata),
-        model: r.model,
-        name: r.name,
-        object: AssistantResponseObject::Assistant,
-        response_format: Some(r.response_format.unwrap_or(
-            AssistantsApiResponseFormatOption::String(
-                AssistantsApiResponseFormatOptionString::Auto,
-            ),
-        )),
-        temperature: Some(r.temperature.unwrap_or(1.0)),
-        tool_resources: res.to_response(),
-        tools: r.tools,
-        top_p: Some(r.top_p.unwrap_or(1.0)),
-    };
-    store.assistants.insert(
-        id,
-        Assistant {
-            seq,
-            resp: resp.clone(),
-        },
-    );
+    let requested = resources::parse(r.tool_resources.as_ref(), "tool_resources")?;
+    let mut jobs = Jobs::default();
+    ctx.with_store(|store| requested.check(store, &mut jobs))?;
+    let indexes = jobs.run(ctx);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        requested.check(store, &mut Jobs::default())?;
+        let res = requested.apply(store, &indexes, now);
+        let (id, seq) = store.ids.issue("asst_");
+        let resp = AssistantResponse {
+            created_at: now.unix,
+            description: r.description,
+            id: id.clone(),
+            instructions: r.instructions,
+            metadata: metadata_or_empty(r.metadata),
+            model: r.model,
+            name: r.name,
+            object: AssistantResponseObject::Assistant,
+            response_format: Some(r.response_format.unwrap_or(
+                AssistantsApiResponseFormatOption::String(
+                    AssistantsApiResponseFormatOptionString::Auto,
+                ),
+            )),
+            temperature: Some(r.temperature.unwrap_or(1.0)),
+            tool_resources: res.to_response(),
+            tools: r.tools,
+            top_p: Some(r.top_p.unwrap_or(1.0)),
+        };
+        store.assistants.insert(
+            id,
+            Assistant {
+                seq,
+                resp: resp.clone(),
+            },
+        );
+        Ok::<_, Failure>(resp)
+    })?;
     Reply::json(&resp)
 }
 
 pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    let mut store = ctx.engine.lock();
-    Reply::json(&find(&mut store, id)?.resp)
+    let resp = ctx.with_store(|store| find(store, id).map(|a| a.resp.clone()))?;
+    Reply::json(&resp)
 }
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
     let r: AssistantModifyRequest = ctx.json()?;
     check_tools(r.tools.as_deref().unwrap_or_default(), "tools")?;
     check_metadata(r.metadata.as_ref(), "metadata")?;
-    let mut store = ctx.engine.lock();
-    find(&mut store, id)?;
-    let newer = resources::resolve(
-        &mut store,
-        r.tool_resources.as_ref(),
-        "tool_resources",
-        Instant::now(),
-    )?;
-    let a = &mut find(&mut store, id)?.resp;
-    let merged = Resources::from_response(a.tool_resources.as_ref()).merged(newer);
-    a.tool_resources = merged.to_response();
-    if let Some(v) = r.description {
-        a.description = Some(v);
-    }
-    if let Some(v) = r.instructions {
-        a.instructions = Some(v);
-    }
-    if let Some(v) = r.metadata {
-        a.metadata = Some(v);
-    }
-    if let Some(v) = r.model {
-        a.model = v;
-    }
-    if let Some(v) = r.name {
-        a.name = Some(v);
-    }
-    if let Some(v) = r.response_format {
-        a.response_format = Some(v);
-    }
-    if let Some(v) = r.temperature {
-        a.temperature = Some(v);
-    }
-    if let Some(v) = r.top_p {
-        a.top_p = Some(v);
-    }
-    // `"tools": []` clears them; null or absent leaves them.
-    if let Some(tools) = r.tools {
-        a.tools = tools;
-    }
-    Reply::json(&*a)
+    let requested = resources::parse(r.tool_resources.as_ref(), "tool_resources")?;
+    let check = |store: &mut Store, requested: &Requested, jobs: &mut Jobs| {
+        find(store, id)?;
+        requested.check(store, jobs)
+    };
+    let mut jobs = Jobs::default();
+    ctx.with_store(|store| check(store, &requested, &mut jobs))?;
+    let indexes = jobs.run(ctx);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        check(store, &requested, &mut Jobs::default())?;
+        let newer = requested.apply(store, &indexes, now);
+        // Found: checked above, under the same lock.
+        let a = &mut find(store, id)?.resp;
+        let merged = Resources::from_response(a.tool_resources.as_ref()).merged(newer);
+        a.tool_resources = merged.to_response();
+        if let Some(v) = r.description {
+            a.description = Some(v);
+        }
+        if let Some(v) = r.instructions {
+            a.instructions = Some(v);
+        }
+        if let Some(v) = r.metadata {
+            a.metadata = Some(v);
+        }
+        if let Some(v) = r.model {
+            a.model = v;
+        }
+        if let Some(v) = r.name {
+            a.name = Some(v);
+        }
+        if let Some(v) = r.response_format {
+            a.response_format = Some(v);
+        }
+        if let Some(v) = r.temperature {
+            a.temperature = Some(v);
+        }
+        if let Some(v) = r.top_p {
+            a.top_p = Some(v);
+        }
+        // `"tools": []` clears them; null or absent leaves them.
+        if let Some(tools) = r.tools {
+            a.tools = tools;
+        }
+        Ok::<_, Failure>(a.clone())
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn delete(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    let mut store = ctx.engine.lock();
-    store
-        .assistants
-        .remove(id)
-        .ok_or_else(|| Failure::not_found("assistant", id))?;
+    ctx.with_store(|store| {
+        store
+            .assistants
+            .remove(id)
+            .map(drop)
+            .ok_or_else(|| Failure::not_found("assistant", id))
+    })?;
     deleted(id, "assistant.deleted")
 }

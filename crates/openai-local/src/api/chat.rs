@@ -1,15 +1,16 @@
 //! `/chat/completions`, answered by the same responder as runs (without file search).
 
+use std::sync::Arc;
+
 use openai_blocking::types::*;
 
-use super::super::engine::{data_url_bytes, url_image};
+use super::super::data_url::{data_url_bytes, url_image};
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::json::{explain_variant, parse_at};
 use super::super::model::{
     self, ModelFunction, ModelImage, ModelMessage, ModelReply, ModelRequest, ModelRole,
     ModelToolChoice, ModelToolOutput,
 };
-use super::super::store::unix_now;
 use super::super::text;
 
 /// Declares structs holding the fields of one variant of a tagged union, used to explain
@@ -60,10 +61,34 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         .param("n")
         .code("integer_out_of_range"));
     }
-    let request = model_request(ctx, &r)?;
-    let reply = ctx.engine.respond(&request).map_err(Failure::server)?;
+    // Files named by the messages are taken from the store one at a time, shared, not copied.
+    let mut file =
+        |id: &str| ctx.with_store(|store| store.files.get(id).map(|f| f.content.clone()));
+    let request = model_request(&r, &mut file)?;
+    let reply = ctx.respond(&request).map_err(Failure::server)?;
+    if let ModelReply::ToolCalls(calls) = &reply {
+        if let Some(c) = calls
+            .iter()
+            .find(|c| !request.functions.iter().any(|f| f.name == c.name))
+        {
+            return Err(Failure::server(format!(
+                "The model called '{}', which is not a tool of this request.",
+                c.name
+            )));
+        }
+    }
     let prompt_tokens = model::prompt_tokens(&request);
     let max_tokens = r.max_completion_tokens.or(r.max_tokens).filter(|&m| m > 0);
+    // The ids, issued in one step once everything that can fail is done.
+    let calls = match &reply {
+        ModelReply::ToolCalls(calls) => calls.len(),
+        _ => 0,
+    };
+    let now = ctx.now();
+    let (mut call_ids, id) = ctx.with_store(|store| {
+        let calls: Vec<String> = (0..calls).map(|_| store.ids.issue("call_").0).collect();
+        (calls.into_iter(), store.ids.issue("chatcmpl-").0)
+    });
     let (message, finish, completion_tokens) = match reply {
         ModelReply::Answer(answer) => {
             let mut content = answer.text;
@@ -87,15 +112,6 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
             (assistant_message(Some(content), None), finish, tokens)
         }
         ModelReply::ToolCalls(calls) => {
-            if let Some(c) = calls
-                .iter()
-                .find(|c| !request.functions.iter().any(|f| f.name == c.name))
-            {
-                return Err(Failure::server(format!(
-                    "The model called '{}', which is not a tool of this request.",
-                    c.name
-                )));
-            }
             let tokens = calls
                 .iter()
                 .map(|c| text::token_count(&c.arguments) + 4)
@@ -103,7 +119,7 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
             let calls = calls
                 .into_iter()
                 .map(|c| ChatCompletionMessageToolCallUnion::Function {
-                    id: ctx.engine.lock().ids.issue("call_").0,
+                    id: call_ids.next().unwrap_or_default(),
                     function: ChatCompletionMessageToolCallFunction {
                         name: c.name,
                         arguments: c.arguments,
@@ -117,7 +133,6 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
             )
         }
     };
-    let id = ctx.engine.lock().ids.issue("chatcmpl-").0;
     let response = CompletionResponse {
         choices: (0..n)
             .map(|index| CompletionResponseChoicesItem {
@@ -127,7 +142,7 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
                 message: message.clone(),
             })
             .collect(),
-        created: unix_now(),
+        created: now.unix,
         id,
         metadata: r.metadata.clone(),
         model: r.model.0.clone(),
@@ -249,13 +264,19 @@ fn stream(response: &CompletionResponse) -> Result<Reply, Failure> {
     Ok(Reply {
         status: 200,
         content_type: "text/event-stream",
-        body: std::sync::Arc::new(body.into_bytes()),
+        body: Arc::new(body.into_bytes()),
     })
 }
 
+/// The bytes of an uploaded file, by id.
+type Files<'a> = dyn FnMut(&str) -> Option<Arc<Vec<u8>>> + 'a;
+
 /// The responder's view of a chat request: system and developer messages become the
 /// instructions; tool messages answering the last assistant tool calls become tool outputs.
-fn model_request(ctx: &Ctx<'_>, r: &CompletionCreateRequest) -> Result<ModelRequest, Failure> {
+fn model_request(
+    r: &CompletionCreateRequest,
+    files: &mut Files<'_>,
+) -> Result<ModelRequest, Failure> {
     let mut instructions: Vec<String> = Vec::new();
     let mut messages: Vec<ModelMessage> = Vec::new();
     let mut calls: Vec<(String, String, String)> = Vec::new();
@@ -284,7 +305,7 @@ fn model_request(ctx: &Ctx<'_>, r: &CompletionCreateRequest) -> Result<ModelRequ
             }
             ChatCompletionRequestMessage::User { content, .. } => {
                 outputs.clear();
-                messages.push(user_message(ctx, content, i)?);
+                messages.push(user_message(content, i, files)?);
             }
             ChatCompletionRequestMessage::Assistant {
                 content,
@@ -435,9 +456,9 @@ fn model_request(ctx: &Ctx<'_>, r: &CompletionCreateRequest) -> Result<ModelRequ
 }
 
 fn user_message(
-    ctx: &Ctx<'_>,
     content: &ChatCompletionRequestUserMessageContent,
     i: usize,
+    files: &mut Files<'_>,
 ) -> Result<ModelMessage, Failure> {
     let parts = match content {
         ChatCompletionRequestUserMessageContent::String(s) => {
@@ -457,22 +478,20 @@ fn user_message(
             }
             ChatCompletionRequestUserMessageContentPart::File { file, .. } => {
                 let bytes = match (&file.file_id, &file.file_data) {
-                    (Some(id), _) => {
-                        let store = ctx.engine.lock();
-                        let f = store.files.get(id).ok_or_else(|| {
-                            Failure::not_found("file", id)
-                                .param(format!("messages[{i}].content[{j}].file.file_id"))
-                        })?;
-                        f.content.to_vec()
-                    }
-                    (None, Some(data)) => data_url_bytes(data)
-                        .or_else(|| data_url_bytes(&format!("data:;base64,{data}")))
-                        .unwrap_or_default(),
-                    (None, None) => Vec::new(),
+                    (Some(id), _) => files(id).ok_or_else(|| {
+                        Failure::not_found("file", id)
+                            .param(format!("messages[{i}].content[{j}].file.file_id"))
+                    })?,
+                    (None, Some(data)) => Arc::new(
+                        data_url_bytes(data)
+                            .or_else(|| data_url_bytes(&format!("data:;base64,{data}")))
+                            .unwrap_or_default(),
+                    ),
+                    (None, None) => Arc::default(),
                 };
-                match String::from_utf8(bytes) {
-                    Ok(s) => texts.push(s),
-                    Err(e) => images.push(ModelImage::Bytes(e.into_bytes())),
+                match std::str::from_utf8(&bytes) {
+                    Ok(s) => texts.push(s.to_string()),
+                    Err(_) => images.push(ModelImage::Bytes(bytes)),
                 }
             }
             ChatCompletionRequestUserMessageContentPart::InputAudio { .. } => {}

@@ -7,7 +7,7 @@ use openai_blocking::types::*;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::multipart;
 use super::super::page::paginate;
-use super::super::store::{unix_now, StoredFile};
+use super::super::store::StoredFile;
 use super::deleted;
 
 /// The purposes an upload may have.
@@ -26,7 +26,8 @@ pub(super) fn upload(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
             "Uploads are multipart/form-data requests with the fields 'purpose' and 'file'.",
         )
     })?;
-    let parts = multipart::parse(ctx.body, &boundary, ctx.engine.config.max_upload_bytes)?;
+    let max_bytes = ctx.config().max_upload_bytes;
+    let parts = multipart::parse(ctx.body, &boundary, max_bytes)?;
     let purpose = parts
         .iter()
         .find(|p| p.name == "purpose" && p.filename.is_none())
@@ -58,28 +59,33 @@ pub(super) fn upload(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         .ok_or_else(|| {
             Failure::invalid("The 'file' field must be a file with a file name.").param("file")
         })?;
-    let mut store = ctx.engine.lock();
-    let (id, seq) = store.ids.issue("file-");
-    let resp = FileResponse {
-        bytes: i64::try_from(file.data.len()).unwrap_or(i64::MAX),
-        created_at: unix_now(),
-        expires_at: None,
-        filename,
-        id: id.clone(),
-        object: FileResponseObject::File,
-        purpose: serde_json::from_value(serde_json::Value::String(purpose))
-            .map_err(|e| Failure::server(e.to_string()))?,
-        status: Some(FileResponseStatus::Processed),
-        status_details: None,
-    };
-    store.files.insert(
-        id,
-        StoredFile {
+    let purpose: FileResponsePurpose = serde_json::from_value(serde_json::Value::String(purpose))
+        .map_err(|e| Failure::server(e.to_string()))?;
+    let bytes = i64::try_from(file.data.len()).unwrap_or(i64::MAX);
+    // The bytes move into the store as they are: no copy, and none under the lock.
+    let content = Arc::new(file.data);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        let (id, seq) = store.ids.issue("file-");
+        let resp = FileResponse {
+            bytes,
+            created_at: now.unix,
+            expires_at: None,
+            filename,
+            id: id.clone(),
+            object: FileResponseObject::File,
+            purpose,
+            status: Some(FileResponseStatus::Processed),
+            status_details: None,
+        };
+        let stored = StoredFile {
             seq,
             resp: resp.clone(),
-            content: Arc::new(file.data),
-        },
-    );
+            content,
+        };
+        store.files.insert(id, stored);
+        resp
+    });
     Reply::json(&resp)
 }
 
@@ -92,17 +98,18 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         None,
         (10_000, 10_000),
     )?;
-    let store = ctx.engine.lock();
-    let items = store
-        .files
-        .values()
-        .filter(|f| {
-            q.purpose
-                .as_ref()
-                .is_none_or(|p| &f.resp.purpose.to_string() == p)
-        })
-        .map(|f| (f.seq, f.resp.clone()));
-    let page = paginate(items, |f| &f.id, &params);
+    let page = ctx.with_store(|store| {
+        let items = store
+            .files
+            .values()
+            .filter(|f| {
+                q.purpose
+                    .as_ref()
+                    .is_none_or(|p| &f.resp.purpose.to_string() == p)
+            })
+            .map(|f| (f.seq, &f.resp));
+        paginate(items, |f| &f.id, &params).map(Clone::clone)
+    });
     Reply::json(&FileListResponse {
         data: page.data,
         first_id: page.first_id,
@@ -113,36 +120,43 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
 }
 
 pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    let store = ctx.engine.lock();
-    let f = store
-        .files
-        .get(id)
-        .ok_or_else(|| Failure::not_found("file", id))?;
-    Reply::json(&f.resp)
+    let resp = ctx.with_store(|store| {
+        store
+            .files
+            .get(id)
+            .map(|f| f.resp.clone())
+            .ok_or_else(|| Failure::not_found("file", id))
+    })?;
+    Reply::json(&resp)
 }
 
 /// Deletes a file and removes it from every vector store holding it.
 pub(super) fn delete(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    let mut store = ctx.engine.lock();
-    store
-        .files
-        .remove(id)
-        .ok_or_else(|| Failure::not_found("file", id))?;
-    for vs in store.vector_stores.values_mut() {
-        vs.files.retain(|f| f.resp.id != id);
-    }
+    ctx.with_store(|store| {
+        store
+            .files
+            .remove(id)
+            .ok_or_else(|| Failure::not_found("file", id))?;
+        for vs in store.vector_stores.values_mut() {
+            vs.files.retain(|f| f.resp.id != id);
+        }
+        Ok::<_, Failure>(())
+    })?;
     deleted(id, "file")
 }
 
+/// The file's bytes, shared with the store (sent without a copy).
 pub(super) fn content(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    let store = ctx.engine.lock();
-    let f = store
-        .files
-        .get(id)
-        .ok_or_else(|| Failure::not_found("file", id))?;
+    let body = ctx.with_store(|store| {
+        store
+            .files
+            .get(id)
+            .map(|f| f.content.clone())
+            .ok_or_else(|| Failure::not_found("file", id))
+    })?;
     Ok(Reply {
         status: 200,
         content_type: "application/octet-stream",
-        body: f.content.clone(),
+        body,
     })
 }

@@ -1,16 +1,19 @@
 //! `/threads/{thread_id}/messages`, and the checks every new message goes through.
 
-use std::time::Instant;
-
 use serde::Deserialize;
 
 use openai_blocking::types::*;
 
+use super::super::clock::Now;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::json::{explain_variant, parse_at};
 use super::super::page::paginate;
-use super::super::store::{metadata_or_empty, unix_now, Message, Store, Thread};
-use super::{check_metadata, deleted, vector_stores};
+use super::super::search::Chunking;
+use super::super::store::{metadata_or_empty, Message, Store, Thread};
+use super::indexing::{Indexes, Jobs};
+use super::vector_store_files::NewBatch;
+use super::vector_stores::NewStore;
+use super::{check_metadata, deleted};
 
 #[derive(Deserialize)]
 struct TextShape {
@@ -30,21 +33,20 @@ struct ImageFileShape {
     _image_file: MessageContentImageFileObjectImageFile,
 }
 
-/// A checked message, ready to be added to a thread.
+/// A message request checked for shape, ready to be added to a thread once the files it names
+/// are known to exist ([`Prepared::check`]).
 pub(super) struct Prepared {
     role: ThreadMessageResponseRole,
     content: Vec<MessageContent>,
     attachments: Vec<ThreadMessageResponseAttachmentsItem>,
     metadata: Option<Metadata>,
+    /// The files it names, each with the request path naming it (for errors).
+    files: Vec<(String, String)>,
 }
 
-/// Checks a message request: its role, content parts (files must exist), attachments and
-/// metadata. `param` prefixes the names of bad fields (`messages[0]`).
-pub(super) fn prepare(
-    store: &Store,
-    r: ThreadMessageCreateRequest,
-    param: &str,
-) -> Result<Prepared, Failure> {
+/// Checks a message request's shape: its role, content parts, attachments and metadata.
+/// `param` prefixes the names of bad fields (`messages[0]`).
+pub(super) fn prepare(r: ThreadMessageCreateRequest, param: &str) -> Result<Prepared, Failure> {
     let p = |field: &str| {
         if param.is_empty() {
             field.to_string()
@@ -64,6 +66,7 @@ pub(super) fn prepare(
         }
     };
     check_metadata(r.metadata.as_ref(), &p("metadata"))?;
+    let mut files = Vec::new();
     let text = |value: String| MessageContent::Text {
         text: MessageContentTextObjectText {
             annotations: Vec::new(),
@@ -87,10 +90,10 @@ pub(super) fn prepare(
                         MessageContent::ImageUrl { image_url }
                     }
                     MessageRequestContentPart::ImageFile { image_file } => {
-                        if !store.files.contains_key(&image_file.file_id) {
-                            return Err(Failure::not_found("file", &image_file.file_id)
-                                .param(p(&format!("content[{i}].image_file.file_id"))));
-                        }
+                        files.push((
+                            image_file.file_id.clone(),
+                            p(&format!("content[{i}].image_file.file_id")),
+                        ));
                         MessageContent::ImageFile { image_file }
                     }
                     MessageRequestContentPart::Unknown(v) => {
@@ -121,11 +124,7 @@ pub(super) fn prepare(
                 .param(p(&format!("attachments[{i}].file_id")))
                 .code("missing_required_parameter"));
         };
-        if !store.files.contains_key(&file_id) {
-            return Err(
-                Failure::not_found("file", &file_id).param(p(&format!("attachments[{i}].file_id")))
-            );
-        }
+        files.push((file_id.clone(), p(&format!("attachments[{i}].file_id"))));
         for (j, t) in a.tools.iter().enumerate() {
             if let AttachmentTool::Unknown(v) = t {
                 return Err(explain_variant(
@@ -149,25 +148,49 @@ pub(super) fn prepare(
         content,
         attachments,
         metadata: r.metadata,
+        files,
     })
 }
 
-/// Adds a checked message to a thread. Files attached for file search go into the thread's
-/// vector store, created on first use.
+impl Prepared {
+    /// Checks that the files the message names exist, and adds those attached for file search
+    /// to `jobs` (they go into the thread's vector store).
+    pub fn check(&self, store: &Store, jobs: &mut Jobs) -> Result<(), Failure> {
+        if let Some((id, param)) = self
+            .files
+            .iter()
+            .find(|(id, _)| !store.files.contains_key(id))
+        {
+            return Err(Failure::not_found("file", id).param(param.clone()));
+        }
+        for id in self.search_files() {
+            jobs.add(store, &id, Chunking::Auto);
+        }
+        Ok(())
+    }
+
+    /// The files attached for file search.
+    fn search_files(&self) -> Vec<String> {
+        self.attachments
+            .iter()
+            .filter(|a| a.tools.contains(&AttachmentTool::FileSearch))
+            .filter_map(|a| a.file_id.clone())
+            .collect()
+    }
+}
+
+/// Adds a checked message to a thread. Files attached for file search (indexed in
+/// `indexes`) go into the thread's vector store, created on first use.
 pub(super) fn insert(
     store: &mut Store,
     thread_id: &str,
     m: Prepared,
-    now: Instant,
+    indexes: &Indexes,
+    now: Now,
 ) -> ThreadMessageResponse {
-    let search_files: Vec<String> = m
-        .attachments
-        .iter()
-        .filter(|a| a.tools.contains(&AttachmentTool::FileSearch))
-        .filter_map(|a| a.file_id.clone())
-        .collect();
+    let search_files = m.search_files();
     if !search_files.is_empty() {
-        attach_to_thread_store(store, thread_id, search_files, now);
+        attach_to_thread_store(store, thread_id, search_files, indexes, now);
     }
     let (id, seq) = store.ids.issue("msg_");
     let resp = ThreadMessageResponse {
@@ -175,7 +198,7 @@ pub(super) fn insert(
         attachments: Some(m.attachments),
         completed_at: None,
         content: m.content,
-        created_at: unix_now(),
+        created_at: now.unix,
         id,
         incomplete_at: None,
         incomplete_details: None,
@@ -195,7 +218,13 @@ pub(super) fn insert(
     resp
 }
 
-fn attach_to_thread_store(store: &mut Store, thread_id: &str, file_ids: Vec<String>, now: Instant) {
+fn attach_to_thread_store(
+    store: &mut Store,
+    thread_id: &str,
+    file_ids: Vec<String>,
+    indexes: &Indexes,
+    now: Now,
+) {
     let existing = store
         .threads
         .get(thread_id)
@@ -205,30 +234,27 @@ fn attach_to_thread_store(store: &mut Store, thread_id: &str, file_ids: Vec<Stri
         .filter(|id| store.vector_stores.contains_key(id));
     match existing {
         Some(vs_id) => {
-            let request = VectorStoreFileBatchCreateRequest::new(file_ids);
-            // The files exist (checked), so adding them cannot fail.
-            let _ = vector_stores::add_files(store, &vs_id, request, now);
+            NewBatch::of_files(file_ids).add(store, &vs_id, indexes, now);
         }
         None => {
-            let request = VectorStoreCreateRequest {
+            let new = NewStore {
                 name: Some(format!("Files of {thread_id}")),
                 file_ids,
+                chunking: Chunking::Auto,
+                metadata: None,
                 expires_after: Some(VectorStoreExpirationAfter {
                     anchor: VectorStoreExpirationAfterAnchor::LastActiveAt,
                     days: 7,
                 }),
-                ..VectorStoreCreateRequest::default()
+                files_param: "file_ids".into(),
             };
-            if let Ok(vs_id) =
-                vector_stores::new_store(store, request, super::super::search::Chunking::Auto, now)
-            {
-                if let Some(t) = store.threads.get_mut(thread_id) {
-                    let res = t.resp.tool_resources.get_or_insert_with(Default::default);
-                    res.file_search
-                        .get_or_insert_with(Default::default)
-                        .vector_store_ids
-                        .push(vs_id);
-                }
+            let vs_id = new.create(store, indexes, now).id;
+            if let Some(t) = store.threads.get_mut(thread_id) {
+                let res = t.resp.tool_resources.get_or_insert_with(Default::default);
+                res.file_search
+                    .get_or_insert_with(Default::default)
+                    .vector_store_ids
+                    .push(vs_id);
             }
         }
     }
@@ -248,6 +274,21 @@ fn message<'a>(t: &'a mut Thread, id: &str) -> Result<&'a mut Message, Failure> 
         .ok_or_else(|| Failure::not_found("message", id))
 }
 
+/// Refuses new messages while a run of the thread is active.
+fn check_open(store: &Store, thread_id: &str) -> Result<(), Failure> {
+    let t = store
+        .threads
+        .get(thread_id)
+        .ok_or_else(|| Failure::not_found("thread", thread_id))?;
+    match t.active_run() {
+        Some(run) => Err(Failure::invalid(format!(
+            "Can't add messages to {thread_id} while a run {} is active.",
+            run.resp.id
+        ))),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure> {
     let q: ThreadMessageListQueryParameters = ctx.query()?;
     let params = ctx.list_params(
@@ -257,15 +298,17 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
         q.before.as_deref(),
         (20, 100),
     )?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let t = thread(&mut store, thread_id)?;
-    let items = t
-        .messages
-        .iter()
-        .filter(|m| q.run_id.is_none() || m.resp.run_id == q.run_id)
-        .map(|m| (m.seq, m.resp.clone()));
-    let page = paginate(items, |m| &m.id, &params);
+    ctx.pump(thread_id);
+    // A page over references to the thread's messages; only the page is copied.
+    let page = ctx.with_store(|store| {
+        let t = thread(store, thread_id)?;
+        let items = t
+            .messages
+            .iter()
+            .filter(|m| q.run_id.is_none() || m.resp.run_id == q.run_id)
+            .map(|m| (m.seq, &m.resp));
+        Ok::<_, Failure>(paginate(items, |m| &m.id, &params).map(Clone::clone))
+    })?;
     Reply::json(&ThreadMessageListResponse {
         data: page.data,
         first_id: page.first_id,
@@ -277,40 +320,52 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
 
 pub(super) fn create(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure> {
     let r: ThreadMessageCreateRequest = ctx.json()?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let t = thread(&mut store, thread_id)?;
-    if let Some(run) = t.active_run() {
-        return Err(Failure::invalid(format!(
-            "Can't add messages to {thread_id} while a run {} is active.",
-            run.resp.id
-        )));
-    }
-    let prepared = prepare(&store, r, "")?;
-    Reply::json(&insert(&mut store, thread_id, prepared, Instant::now()))
+    ctx.pump(thread_id);
+    let check = |store: &Store, m: &Prepared, jobs: &mut Jobs| {
+        check_open(store, thread_id)?;
+        m.check(store, jobs)
+    };
+    // The thread is checked before the message, as the API does.
+    ctx.with_store(|store| check_open(store, thread_id))?;
+    let m = prepare(r, "")?;
+    let mut jobs = Jobs::default();
+    ctx.with_store(|store| check(store, &m, &mut jobs))?;
+    let indexes = jobs.run(ctx);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        check(store, &m, &mut Jobs::default())?;
+        Ok::<_, Failure>(insert(store, thread_id, m, &indexes, now))
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn get(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    Reply::json(&message(thread(&mut store, thread_id)?, id)?.resp)
+    ctx.pump(thread_id);
+    let resp = ctx.with_store(|store| {
+        Ok::<_, Failure>(message(thread(store, thread_id)?, id)?.resp.clone())
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     let r: ThreadMessageModifyRequest = ctx.json()?;
     check_metadata(r.metadata.as_ref(), "metadata")?;
-    let mut store = ctx.engine.lock();
-    let m = message(thread(&mut store, thread_id)?, id)?;
-    if let Some(meta) = r.metadata {
-        m.resp.metadata = Some(meta);
-    }
-    Reply::json(&m.resp)
+    let resp = ctx.with_store(|store| {
+        let m = message(thread(store, thread_id)?, id)?;
+        if let Some(meta) = r.metadata {
+            m.resp.metadata = Some(meta);
+        }
+        Ok::<_, Failure>(m.resp.clone())
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn delete(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
-    let mut store = ctx.engine.lock();
-    let t = thread(&mut store, thread_id)?;
-    message(t, id)?;
-    t.messages.retain(|m| m.resp.id != id);
+    ctx.with_store(|store| {
+        let t = thread(store, thread_id)?;
+        message(t, id)?;
+        t.messages.retain(|m| m.resp.id != id);
+        Ok::<_, Failure>(())
+    })?;
     deleted(id, "thread.message.deleted")
 }

@@ -4,10 +4,12 @@ mod assistants;
 mod chat;
 mod files;
 mod filters;
+mod indexing;
 mod messages;
 mod resources;
 mod runs;
 mod threads;
+mod vector_store_files;
 mod vector_stores;
 
 use serde::Deserialize;
@@ -38,6 +40,7 @@ pub(crate) fn route(
     method: &str,
     segs: &[&str],
 ) -> Option<Result<Reply, Failure>> {
+    use vector_store_files as vsf;
     use vector_stores as vs;
     Some(match (method, segs) {
         ("GET", ["assistants"]) => assistants::list(ctx),
@@ -81,16 +84,16 @@ pub(crate) fn route(
         ("POST", ["vector_stores", v]) => vs::modify(ctx, v),
         ("DELETE", ["vector_stores", v]) => vs::delete(ctx, v),
         ("POST", ["vector_stores", v, "search"]) => vs::search(ctx, v),
-        ("GET", ["vector_stores", v, "files"]) => vs::list_files(ctx, v),
-        ("POST", ["vector_stores", v, "files"]) => vs::add_file(ctx, v),
-        ("GET", ["vector_stores", v, "files", f]) => vs::get_file(ctx, v, f),
-        ("POST", ["vector_stores", v, "files", f]) => vs::update_file(ctx, v, f),
-        ("DELETE", ["vector_stores", v, "files", f]) => vs::remove_file(ctx, v, f),
-        ("POST", ["vector_stores", v, "file_batches"]) => vs::create_batch(ctx, v),
-        ("GET", ["vector_stores", v, "file_batches", b]) => vs::get_batch(ctx, v, b),
-        ("POST", ["vector_stores", v, "file_batches", b, "cancel"]) => vs::cancel_batch(ctx, v, b),
+        ("GET", ["vector_stores", v, "files"]) => vsf::list_files(ctx, v),
+        ("POST", ["vector_stores", v, "files"]) => vsf::add_file(ctx, v),
+        ("GET", ["vector_stores", v, "files", f]) => vsf::get_file(ctx, v, f),
+        ("POST", ["vector_stores", v, "files", f]) => vsf::update_file(ctx, v, f),
+        ("DELETE", ["vector_stores", v, "files", f]) => vsf::remove_file(ctx, v, f),
+        ("POST", ["vector_stores", v, "file_batches"]) => vsf::create_batch(ctx, v),
+        ("GET", ["vector_stores", v, "file_batches", b]) => vsf::get_batch(ctx, v, b),
+        ("POST", ["vector_stores", v, "file_batches", b, "cancel"]) => vsf::cancel_batch(ctx, v, b),
         ("GET", ["vector_stores", v, "file_batches", b, "files"]) => {
-            vs::list_batch_files(ctx, v, b)
+            vsf::list_batch_files(ctx, v, b)
         }
 
         ("POST", ["chat", "completions"]) => chat::create(ctx),

@@ -4,19 +4,20 @@
 //! The generated request types have one `*ToolResources` struct per operation; they all
 //! share one JSON shape, read here through serde.
 
-use std::time::Instant;
-
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use openai_blocking::types::*;
 
+use super::super::clock::Now;
 use super::super::http::Failure;
 use super::super::store::Store;
-use super::{check_files, check_vector_stores, vector_stores};
+use super::indexing::{Indexes, Jobs};
+use super::vector_stores::NewStore;
+use super::{check_files, check_vector_stores};
 
 #[derive(Deserialize, Default)]
-struct Requested {
+struct RequestShape {
     code_interpreter: Option<CodeFiles>,
     file_search: Option<SearchStores>,
 }
@@ -32,11 +33,11 @@ struct SearchStores {
     #[serde(default)]
     vector_store_ids: Vec<String>,
     #[serde(default)]
-    vector_stores: Vec<NewStore>,
+    vector_stores: Vec<InlineStore>,
 }
 
 #[derive(Deserialize)]
-struct NewStore {
+struct InlineStore {
     #[serde(default)]
     file_ids: Vec<String>,
     chunking_strategy: Option<ChunkingStrategyRequestParam>,
@@ -72,7 +73,7 @@ impl Resources {
     /// Reads resources back from a response type.
     pub fn from_response<T: Serialize>(stored: Option<&T>) -> Self {
         let value = serde_json::to_value(stored).unwrap_or_default();
-        let r: Requested = serde_json::from_value(value).unwrap_or_default();
+        let r: RequestShape = serde_json::from_value(value).unwrap_or_default();
         Self {
             code_files: r.code_interpreter.map(|c| c.file_ids),
             vector_store_ids: r.file_search.map(|f| f.vector_store_ids),
@@ -91,65 +92,81 @@ impl Resources {
     }
 }
 
-/// Checks the requested resources (files and stores must exist) and creates inline stores.
-pub(super) fn resolve<T: Serialize>(
-    store: &mut Store,
+/// Requested tool resources, checked for shape; inline stores are created by
+/// [`Requested::apply`].
+#[derive(Default)]
+pub(super) struct Requested {
+    code_files: Option<(Vec<String>, String)>,
+    vector_store_ids: Option<(Vec<String>, String)>,
+    new_stores: Vec<NewStore>,
+}
+
+/// Reads the resources of a request (any of the generated `*ToolResources` types) and checks
+/// their shape; `param` names them in errors.
+pub(super) fn parse<T: Serialize>(
     requested: Option<&T>,
     param: &str,
-    now: Instant,
-) -> Result<Resources, Failure> {
+) -> Result<Requested, Failure> {
     let Some(requested) = requested else {
-        return Ok(Resources::default());
+        return Ok(Requested::default());
     };
     let value = serde_json::to_value(requested).unwrap_or_default();
-    let r: Requested = serde_json::from_value(value)
+    let r: RequestShape = serde_json::from_value(value)
         .map_err(|e| Failure::invalid(format!("Invalid tool resources: {e}.")).param(param))?;
-    let mut out = Resources::default();
+    let mut out = Requested::default();
     if let Some(c) = r.code_interpreter {
-        check_files(
-            store,
-            &c.file_ids,
-            &format!("{param}.code_interpreter.file_ids"),
-        )?;
-        out.code_files = Some(c.file_ids);
+        out.code_files = Some((c.file_ids, format!("{param}.code_interpreter.file_ids")));
     }
     if let Some(fs) = r.file_search {
         let p = format!("{param}.file_search");
-        check_vector_stores(
-            store,
-            &fs.vector_store_ids,
-            &format!("{p}.vector_store_ids"),
-        )?;
         if fs.vector_store_ids.len() + fs.vector_stores.len() > 1 {
             return Err(
                 Failure::invalid("File search takes at most one vector store here.").param(p),
             );
         }
-        for (i, s) in fs.vector_stores.iter().enumerate() {
-            check_files(
-                store,
-                &s.file_ids,
-                &format!("{p}.vector_stores[{i}].file_ids"),
-            )?;
-            vector_stores::chunking(
-                s.chunking_strategy.as_ref(),
-                &format!("{p}.vector_stores[{i}].chunking_strategy"),
-            )?;
-        }
-        let mut ids = fs.vector_store_ids;
         for (i, s) in fs.vector_stores.into_iter().enumerate() {
-            let chunking = vector_stores::chunking(
-                s.chunking_strategy.as_ref(),
-                &format!("{p}.vector_stores[{i}].chunking_strategy"),
-            )?;
             let request = VectorStoreCreateRequest {
                 file_ids: s.file_ids,
                 metadata: s.metadata,
+                chunking_strategy: s.chunking_strategy,
                 ..VectorStoreCreateRequest::default()
             };
-            ids.push(vector_stores::new_store(store, request, chunking, now)?);
+            out.new_stores.push(NewStore::parse(
+                request,
+                &format!("{p}.vector_stores[{i}]."),
+            )?);
         }
-        out.vector_store_ids = Some(ids);
+        out.vector_store_ids = Some((fs.vector_store_ids, format!("{p}.vector_store_ids")));
     }
     Ok(out)
+}
+
+impl Requested {
+    /// Checks that the files and vector stores named exist; the files of inline stores go to
+    /// `jobs`.
+    pub fn check(&self, store: &Store, jobs: &mut Jobs) -> Result<(), Failure> {
+        if let Some((files, param)) = &self.code_files {
+            check_files(store, files, param)?;
+        }
+        if let Some((ids, param)) = &self.vector_store_ids {
+            check_vector_stores(store, ids, param)?;
+        }
+        for s in &self.new_stores {
+            s.check(store, jobs)?;
+        }
+        Ok(())
+    }
+
+    /// Creates the inline stores (checked, their files indexed); returns the resources.
+    pub fn apply(self, store: &mut Store, indexes: &Indexes, now: Now) -> Resources {
+        let mut out = Resources {
+            code_files: self.code_files.map(|(files, _)| files),
+            vector_store_ids: self.vector_store_ids.map(|(ids, _)| ids),
+        };
+        for s in self.new_stores {
+            let id = s.create(store, indexes, now).id;
+            out.vector_store_ids.get_or_insert_with(Vec::new).push(id);
+        }
+        out
+    }
 }

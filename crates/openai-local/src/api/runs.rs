@@ -1,17 +1,19 @@
 //! `/threads/{thread_id}/runs`, their steps, and `/threads/runs` (a thread and its run).
 
-use std::time::Instant;
-
 use serde::Deserialize;
 
 use openai_blocking::types::*;
 
+use super::super::clock::Now;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::lifecycle::{Refusal, Run};
 use super::super::page::paginate;
-use super::super::store::{metadata_or_empty, unix_now, Store, Thread};
+use super::super::store::{metadata_or_empty, Store, Thread};
+use super::indexing::{Indexes, Jobs};
+use super::messages::{self, Prepared};
 use super::resources::Resources;
-use super::{check_metadata, check_tools, messages, threads};
+use super::threads::NewThread;
+use super::{check_metadata, check_tools};
 
 /// The settings of a new run, read from either run-creating request (they share field names).
 #[derive(Deserialize)]
@@ -114,137 +116,198 @@ impl RunSettings {
     }
 }
 
-/// Starts a run on an existing thread.
-fn start_run(
-    store: &mut Store,
-    thread_id: &str,
-    s: RunSettings,
-    now: Instant,
-) -> Result<RunResponse, Failure> {
-    let thread = store
-        .threads
-        .get(thread_id)
-        .ok_or_else(|| Failure::not_found("thread", thread_id))?;
-    let assistant = store
-        .assistants
-        .get(&s.assistant_id)
-        .ok_or_else(|| Failure::not_found("assistant", &s.assistant_id).param("assistant_id"))?
-        .resp
-        .clone();
-    if let Some(run) = thread.active_run() {
-        return Err(Failure::invalid(format!(
-            "Thread {thread_id} already has an active run {}.",
-            run.resp.id
-        )));
-    }
-    let mut vector_store_ids = Resources::from_response(thread.resp.tool_resources.as_ref())
-        .vector_store_ids
-        .unwrap_or_default();
-    for id in Resources::from_response(assistant.tool_resources.as_ref())
-        .vector_store_ids
-        .unwrap_or_default()
-    {
-        if !vector_store_ids.contains(&id) {
-            vector_store_ids.push(id);
+/// A run to start, checked for shape: its settings, and the messages it adds to the thread.
+struct NewRun {
+    settings: RunSettings,
+    messages: Vec<Prepared>,
+}
+
+impl NewRun {
+    /// Reads and checks either run-creating request.
+    fn parse<T: serde::Serialize>(request: &T) -> Result<Self, Failure> {
+        let mut settings = RunSettings::from_request(request)?;
+        settings.check()?;
+        let mut prepared = Vec::new();
+        for (i, m) in std::mem::take(&mut settings.additional_messages)
+            .into_iter()
+            .enumerate()
+        {
+            prepared.push(messages::prepare(m, &format!("additional_messages[{i}]"))?);
         }
+        Ok(Self {
+            settings,
+            messages: prepared,
+        })
     }
-    let mut prepared = Vec::new();
-    for (i, m) in s.additional_messages.into_iter().enumerate() {
-        prepared.push(messages::prepare(
-            store,
-            m,
-            &format!("additional_messages[{i}]"),
-        )?);
-    }
-    for m in prepared {
-        messages::insert(store, thread_id, m, now);
-    }
-    let mut instructions = s
-        .instructions
-        .or(assistant.instructions)
-        .unwrap_or_default();
-    if let Some(extra) = s.additional_instructions.filter(|e| !e.is_empty()) {
-        if !instructions.is_empty() {
-            instructions.push_str("\n\n");
+
+    /// Checks the run against the store: the thread exists and has no active run (unless it
+    /// is about to be created: `None`), the assistant exists, the files of the messages exist
+    /// (those to index go to `jobs`). Returns the assistant.
+    fn check(
+        &self,
+        store: &Store,
+        thread_id: Option<&str>,
+        jobs: &mut Jobs,
+    ) -> Result<AssistantResponse, Failure> {
+        let thread = match thread_id {
+            Some(id) => Some(
+                store
+                    .threads
+                    .get(id)
+                    .ok_or_else(|| Failure::not_found("thread", id))?,
+            ),
+            None => None,
+        };
+        let assistant_id = &self.settings.assistant_id;
+        let assistant = store
+            .assistants
+            .get(assistant_id)
+            .ok_or_else(|| Failure::not_found("assistant", assistant_id).param("assistant_id"))?;
+        if let (Some(id), Some(run)) = (thread_id, thread.and_then(Thread::active_run)) {
+            return Err(Failure::invalid(format!(
+                "Thread {id} already has an active run {}.",
+                run.resp.id
+            )));
         }
-        instructions.push_str(&extra);
+        for m in &self.messages {
+            m.check(store, jobs)?;
+        }
+        Ok(assistant.resp.clone())
     }
-    let (id, seq) = store.ids.issue("run_");
-    let resp = RunResponse {
-        assistant_id: s.assistant_id,
-        cancelled_at: None,
-        completed_at: None,
-        created_at: unix_now(),
-        expires_at: None,
-        failed_at: None,
-        id,
-        incomplete_details: None,
-        instructions: Some(instructions),
-        last_error: None,
-        max_completion_tokens: s.max_completion_tokens,
-        max_prompt_tokens: s.max_prompt_tokens,
-        metadata: metadata_or_empty(s.metadata),
-        model: s.model.unwrap_or(assistant.model),
-        object: RunResponseObject::ThreadRun,
-        parallel_tool_calls: ParallelToolCalls(s.parallel_tool_calls.unwrap_or(true)),
-        required_action: None,
-        response_format: s.response_format.or(assistant.response_format),
-        started_at: None,
-        status: RunResponseStatus::Queued,
-        temperature: s.temperature.or(assistant.temperature),
-        thread_id: thread_id.to_string(),
-        tool_choice: Some(
-            s.tool_choice
-                .unwrap_or(AssistantsApiToolChoiceOption::String(
-                    AssistantsApiToolChoiceOptionString::Auto,
-                )),
-        ),
-        tools: s.tools.unwrap_or(assistant.tools),
-        top_p: s.top_p.or(assistant.top_p),
-        truncation_strategy: Some(s.truncation_strategy.unwrap_or(TruncationObject {
-            last_messages: None,
-            type_: TruncationObjectType::Auto,
-        })),
-        usage: None,
-    };
-    let expiry = store.timing.run_expiry;
-    let thread = store
-        .threads
-        .get_mut(thread_id)
-        .ok_or_else(|| Failure::not_found("thread", thread_id))?;
-    let input_seq = thread.messages.last().map_or(0, |m| m.seq);
-    let run = Run::new(seq, resp, now, expiry, input_seq, vector_store_ids);
-    let out = run.resp.clone();
-    thread.runs.push(run);
-    Ok(out)
+
+    /// Adds the messages to the thread and queues the run (everything checked, the files
+    /// indexed); returns the run.
+    fn start(
+        self,
+        store: &mut Store,
+        thread_id: &str,
+        assistant: AssistantResponse,
+        indexes: &Indexes,
+        now: Now,
+    ) -> RunResponse {
+        let s = self.settings;
+        // First the messages: a file they attach for search joins the thread's vector store,
+        // which the run then searches.
+        for m in self.messages {
+            messages::insert(store, thread_id, m, indexes, now);
+        }
+        let thread_resources = store
+            .threads
+            .get(thread_id)
+            .and_then(|t| t.resp.tool_resources.as_ref());
+        let mut vector_store_ids = Resources::from_response(thread_resources)
+            .vector_store_ids
+            .unwrap_or_default();
+        for id in Resources::from_response(assistant.tool_resources.as_ref())
+            .vector_store_ids
+            .unwrap_or_default()
+        {
+            if !vector_store_ids.contains(&id) {
+                vector_store_ids.push(id);
+            }
+        }
+        let mut instructions = s
+            .instructions
+            .or(assistant.instructions)
+            .unwrap_or_default();
+        if let Some(extra) = s.additional_instructions.filter(|e| !e.is_empty()) {
+            if !instructions.is_empty() {
+                instructions.push_str("\n\n");
+            }
+            instructions.push_str(&extra);
+        }
+        let (id, seq) = store.ids.issue("run_");
+        let resp = RunResponse {
+            assistant_id: s.assistant_id,
+            cancelled_at: None,
+            completed_at: None,
+            created_at: now.unix,
+            expires_at: None,
+            failed_at: None,
+            id,
+            incomplete_details: None,
+            instructions: Some(instructions),
+            last_error: None,
+            max_completion_tokens: s.max_completion_tokens,
+            max_prompt_tokens: s.max_prompt_tokens,
+            metadata: metadata_or_empty(s.metadata),
+            model: s.model.unwrap_or(assistant.model),
+            object: RunResponseObject::ThreadRun,
+            parallel_tool_calls: ParallelToolCalls(s.parallel_tool_calls.unwrap_or(true)),
+            required_action: None,
+            response_format: s.response_format.or(assistant.response_format),
+            started_at: None,
+            status: RunResponseStatus::Queued,
+            temperature: s.temperature.or(assistant.temperature),
+            thread_id: thread_id.to_string(),
+            tool_choice: Some(
+                s.tool_choice
+                    .unwrap_or(AssistantsApiToolChoiceOption::String(
+                        AssistantsApiToolChoiceOptionString::Auto,
+                    )),
+            ),
+            tools: s.tools.unwrap_or(assistant.tools),
+            top_p: s.top_p.or(assistant.top_p),
+            truncation_strategy: Some(s.truncation_strategy.unwrap_or(TruncationObject {
+                last_messages: None,
+                type_: TruncationObjectType::Auto,
+            })),
+            usage: None,
+        };
+        let expiry = store.timing.run_expiry;
+        let Some(thread) = store.threads.get_mut(thread_id) else {
+            return resp;
+        };
+        let input_seq = thread.messages.last().map_or(0, |m| m.seq);
+        let run = Run::new(seq, resp, now, expiry, input_seq, vector_store_ids);
+        let out = run.resp.clone();
+        thread.runs.push(run);
+        out
+    }
 }
 
 pub(super) fn create(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure> {
     let r: RunCreateRequest = ctx.json()?;
-    let settings = RunSettings::from_request(&r)?;
-    settings.check()?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    Reply::json(&start_run(&mut store, thread_id, settings, Instant::now())?)
+    let run = NewRun::parse(&r)?;
+    ctx.pump(thread_id);
+    let mut jobs = Jobs::default();
+    ctx.with_store(|store| run.check(store, Some(thread_id), &mut jobs))?;
+    let indexes = jobs.run(ctx);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        let assistant = run.check(store, Some(thread_id), &mut Jobs::default())?;
+        Ok::<_, Failure>(run.start(store, thread_id, assistant, &indexes, now))
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn create_thread_and_run(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     let r: RunThreadCreateRequest = ctx.json()?;
-    let settings = RunSettings::from_request(&r)?;
-    settings.check()?;
-    let mut store = ctx.engine.lock();
-    if !store.assistants.contains_key(&settings.assistant_id) {
-        return Err(Failure::not_found("assistant", &settings.assistant_id).param("assistant_id"));
-    }
+    let run = NewRun::parse(&r)?;
     let mut thread = r.thread.unwrap_or_default();
     if let Some(res) = &r.tool_resources {
         // The run's tool resources become the new thread's.
         let value = serde_json::to_value(res).unwrap_or_default();
         thread.tool_resources = serde_json::from_value(value).ok();
     }
-    let now = Instant::now();
-    let thread_id = threads::new_thread(&mut store, thread, now)?;
-    Reply::json(&start_run(&mut store, &thread_id, settings, now)?)
+    let check = |store: &Store, run: &NewRun, thread: &NewThread, jobs: &mut Jobs| {
+        let assistant = run.check(store, None, jobs)?;
+        thread.check(store, jobs)?;
+        Ok::<_, Failure>(assistant)
+    };
+    // The assistant is checked before the thread's shape, as the API does.
+    ctx.with_store(|store| run.check(store, None, &mut Jobs::default()))?;
+    let thread = NewThread::parse(thread)?;
+    let mut jobs = Jobs::default();
+    ctx.with_store(|store| check(store, &run, &thread, &mut jobs))?;
+    let indexes = jobs.run(ctx);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        let assistant = check(store, &run, &thread, &mut Jobs::default())?;
+        let thread_id = thread.create(store, &indexes, now);
+        Ok::<_, Failure>(run.start(store, &thread_id, assistant, &indexes, now))
+    })?;
+    Reply::json(&resp)
 }
 
 fn thread<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Thread, Failure> {
@@ -278,14 +341,12 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
         q.before.as_deref(),
         (20, 100),
     )?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let t = thread(&mut store, thread_id)?;
-    let page = paginate(
-        t.runs.iter().map(|r| (r.seq, r.resp.clone())),
-        |r| &r.id,
-        &params,
-    );
+    ctx.pump(thread_id);
+    let page = ctx.with_store(|store| {
+        let t = thread(store, thread_id)?;
+        let items = t.runs.iter().map(|r| (r.seq, &r.resp));
+        Ok::<_, Failure>(paginate(items, |r| &r.id, &params).map(Clone::clone))
+    })?;
     Reply::json(&RunListResponse {
         data: page.data,
         first_id: page.first_id,
@@ -296,29 +357,35 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
 }
 
 pub(super) fn get(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    Reply::json(&run(thread(&mut store, thread_id)?, id)?.resp)
+    ctx.pump(thread_id);
+    let resp =
+        ctx.with_store(|store| Ok::<_, Failure>(run(thread(store, thread_id)?, id)?.resp.clone()))?;
+    Reply::json(&resp)
 }
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     let r: RunModifyRequest = ctx.json()?;
     check_metadata(r.metadata.as_ref(), "metadata")?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let run = run(thread(&mut store, thread_id)?, id)?;
-    if let Some(m) = r.metadata {
-        run.resp.metadata = Some(m);
-    }
-    Reply::json(&run.resp)
+    ctx.pump(thread_id);
+    let resp = ctx.with_store(|store| {
+        let run = run(thread(store, thread_id)?, id)?;
+        if let Some(m) = r.metadata {
+            run.resp.metadata = Some(m);
+        }
+        Ok::<_, Failure>(run.resp.clone())
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn cancel(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let run = run(thread(&mut store, thread_id)?, id)?;
-    run.cancel(Instant::now()).map_err(refused)?;
-    Reply::json(&run.resp)
+    ctx.pump(thread_id);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        let run = run(thread(store, thread_id)?, id)?;
+        run.cancel(now.at).map_err(refused)?;
+        Ok::<_, Failure>(run.resp.clone())
+    })?;
+    Reply::json(&resp)
 }
 
 pub(super) fn submit_tool_outputs(
@@ -334,17 +401,19 @@ pub(super) fn submit_tool_outputs(
         .param("stream")
         .code("unsupported_value"));
     }
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let run = run(thread(&mut store, thread_id)?, id)?;
     let outputs: Vec<(Option<String>, Option<String>)> = r
         .tool_outputs
         .into_iter()
         .map(|o| (o.tool_call_id, o.output))
         .collect();
-    run.submit_outputs(&outputs, Instant::now())
-        .map_err(refused)?;
-    Reply::json(&run.resp)
+    ctx.pump(thread_id);
+    let now = ctx.now();
+    let resp = ctx.with_store(|store| {
+        let run = run(thread(store, thread_id)?, id)?;
+        run.submit_outputs(&outputs, now.at).map_err(refused)?;
+        Ok::<_, Failure>(run.resp.clone())
+    })?;
+    Reply::json(&resp)
 }
 
 /// Whether the step list asks for the file search results' content.
@@ -392,16 +461,12 @@ pub(super) fn list_steps(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result
         q.before.as_deref(),
         (20, 100),
     )?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let run = run(thread(&mut store, thread_id)?, id)?;
-    let page = paginate(
-        run.steps
-            .iter()
-            .map(|s| (s.seq, shown(&s.resp, with_content))),
-        |s| &s.id,
-        &params,
-    );
+    ctx.pump(thread_id);
+    let page = ctx.with_store(|store| {
+        let run = run(thread(store, thread_id)?, id)?;
+        let items = run.steps.iter().map(|s| (s.seq, &s.resp));
+        Ok::<_, Failure>(paginate(items, |s| &s.id, &params).map(|s| shown(s, with_content)))
+    })?;
     Reply::json(&RunStepListResponse {
         data: page.data,
         first_id: page.first_id,
@@ -419,13 +484,15 @@ pub(super) fn get_step(
 ) -> Result<Reply, Failure> {
     let q: RunStepListQueryParameters = ctx.query()?;
     let with_content = wants_content(&q.include)?;
-    ctx.engine.pump(thread_id);
-    let mut store = ctx.engine.lock();
-    let run = run(thread(&mut store, thread_id)?, id)?;
-    let step = run
-        .steps
-        .iter()
-        .find(|s| s.resp.id == step_id)
-        .ok_or_else(|| Failure::not_found("run step", step_id))?;
-    Reply::json(&shown(&step.resp, with_content))
+    ctx.pump(thread_id);
+    let step = ctx.with_store(|store| {
+        let run = run(thread(store, thread_id)?, id)?;
+        let step = run
+            .steps
+            .iter()
+            .find(|s| s.resp.id == step_id)
+            .ok_or_else(|| Failure::not_found("run step", step_id))?;
+        Ok::<_, Failure>(shown(&step.resp, with_content))
+    })?;
+    Reply::json(&step)
 }

@@ -50,20 +50,14 @@ fn scripted(calls: Arc<std::sync::Mutex<Vec<Seen>>>) -> impl Responder {
         }
         let last = request.last_user_text().unwrap_or_default();
         match last {
-            "add" => Ok(ModelReply::ToolCalls(vec![
-                ModelToolCall {
-                    name: "price".into(),
-                    arguments: r#"{"item":"tent"}"#.into(),
-                },
-                ModelToolCall {
-                    name: "price".into(),
-                    arguments: r#"{"item":"stove"}"#.into(),
-                },
+            "add" => Ok(ModelReply::tool_calls([
+                ModelToolCall::new("price", r#"{"item":"tent"}"#),
+                ModelToolCall::new("price", r#"{"item":"stove"}"#),
             ])),
-            "undeclared" => Ok(ModelReply::ToolCalls(vec![ModelToolCall {
-                name: "launch_rocket".into(),
-                arguments: "{}".into(),
-            }])),
+            "undeclared" => Ok(ModelReply::tool_calls([ModelToolCall::new(
+                "launch_rocket",
+                "{}",
+            )])),
             "fail" => Err("the scripted model refuses".into()),
             "panic" => panic!("scripted panic"),
             "cite" => {
@@ -71,14 +65,8 @@ fn scripted(calls: Arc<std::sync::Mutex<Vec<Seen>>>) -> impl Responder {
                 let best = best.ok_or("nothing to cite")?;
                 let text = format!("See {} 【0†source】 for details.", best.filename);
                 let start = text.chars().position(|c| c == '【').expect("a marker");
-                Ok(ModelReply::Answer(ModelAnswer {
-                    citations: vec![ModelCitation {
-                        start,
-                        end: start + 10,
-                        file_id: best.file_id.clone(),
-                    }],
-                    text,
-                }))
+                let citation = ModelCitation::new(start, start + 10, &best.file_id);
+                Ok(ModelAnswer::new(text).with_citation(citation).into())
             }
             other => Ok(ModelReply::text(format!(
                 "{} message(s); you wrote {}",
@@ -193,6 +181,34 @@ fn a_custom_responder_changes_the_answers() -> TestResult {
             other => panic!("{text}: expected a failed run, got {other:?}"),
         }
     }
+    // The failed runs left nothing half made: no steps, no answers, no run still active; the
+    // thread takes the next message and the next run answers it (the conversation is the
+    // questions and the answers of the runs that completed, and the new question).
+    let runs = client.get_runs(&thread.id, None)?;
+    let failed: Vec<&RunResponse> = runs.data[..3].iter().collect();
+    for run in &failed {
+        assert_eq!(run.status, RunResponseStatus::Failed);
+        assert!(run.required_action.is_none() && run.expires_at.is_none());
+        let steps = client.get_run_steps(&thread.id, &run.id, None)?;
+        assert!(steps.data.is_empty(), "{:?}", steps.data);
+        let written = client.get_thread_messages(
+            &thread.id,
+            Some(&ThreadMessageListQueryParameters {
+                run_id: Some(run.id.clone()),
+                ..Default::default()
+            }),
+        )?;
+        assert!(
+            written.data.is_empty(),
+            "a failed run wrote {:?}",
+            written.data
+        );
+    }
+    say("after the panic")?;
+    assert_eq!(
+        client.run_and_get_assistant_response(&thread.id, &run)?,
+        "10 message(s); you wrote AFTER THE PANIC"
+    );
 
     // Its citations become file_citation annotations over the run's files.
     let warranty = client.upload_file("assistants", "warranty.md", POLICY.as_bytes())?;

@@ -1,32 +1,16 @@
 //! Run lifecycles: cancel, expiry, and the run settings that shape an answer.
+//!
+//! The lifecycle tests run on a `ManualClock` with a client whose waits advance it: every
+//! status change and every expiry happens at a known engine time, whatever the machine's speed.
 
 use crate::support::*;
 
-/// Polls a run until `done` holds for its status (the SDK's waits stop at requires_action).
-fn poll_run(
-    client: &OpenAIClient,
-    thread_id: &str,
-    run_id: &str,
-    done: impl Fn(&RunResponseStatus) -> bool,
-) -> Result<RunResponse, Error> {
-    let start = Instant::now();
-    loop {
-        let run = client.get_run(thread_id, run_id)?;
-        if done(&run.status) {
-            return Ok(run);
-        }
-        assert!(start.elapsed() < POLL_TIMEOUT, "run stuck: {run:?}");
-        std::thread::sleep(ms(5));
-    }
-}
-
 #[test]
 fn cancelled_and_expired_runs() -> TestResult {
-    let server = LocalServer::builder()
-        .step_delay(ms(100))
-        .run_expiry(ms(600))
-        .start()?;
-    let client = client_of(&server);
+    const STEP: Duration = Duration::from_millis(100);
+    const EXPIRY: Duration = Duration::from_millis(600);
+    let (server, clock) = engine_with_expiry(STEP, EXPIRY);
+    let client = client_on_clock(&server, &clock);
     let assistant = client.create_assistant(&AssistantCreateRequest {
         tools: vec![weather_tool()],
         ..AssistantCreateRequest::new("gpt-4o-mini")
@@ -41,6 +25,7 @@ fn cancelled_and_expired_runs() -> TestResult {
     assert_eq!(run.status, RunResponseStatus::Queued);
     let cancelling = client.cancel_run(&thread.id, &run.id)?;
     assert_eq!(cancelling.status, RunResponseStatus::Cancelling);
+    let cancelled_at = clock.elapsed();
     let mut polled = Vec::new();
     let cancelled = client
         .waiter()
@@ -48,21 +33,30 @@ fn cancelled_and_expired_runs() -> TestResult {
         .wait_for_run_to_complete(&thread.id, &run.id)?;
     assert_eq!(cancelled.status, RunResponseStatus::Cancelled);
     assert!(cancelled.cancelled_at.is_some());
-    assert!(
-        in_order(&transitions(&polled), &["cancelling", "cancelled"]),
-        "{polled:?}"
+    assert!(cancelled.started_at.is_none(), "it never started");
+    assert_eq!(polled, ["cancelling", "cancelled"]);
+    assert_eq!(
+        clock.elapsed() - cancelled_at,
+        STEP,
+        "cancelled one step later"
     );
     let messages = client.get_thread_messages(&thread.id, None)?;
     assert_eq!(messages.data.len(), 1, "the cancelled run wrote nothing");
     // A finished run cannot be cancelled again.
     expect_error(client.cancel_run(&thread.id, &run.id), 400);
+
     // Cancelled while waiting for tool outputs.
     client.create_thread_message(
         &thread.id,
         &ThreadMessageCreateRequest::user("get_weather city=Rome"),
     )?;
-    let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    let mut polled = Vec::new();
+    let run = client
+        .waiter()
+        .on_poll(|p| polled.push(p.status.clone()))
+        .create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
     assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    assert_eq!(polled, ["queued", "in_progress", "requires_action"]);
     let cancelling = client.cancel_run(&thread.id, &run.id)?;
     assert_eq!(cancelling.status, RunResponseStatus::Cancelling);
     assert!(cancelling.required_action.is_none());
@@ -71,13 +65,20 @@ fn cancelled_and_expired_runs() -> TestResult {
     let steps = client.get_run_steps(&thread.id, &run.id, None)?;
     assert_eq!(steps.data[0].status, RunStepResponseStatus::Cancelled);
 
-    // Left waiting for tool outputs past its expiry: expired, and outputs come too late.
+    // Left waiting for tool outputs: still waiting just before its expiry, expired at it, and
+    // outputs come too late.
     client.create_thread_message(
         &thread.id,
         &ThreadMessageCreateRequest::user("get_weather city=Oslo"),
     )?;
+    let created = clock.elapsed();
     let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
     assert_eq!(run.status, RunResponseStatus::RequiresAction);
+    assert_eq!(
+        clock.elapsed() - created,
+        2 * STEP,
+        "in progress, then the model"
+    );
     let call = run
         .required_action
         .as_ref()
@@ -86,9 +87,11 @@ fn cancelled_and_expired_runs() -> TestResult {
         .tool_calls[0]
         .id
         .clone();
-    let expired = poll_run(&client, &thread.id, &run.id, |s| {
-        *s != RunResponseStatus::RequiresAction
-    })?;
+    clock.advance(EXPIRY - 2 * STEP - ms(1));
+    let waiting = client.get_run(&thread.id, &run.id)?;
+    assert_eq!(waiting.status, RunResponseStatus::RequiresAction);
+    clock.advance(ms(1));
+    let expired = client.get_run(&thread.id, &run.id)?;
     assert_eq!(expired.status, RunResponseStatus::Expired);
     assert!(expired.required_action.is_none());
     let late = SubmitToolOutputsRequest::new([(call, "too late")]);
@@ -99,11 +102,8 @@ fn cancelled_and_expired_runs() -> TestResult {
 
     // A run whose expiry comes before its first step expires on its own; the SDK's wait
     // ends there and the one-call helper reports it.
-    let slow = LocalServer::builder()
-        .step_delay(Duration::from_secs(5))
-        .run_expiry(ms(300))
-        .start()?;
-    let client = client_of(&slow);
+    let (slow, clock) = engine_with_expiry(Duration::from_secs(5), ms(300));
+    let client = client_on_clock(&slow, &clock);
     let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
     let thread = client.create_thread(&ThreadCreateRequest {
         messages: vec![ThreadMessageCreateRequest::user("Hello")],
@@ -117,7 +117,10 @@ fn cancelled_and_expired_runs() -> TestResult {
         .wait_for_run_to_complete(&thread.id, &run.id)
     {
         Err(Error::PollTimeout { last, attempts, .. }) => {
-            assert!(attempts >= 1);
+            assert!(
+                attempts >= 2,
+                "a poll at the start, another at the deadline"
+            );
             assert!(
                 matches!(*last, Polled::Run(ref r) if r.status == RunResponseStatus::Queued && r.id == run.id),
                 "{last:?}"
@@ -129,15 +132,13 @@ fn cancelled_and_expired_runs() -> TestResult {
         client.wait_for_run_to_complete(&thread.id, &run.id)?.status,
         RunResponseStatus::Expired
     );
-    let started = Instant::now();
     match client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id)) {
-        Err(Error::RunNotCompleted(run)) => assert_eq!(run.status, RunResponseStatus::Expired),
+        Err(Error::RunNotCompleted(run)) => {
+            assert_eq!(run.status, RunResponseStatus::Expired);
+            assert!(run.started_at.is_none(), "expired before its first step");
+        }
         other => panic!("expected an expired run, got {other:?}"),
     }
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "expired before its first step"
-    );
     Ok(())
 }
 

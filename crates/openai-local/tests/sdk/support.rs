@@ -29,6 +29,37 @@ pub fn engine(step: Duration) -> LocalServer {
         .expect("the engine starts")
 }
 
+/// An engine on a [`ManualClock`] whose objects change status every `step` of that clock.
+pub fn engine_on_clock(step: Duration) -> (LocalServer, ManualClock) {
+    engine_with_expiry(step, Duration::from_secs(600))
+}
+
+/// [`engine_on_clock`] with runs expiring after `expiry`.
+pub fn engine_with_expiry(step: Duration, expiry: Duration) -> (LocalServer, ManualClock) {
+    let clock = ManualClock::new();
+    let server = LocalServer::builder()
+        .clock(clock.clone())
+        .step_delay(step)
+        .run_expiry(expiry)
+        .start()
+        .expect("the engine starts");
+    (server, clock)
+}
+
+/// A client of `server` whose waits advance `clock` instead of sleeping: each poll moves the
+/// engine's time on by the poll interval (the server's hint: one step), so a wait goes through
+/// every step in order and ends after a known amount of engine time, however slow the machine.
+pub fn client_on_clock(server: &LocalServer, clock: &ManualClock) -> OpenAIClient {
+    let clock = clock.clone();
+    let mut client = OpenAIClient::create_with_api_key("local")
+        .with_base_url(server.base_url())
+        .with_sleeper(move |d| clock.advance(d))
+        .build()
+        .expect("a client");
+    client.set_polling_timeout(Some(POLL_TIMEOUT));
+    client
+}
+
 /// A client of `server` that polls every 2 ms and gives up after [`POLL_TIMEOUT`].
 pub fn client_of(server: &LocalServer) -> OpenAIClient {
     let mut client = server.client().expect("a client");
@@ -178,23 +209,8 @@ pub fn two_colour_png(
     out
 }
 
+/// Standard base64, padded.
 pub fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }

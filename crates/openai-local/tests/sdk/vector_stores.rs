@@ -1,19 +1,22 @@
 //! Vector stores filled one file at a time and in batches: statuses, counts, failures, search and filters.
+//!
+//! The engine runs on a `ManualClock` and the client's waits advance it, so each status is
+//! seen at a known engine time, however slow the machine.
 
 use crate::support::*;
 
 #[test]
 fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
     const STEP: Duration = Duration::from_millis(150);
-    let server = engine(STEP);
-    let client = client_of(&server);
+    let (server, clock) = engine_on_clock(STEP);
+    let client = client_on_clock(&server, &clock);
     let store = client.create_vector_store(&VectorStoreCreateRequest::new("kb", Vec::new()))?;
     assert_eq!(counts(&store), [0; 5]);
     assert_eq!(store.status, Some(VectorStoreResponseStatus::Completed));
 
     // One readable file: in progress for one step, then completed.
     let policy = client.upload_file("assistants", "return-policy.md", POLICY.as_bytes())?;
-    let attached_at = Instant::now();
+    let attached_at = clock.elapsed();
     let file = client
         .create_vector_store_file(&store.id, &VectorStoreFileCreateRequest::new(&policy.id))?;
     assert_eq!(file.status, Some(VectorStoreFileResponseStatus::InProgress));
@@ -22,16 +25,22 @@ fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
         (policy.id.as_str(), store.id.as_str())
     );
     let during = client.get_vector_store(&store.id)?;
-    // Read within the step, the store must still be indexing (else it may have finished).
-    if attached_at.elapsed() < STEP {
-        assert_eq!(counts(&during), [1, 0, 0, 0, 1]);
-        assert_eq!(during.status, Some(VectorStoreResponseStatus::InProgress));
-    }
+    assert_eq!(counts(&during), [1, 0, 0, 0, 1]);
+    assert_eq!(during.status, Some(VectorStoreResponseStatus::InProgress));
+    clock.advance(STEP - ms(1));
+    let almost = client.get_vector_store_file(&store.id, &policy.id)?;
+    assert_eq!(
+        almost.status,
+        Some(VectorStoreFileResponseStatus::InProgress)
+    );
     let file = client.wait_for_vector_store_file_to_complete(&store.id, &policy.id)?;
     assert_eq!(file.status, Some(VectorStoreFileResponseStatus::Completed));
     assert!(file.last_error.is_none());
     assert!(file.usage_bytes.is_some_and(|b| b > 0));
-    assert!(attached_at.elapsed() >= STEP, "indexing takes one step");
+    assert!(
+        clock.elapsed() - attached_at >= STEP,
+        "indexing takes one step"
+    );
     let after = client.get_vector_store(&store.id)?;
     assert_eq!(counts(&after), [0, 1, 0, 0, 1]);
     assert_eq!(after.status, Some(VectorStoreResponseStatus::Completed));
@@ -241,8 +250,9 @@ fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
     assert_eq!(listed.data.len(), 1);
     assert_eq!(listed.data[0].metadata, Some(metadata(&[("team", "docs")])));
 
-    // A batch cancelled before it is indexed: its files are cancelled, and counted so.
-    let slow = engine(Duration::from_secs(30));
+    // A batch cancelled before it is indexed: its files are cancelled, and counted so. (The
+    // engine's clock stands still: the batch stays in progress until it is cancelled.)
+    let (slow, _frozen) = engine_on_clock(Duration::from_secs(30));
     let slow_client = client_of(&slow);
     let f = slow_client.upload_file("assistants", "a.txt", "some words here".as_bytes())?;
     let slow_store =

@@ -1,0 +1,268 @@
+//! Handlers change the store in one step, after everything that can fail (parsing, checks,
+//! indexing, the model): a handler dying at any of its entries into the store leaves the store
+//! exactly as it was, and the engine keeps serving.
+//!
+//! The test injects a panic at the `k`th entry into the store (`Engine::faults`) for every
+//! `k` a request makes, and compares the store before and after.
+
+use std::io::Cursor;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::clock::{Clock, ManualClock};
+use super::engine::{Config, Engine};
+use super::http::{dispatch, Failure, Reply};
+use super::store::Timing;
+use super::DeterministicModel;
+
+fn engine() -> Engine {
+    let config = Config {
+        timing: Timing {
+            step: Duration::ZERO,
+            run_expiry: Duration::from_secs(600),
+        },
+        api_key: None,
+        max_upload_bytes: 1 << 20,
+        max_json_bytes: 1 << 20,
+    };
+    Engine::new(
+        config,
+        Arc::new(DeterministicModel),
+        Clock::Manual(ManualClock::new()),
+    )
+}
+
+fn call(engine: &Engine, method: &str, url: &str, body: &Value) -> Result<Reply, Failure> {
+    let body = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    dispatch(
+        engine,
+        method,
+        url,
+        "application/json",
+        &mut Cursor::new(body),
+    )
+}
+
+/// A successful call's JSON.
+#[track_caller]
+fn ok(engine: &Engine, method: &str, url: &str, body: Value) -> Value {
+    let reply = call(engine, method, url, &body)
+        .unwrap_or_else(|f| panic!("{method} {url}: {}", f.message));
+    serde_json::from_slice(&reply.body).expect("JSON")
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_string()
+}
+
+fn upload(engine: &Engine, name: &str, text: &str) -> String {
+    let body = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n\
+         --B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n\
+         {text}\r\n--B--\r\n"
+    );
+    let reply = dispatch(
+        engine,
+        "POST",
+        "/v1/files",
+        "multipart/form-data; boundary=B",
+        &mut Cursor::new(body.into_bytes()),
+    )
+    .unwrap_or_else(|f| panic!("upload: {}", f.message));
+    let file: Value = serde_json::from_slice(&reply.body).expect("JSON");
+    id(&file)
+}
+
+/// The state a scenario starts from: two readable uploads, an assistant with a function
+/// tool, a vector store holding the first upload, a thread with a message, and a thread whose
+/// run waits for a tool output.
+struct World {
+    files: [String; 2],
+    assistant: String,
+    store: String,
+    thread: String,
+    waiting: (String, String, String),
+}
+
+fn world(engine: &Engine) -> World {
+    let a = upload(engine, "a.md", "Tents come with a two-year warranty.");
+    let b = upload(engine, "b.txt", "Stoves are refunded within thirty days.");
+    let tool = json!({"type": "function", "function": {"name": "get_weather"}});
+    let assistant = id(&ok(
+        engine,
+        "POST",
+        "/v1/assistants",
+        json!({"model": "m", "tools": [tool, {"type": "file_search"}]}),
+    ));
+    let store = id(&ok(
+        engine,
+        "POST",
+        "/v1/vector_stores",
+        json!({"file_ids": [a]}),
+    ));
+    let thread = id(&ok(
+        engine,
+        "POST",
+        "/v1/threads",
+        json!({"messages": [{"role": "user", "content": "hello"}]}),
+    ));
+    let run = ok(
+        engine,
+        "POST",
+        "/v1/threads/runs",
+        json!({"assistant_id": assistant, "thread": {"messages": [{"role": "user", "content": "get_weather city=Oslo"}]}}),
+    );
+    let (waiting_thread, run) = (run["thread_id"].as_str().unwrap().to_string(), id(&run));
+    let run = ok(
+        engine,
+        "GET",
+        &format!("/v1/threads/{waiting_thread}/runs/{run}"),
+        Value::Null,
+    );
+    assert_eq!(run["status"], "requires_action", "{run}");
+    let call_id = run["required_action"]["submit_tool_outputs"]["tool_calls"][0]["id"]
+        .as_str()
+        .expect("a tool call")
+        .to_string();
+    World {
+        files: [a, b],
+        assistant,
+        store,
+        thread,
+        waiting: (waiting_thread, id(&run), call_id),
+    }
+}
+
+/// The requests that change the store, as built against a world.
+fn scenarios(w: &World) -> Vec<(&'static str, String, Value)> {
+    let [a, b] = &w.files;
+    let (asst, vs, thread) = (&w.assistant, &w.store, &w.thread);
+    let (waiting, run, call_id) = &w.waiting;
+    let attached = json!({"role": "user", "content": "see file",
+        "attachments": [{"file_id": b, "tools": [{"type": "file_search"}]}]});
+    let inline = json!({"file_search": {"vector_stores": [{"file_ids": [a, b]}]}});
+    vec![
+        (
+            "POST",
+            "/v1/vector_stores".into(),
+            json!({"file_ids": [a, b]}),
+        ),
+        (
+            "POST",
+            format!("/v1/vector_stores/{vs}/files"),
+            json!({"file_id": b}),
+        ),
+        (
+            "POST",
+            format!("/v1/vector_stores/{vs}/file_batches"),
+            json!({"file_ids": [a, b]}),
+        ),
+        (
+            "POST",
+            format!("/v1/vector_stores/{vs}"),
+            json!({"name": "renamed"}),
+        ),
+        (
+            "DELETE",
+            format!("/v1/vector_stores/{vs}/files/{a}"),
+            Value::Null,
+        ),
+        (
+            "POST",
+            "/v1/threads".into(),
+            json!({"messages": [attached], "tool_resources": inline}),
+        ),
+        (
+            "POST",
+            format!("/v1/threads/{thread}/messages"),
+            attached.clone(),
+        ),
+        (
+            "POST",
+            format!("/v1/threads/{thread}/runs"),
+            json!({"assistant_id": asst, "additional_messages": [attached]}),
+        ),
+        (
+            "POST",
+            "/v1/threads/runs".into(),
+            json!({"assistant_id": asst, "thread": {"messages": [attached]}, "tool_resources": inline}),
+        ),
+        (
+            "POST",
+            format!("/v1/threads/{thread}"),
+            json!({"tool_resources": inline, "metadata": {"k": "v"}}),
+        ),
+        (
+            "POST",
+            "/v1/assistants".into(),
+            json!({"model": "m", "tool_resources": inline}),
+        ),
+        (
+            "POST",
+            format!("/v1/assistants/{asst}"),
+            json!({"name": "x", "tool_resources": inline}),
+        ),
+        (
+            "POST",
+            format!("/v1/threads/{waiting}/runs/{run}/submit_tool_outputs"),
+            json!({"tool_outputs": [{"tool_call_id": call_id, "output": "-3°C"}]}),
+        ),
+        (
+            "POST",
+            format!("/v1/threads/{waiting}/runs/{run}/cancel"),
+            Value::Null,
+        ),
+        ("DELETE", format!("/v1/files/{a}"), Value::Null),
+        ("DELETE", format!("/v1/threads/{thread}"), Value::Null),
+        (
+            "POST",
+            "/v1/chat/completions".into(),
+            json!({"model": "m", "messages": [{"role": "user", "content": "get_weather city=Rome"}],
+                   "tools": [{"type": "function", "function": {"name": "get_weather"}}]}),
+        ),
+    ]
+}
+
+#[test]
+fn a_handler_dying_at_any_store_entry_leaves_no_half_made_change() {
+    let count = scenarios(&world(&engine())).len();
+    for i in 0..count {
+        // The entries into the store the request makes when nothing fails.
+        let engine = engine();
+        let (method, url, body) = scenarios(&world(&engine)).swap_remove(i);
+        let before = engine.dump();
+        engine.faults.arm(0);
+        call(&engine, method, &url, &body)
+            .unwrap_or_else(|f| panic!("{method} {url}: {}", f.message));
+        let entries = engine.faults.entries();
+        assert_ne!(engine.dump(), before, "{method} {url} changes the store");
+
+        for k in 1..=entries {
+            let engine = self::engine();
+            let (method, url, body) = scenarios(&world(&engine)).swap_remove(i);
+            let before = engine.dump();
+            engine.faults.arm(k);
+            let died = catch_unwind(AssertUnwindSafe(|| call(&engine, method, &url, &body)));
+            engine.faults.arm(0);
+            assert!(
+                died.is_err(),
+                "{method} {url}: entry {k} of {entries} fires"
+            );
+            assert_eq!(
+                engine.dump(),
+                before,
+                "{method} {url}: a panic at store entry {k} of {entries} left a change"
+            );
+            // The engine still serves, and the same request now succeeds.
+            call(&engine, method, &url, &body)
+                .unwrap_or_else(|f| panic!("{method} {url} after the panic: {}", f.message));
+        }
+    }
+}
