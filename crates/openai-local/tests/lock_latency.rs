@@ -12,10 +12,13 @@ use std::sync::Arc;
 
 use support::*;
 
-/// The size of the upload. Indexing runs at about 1 MiB/s in a debug build (100 MB would take
-/// a minute and a half), so the upload is sized for a window of about two seconds; the test
-/// checks that indexing takes at least one, long enough for every poller to poll many times.
-const UPLOAD_BYTES: usize = 2 << 20;
+/// The size of the first upload. Indexing runs at about 1 MiB/s in a debug build (100 MB would
+/// take a minute and a half), so the test starts at 2 MiB and doubles the size until indexing
+/// takes at least [`MIN_WINDOW`], whatever the machine's speed or the build's profile.
+const FIRST_UPLOAD_BYTES: usize = 2 << 20;
+const MAX_UPLOAD_BYTES: usize = 256 << 20;
+/// How long indexing must last for the polls beside it to show anything.
+const MIN_WINDOW: Duration = Duration::from_secs(1);
 const POLLERS: usize = 8;
 /// The most a poll may take while the file is indexed.
 const MAX_POLL: Duration = Duration::from_millis(50);
@@ -111,10 +114,6 @@ fn polls_stay_fast_while_a_large_file_is_indexed() {
         .start()
         .unwrap();
     let http = Http::new(&server);
-    let text = big_text(UPLOAD_BYTES);
-    let file = http.upload_ok("big.txt", text.as_bytes());
-    drop(text);
-    let vs = id(&http.ok("POST", "/v1/vector_stores", Some(json!({"name": "big"}))));
     let asst = id(&http.ok("POST", "/v1/assistants", Some(json!({"model": "m"}))));
     let runs: Vec<String> = (0..POLLERS)
         .map(|i| {
@@ -146,25 +145,38 @@ fn polls_stay_fast_while_a_large_file_is_indexed() {
             std::thread::spawn(move || poll(conn, path, stop))
         })
         .collect();
-    // Attaching the file indexes it: the answer comes once its passages are built.
-    let start = Instant::now();
-    let attached = http.ok(
-        "POST",
-        &format!("/v1/vector_stores/{vs}/files"),
-        Some(json!({"file_id": file})),
-    );
-    let end = Instant::now();
+    // Attaching a file indexes it: the answer comes once its passages are built. Uploads
+    // double in size until one takes long enough to measure.
+    let mut bytes = FIRST_UPLOAD_BYTES;
+    let (vs, file, start, end) = loop {
+        let text = big_text(bytes);
+        let file = http.upload_ok("big.txt", text.as_bytes());
+        drop(text);
+        let vs = id(&http.ok("POST", "/v1/vector_stores", Some(json!({"name": "big"}))));
+        let start = Instant::now();
+        let attached = http.ok(
+            "POST",
+            &format!("/v1/vector_stores/{vs}/files"),
+            Some(json!({"file_id": file})),
+        );
+        let end = Instant::now();
+        assert_eq!(attached["status"], "completed", "{attached}");
+        if end - start >= MIN_WINDOW || bytes >= MAX_UPLOAD_BYTES {
+            break (vs, file, start, end);
+        }
+        bytes *= 2;
+    };
     stop.store(true, Ordering::SeqCst);
     let polls: Vec<(Instant, Duration)> = pollers
         .into_iter()
         .flat_map(|p| p.join().expect("a poller"))
         .collect();
 
-    assert_eq!(attached["status"], "completed", "{attached}");
     let indexing = end - start;
     assert!(
-        indexing >= Duration::from_secs(1),
-        "indexing took {indexing:?}: too short to show anything"
+        indexing >= MIN_WINDOW,
+        "indexing {} MiB took {indexing:?}: too short to show anything",
+        bytes >> 20
     );
     // Every poll that overlapped the indexing.
     let during: Vec<Duration> = polls
@@ -177,7 +189,7 @@ fn polls_stay_fast_while_a_large_file_is_indexed() {
     let slowest = sorted.last().copied().unwrap_or_default();
     eprintln!(
         "indexing {} MiB took {indexing:.2?}; {} polls meanwhile: median {:.2?}, slowest {slowest:.2?}",
-        UPLOAD_BYTES >> 20,
+        bytes >> 20,
         during.len(),
         sorted.get(sorted.len() / 2).copied().unwrap_or_default(),
     );

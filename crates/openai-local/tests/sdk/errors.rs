@@ -5,7 +5,7 @@ use crate::support::*;
 /// A raw call through the SDK's transport with a hand-written JSON body: for bodies its
 /// typed requests cannot express.
 fn raw_post(client: &OpenAIClient, path: &str, body: Value) -> Result<ApiResponse<Value>, Error> {
-    client.execute(Request::post(path).json(&body)?)
+    client.send(Request::post(path).json(&body)?)
 }
 
 /// A call with ureq alone, to send what the SDK always adds (the key, the beta header).
@@ -307,7 +307,7 @@ fn error_paths_through_the_sdk() -> TestResult {
     for path in ["/assistants", &format!("/threads/{}", thread.id)] {
         let request =
             Request::get(path).header(beta.clone(), HeaderValue::from_static("assistants=v1"));
-        let error = expect_error(client.execute::<Value>(request), 400);
+        let error = expect_error(client.send::<Value>(request), 400);
         assert_eq!(error.code.as_deref(), Some("invalid_beta"), "{path}");
     }
     let auth = ("Authorization", "Bearer sk-local-right");

@@ -22,14 +22,24 @@ fn pagination_over_250_messages() -> TestResult {
     };
 
     // Walking every page, both ways: all 250, each once, in order.
-    let mut pages = 0;
-    let asc: Vec<ThreadMessageResponse> = client
-        .iter_pages(query(Some(100), Some(ListOrder::Asc)), |q| {
-            pages += 1;
-            client.get_thread_messages(&thread.id, Some(&q))
-        })
+    let mut sizes = Vec::new();
+    let mut asc: Vec<ThreadMessageResponse> = Vec::new();
+    let mut page_query = query(Some(100), Some(ListOrder::Asc));
+    loop {
+        let page = client.get_thread_messages(&thread.id, Some(&page_query))?;
+        sizes.push(page.data.len());
+        page_query.after = page.last_id.clone();
+        let more = page.has_more;
+        asc.extend(page.data);
+        if !more {
+            break;
+        }
+    }
+    assert_eq!(sizes, [100, 100, 50]);
+    let walked: Vec<ThreadMessageResponse> = client
+        .iter_thread_messages(&thread.id, Some(query(Some(100), Some(ListOrder::Asc))))
         .collect::<Result<_, _>>()?;
-    assert_eq!(pages, 3, "100 + 100 + 50");
+    assert_eq!(walked, asc);
     let asc_ids: Vec<String> = asc.iter().map(|m| m.id.clone()).collect();
     assert_eq!(asc_ids, created);
     let texts: Vec<String> = asc.iter().map(|m| m.text()).collect();

@@ -6,8 +6,8 @@ pub use std::fmt::Debug;
 pub use std::sync::Arc;
 pub use std::time::{Duration, Instant};
 
-pub use openai_blocking::__private::Request;
 pub use openai_blocking::ureq::http::{HeaderName, HeaderValue};
+pub use openai_blocking::Request;
 pub use openai_blocking::*;
 pub use openai_local::*;
 pub use serde_json::{json, Value};
