@@ -41,7 +41,7 @@ pub(crate) enum Body {
 
 impl Request {
     /// A GET of `path`, which must start with `/` and have its ids already encoded
-    /// (see [`encode_path_id`]).
+    /// (see [`encode_path_id`](crate::encode_path_id)).
     pub fn get(path: impl Into<String>) -> Self {
         Self::new(Method::GET, path.into())
     }

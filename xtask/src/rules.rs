@@ -1,6 +1,6 @@
 //! The rewrites that turn OpenAPI component schemas into a JSON Schema typify 0.8 turns into
 //! correct, forward-compatible Rust. Each is a plain `serde_json::Value` rewrite; the reasons are
-//! in `../shared/design/codegen-notes.md` §2 (rule numbers in brackets).
+//! in `../shared/design/codegen-notes.md` §2 (rule numbers in parentheses).
 
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -214,7 +214,7 @@ fn pure_union(d: &Value) -> Option<(&'static str, &Vec<Value>)> {
 }
 
 /// `D = anyOf[inline, null]` becomes `D = inline` and each use becomes `anyOf[$ref D, null]`:
-/// typify would otherwise emit `D` twice (E0072/E0119), and `Option<D>` reads better. [8]
+/// typify would otherwise emit `D` twice (E0072/E0119), and `Option<D>` reads better. (rule 8)
 pub fn hoist_nullable_definitions(defs: &mut Defs) {
     let mut nullable = BTreeSet::new();
     for (name, d) in defs.iter_mut() {
@@ -262,7 +262,7 @@ fn is_string_like(a: &Value, defs: &Defs) -> bool {
 }
 
 /// `anyOf [string, string-enum | $ref string-enum]` becomes an open `string` whose doc lists the
-/// known values: typify would emit a broken flattened-`String` struct (model ids). [9]
+/// known values: typify would emit a broken flattened-`String` struct (model ids). (rule 9)
 pub fn collapse_open_strings(defs: &mut Defs) {
     let snapshot = defs.clone();
     for d in defs.values_mut() {
@@ -304,7 +304,7 @@ pub fn collapse_open_strings(defs: &mut Defs) {
 }
 
 /// `oneOf [$ref A, $ref B]` where A and B are unions themselves: splice into one flat union
-/// (one `#[serde(tag = "event")]` enum for the stream events). [15]
+/// (one `#[serde(tag = "event")]` enum for the stream events). (rule 15)
 pub fn flatten_nested_unions(defs: &mut Defs) {
     let snapshot = defs.clone();
     for d in defs.values_mut() {
@@ -419,7 +419,7 @@ impl Inliner<'_> {
     }
 
     /// typify names every variant's field type `<Enum><Prop>` and silently reuses the first type
-    /// of a name, so give each complex field type its own definition `<Variant><Prop>`. [13]
+    /// of a name, so give each complex field type its own definition `<Variant><Prop>`. (rule 13)
     fn hoist_variant_props(&mut self, variant: &str, v: &mut Value) -> Result<(), String> {
         let tags = tag_of(v);
         if let Some(Value::Object(props)) = v.get_mut("properties") {
@@ -535,7 +535,7 @@ impl Inliner<'_> {
 }
 
 /// typify only emits `#[serde(tag = ..)]` enums for inline object variants, so unions of `$ref`s
-/// get copies of their variants [11], and each union site points at one named definition [12].
+/// get copies of their variants (rule 11), and each union site points at one named definition (rule 12).
 pub fn inline_tagged_unions(
     defs: &mut Defs,
     union_names: &BTreeMap<BTreeSet<String>, String>,
@@ -616,7 +616,7 @@ fn is_nullable(s: &Value) -> bool {
         })
 }
 
-/// Required + nullable becomes optional: deltas and older objects omit such keys. [16]
+/// Required + nullable becomes optional: deltas and older objects omit such keys. (rule 16)
 pub fn relax_required_nullable(defs: &mut Defs) {
     for d in defs.values_mut() {
         walk_mut(d, &mut |o| {
@@ -689,7 +689,7 @@ pub fn clearable(defs: &mut Defs, schema: &str, field: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// Keep only what the roots reach. [18]
+/// Keep only what the roots reach. (rule 18)
 pub fn prune(defs: &mut Defs, roots: &BTreeSet<String>) -> Result<(), String> {
     let mut seen = BTreeSet::new();
     let mut stack: Vec<String> = roots.iter().cloned().collect();
@@ -709,7 +709,7 @@ pub fn prune(defs: &mut Defs, roots: &BTreeSet<String>) -> Result<(), String> {
 }
 
 /// Approximate typify's names for inline types and fail when two different schemas would get
-/// the same one: typify 0.8 silently merges them (wrong code that compiles). [14]
+/// the same one: typify 0.8 silently merges them (wrong code that compiles). (rule 14)
 pub fn lint_typify_names(defs: &Defs) -> Result<(), String> {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut clashes = BTreeSet::new();
