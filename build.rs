@@ -1,6 +1,7 @@
 //! Generates the request and response types from `spec/openai.schema.json` (written by
-//! `cargo xtask spec`): typify, then a syn pass that opens every enum to unknown values, then
-//! prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
+//! `cargo xtask spec`): typify, then syn passes (every enum opened to unknown values; required
+//! nullable fields tolerant of absence and sent as `null`; optional lists as `Option<Vec<_>>`;
+//! the clearable fields of modify requests as `Patch<_>`), then prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -25,6 +26,9 @@ fn generate() -> Result<(), String> {
     let text = fs::read_to_string(SCHEMA).map_err(|e| format!("reading {SCHEMA}: {e}"))?;
     let root: schemars::schema::RootSchema =
         serde_json::from_str(&text).map_err(|e| format!("parsing {SCHEMA}: {e}"))?;
+    let raw: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("parsing {SCHEMA}: {e}"))?;
+    let clearable = clearable_set(&raw);
 
     let mut settings = typify::TypeSpaceSettings::default();
     // Plain structs with public fields; the hand-written constructors in src/ cover the
@@ -40,6 +44,16 @@ fn generate() -> Result<(), String> {
     let mut file: syn::File =
         syn::parse2(space.to_stream()).map_err(|e| format!("typify output: {e}"))?;
     open_enums(&mut file);
+    required_nullable(&mut file);
+    optional_lists(&mut file);
+    let patched = clearable_fields(&mut file, &clearable);
+    if patched != clearable.len() {
+        return Err(format!(
+            "{} fields are marked x-clearable but {patched} were found as Option fields",
+            clearable.len()
+        ));
+    }
+    default_when_all_optional(&mut file);
     let code = prettyplease::unparse(&file);
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
@@ -137,4 +151,179 @@ fn open_enums(file: &mut syn::File) {
         }
     }
     DisplayArm(&opened).visit_file_mut(file);
+}
+
+/// typify reads a required but nullable field with `deserialize_with = "Option::deserialize"`,
+/// which refuses a missing key, and writes `None` as `null`. The live API and older objects
+/// leave such keys out, so they decode as `None` when absent (`default`); requests still send
+/// them, as `null` when unset, as the spec requires.
+fn required_nullable(file: &mut syn::File) {
+    for field in struct_fields(file) {
+        for attr in field.attrs.iter_mut() {
+            if attr.path().is_ident("serde")
+                && has_serde_attr(std::slice::from_ref(attr), "Option::deserialize")
+            {
+                replace_in_attr(
+                    attr,
+                    "deserialize_with = \"::std::option::Option::deserialize\"",
+                    "default",
+                );
+            }
+        }
+    }
+}
+
+/// typify writes a list the schema does not require as `Vec<T>` that is left out when empty,
+/// so an absent list and an empty one look the same: a round trip drops `"annotations": []`,
+/// and a request cannot send `"file_ids": []` (which can mean "none" where absent means "the
+/// default"). Every such field becomes `Option<Vec<T>>`: `None` is absent, `Some(vec![])` is
+/// `[]`, both ways.
+fn optional_lists(file: &mut syn::File) {
+    for field in struct_fields(file) {
+        let Some(attr) = field.attrs.iter_mut().find(|a| {
+            a.path().is_ident("serde") && has_serde_attr(std::slice::from_ref(a), "Vec::is_empty")
+        }) else {
+            continue;
+        };
+        // Only the skip condition changes: a `rename` in the same attribute stays.
+        replace_in_attr(
+            attr,
+            "\"::std::vec::Vec::is_empty\"",
+            "\"::std::option::Option::is_none\"",
+        );
+        let ty = &field.ty;
+        field.ty = parse_quote!(::std::option::Option<#ty>);
+    }
+}
+
+/// The fields the xtask marked `x-clearable` (nullable fields of modify requests) become
+/// `Patch<T>`: left out, `null`, or a value.
+fn clearable_fields(file: &mut syn::File, clearable: &BTreeSet<(String, String)>) -> usize {
+    let mut changed = 0;
+    for item in &mut file.items {
+        let Item::Struct(s) = item else { continue };
+        let name = s.ident.to_string();
+        let Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        for field in &mut fields.named {
+            let json_name = serde_rename(&field.attrs).unwrap_or_else(|| {
+                field
+                    .ident
+                    .as_ref()
+                    .map(|i| i.to_string())
+                    .unwrap_or_default()
+            });
+            if !clearable.contains(&(name.clone(), json_name)) {
+                continue;
+            }
+            let Some(inner) = option_inner(&field.ty) else {
+                continue;
+            };
+            let rename = serde_rename(&field.attrs);
+            field.attrs.retain(|a| !a.path().is_ident("serde"));
+            field.attrs.push(match rename {
+                Some(name) => parse_quote!(#[serde(rename = #name, default, skip_serializing_if = "crate::Patch::is_keep")]),
+                None => parse_quote!(#[serde(default, skip_serializing_if = "crate::Patch::is_keep")]),
+            });
+            field.ty = parse_quote!(crate::Patch<#inner>);
+            changed += 1;
+        }
+    }
+    changed
+}
+
+/// Structs whose fields are all optional get `Default` back where typify left it out (a
+/// required nullable field stops typify from deriving it).
+fn default_when_all_optional(file: &mut syn::File) {
+    for item in &mut file.items {
+        let Item::Struct(s) = item else { continue };
+        let Fields::Named(fields) = &s.fields else {
+            continue;
+        };
+        let all_optional = fields.named.iter().all(|f| {
+            option_inner(&f.ty).is_some()
+                || quote::ToTokens::to_token_stream(&f.ty)
+                    .to_string()
+                    .replace(' ', "")
+                    .starts_with("crate::Patch<")
+        });
+        let has_default = s.attrs.iter().any(|a| {
+            a.path().is_ident("derive") && quote::quote!(#a).to_string().contains("Default")
+        });
+        if all_optional && !has_default {
+            s.attrs.push(parse_quote!(#[derive(Default)]));
+        }
+    }
+}
+
+/// Every named field of every struct.
+fn struct_fields(file: &mut syn::File) -> impl Iterator<Item = &mut syn::Field> {
+    file.items.iter_mut().flat_map(|item| match item {
+        Item::Struct(s) => match &mut s.fields {
+            Fields::Named(fields) => fields.named.iter_mut().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    })
+}
+
+/// `T` of `Option<T>` (however the path to `Option` is written).
+fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner.clone()),
+        _ => None,
+    }
+}
+
+/// The `#[serde(rename = "...")]` of a field, if any.
+fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .find_map(|a| {
+            let text = quote::quote!(#a).to_string();
+            let start = text.find("rename = \"")? + "rename = \"".len();
+            let end = text[start..].find('"')? + start;
+            Some(text[start..end].to_string())
+        })
+}
+
+/// `(type, field)` of every property the xtask marked `"x-clearable": true`.
+fn clearable_set(schema: &serde_json::Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let Some(defs) = schema.get("definitions").and_then(|d| d.as_object()) else {
+        return out;
+    };
+    for (name, def) in defs {
+        let Some(props) = def.get("properties").and_then(|p| p.as_object()) else {
+            continue;
+        };
+        for (field, prop) in props {
+            if prop.get("x-clearable") == Some(&serde_json::Value::Bool(true)) {
+                out.insert((name.clone(), field.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Replaces `from` by `to` in an attribute's tokens (as text), keeping the rest of it.
+fn replace_in_attr(attr: &mut syn::Attribute, from: &str, to: &str) {
+    let text = quote::quote!(#attr).to_string();
+    let replaced = text.replace(from, to);
+    if replaced == text {
+        panic!("build.rs: `{from}` not found in {text}");
+    }
+    let parsed = syn::parse::Parser::parse_str(syn::Attribute::parse_outer, &replaced)
+        .unwrap_or_else(|e| panic!("build.rs: {replaced}: {e}"));
+    *attr = parsed.into_iter().next().expect("one attribute");
 }

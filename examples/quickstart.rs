@@ -29,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let assistant = client.create_assistant(&AssistantCreateRequest {
         name: Some("Returns helper".into()),
         instructions: Some("Answer from the shop's documents and cite them.".into()),
-        tools: vec![AssistantTool::file_search()],
+        tools: Some(vec![AssistantTool::file_search()]),
         tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
             store.id.clone(),
         ])),

@@ -84,6 +84,7 @@ mod files;
 mod messages;
 mod options;
 pub(crate) mod pagination;
+mod patch;
 mod polling;
 mod query;
 mod requests;
@@ -97,8 +98,10 @@ mod vector_stores;
 
 pub use client::{OpenAIClient, OpenAIClientBuilder};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit, ResponseMeta};
+pub use files::FileUploadRequest;
 pub use options::RequestOptions;
 pub use pagination::{Page, PageIter};
+pub use patch::Patch;
 pub use polling::{PollProgress, Polled, Waiter};
 pub use query::QueryParameters;
 pub use transport::{

@@ -77,3 +77,16 @@ pub(crate) fn query_string<Q: QueryParameters>(query: Option<&Q>) -> String {
         .map(QueryParameters::to_query_string)
         .unwrap_or_default()
 }
+
+/// `include[]=a&include[]=b` for the fields an operation is asked to include.
+pub(crate) fn include_query(include: &[RunStepInclude]) -> String {
+    let mut out = String::new();
+    for value in include {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str("include%5B%5D=");
+        out.push_str(&percent_encode(&value.to_string()));
+    }
+    out
+}

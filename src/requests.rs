@@ -33,7 +33,7 @@ impl ThreadMessageCreateRequest {
         self.attachments.get_or_insert_with(Vec::new).push(
             ThreadMessageCreateRequestAttachmentsItem {
                 file_id: Some(file_id.into()),
-                tools,
+                tools: Some(tools),
             },
         );
         self
@@ -102,7 +102,7 @@ impl AssistantCreateRequest {
             response_format: None,
             temperature: None,
             tool_resources: None,
-            tools: Vec::new(),
+            tools: None,
             top_p: None,
         }
     }
@@ -164,7 +164,7 @@ impl CompletionCreateRequest {
             audio: None,
             frequency_penalty: None,
             function_call: None,
-            functions: Vec::new(),
+            functions: None,
             logit_bias: None,
             logprobs: None,
             max_completion_tokens: None,
@@ -190,7 +190,7 @@ impl CompletionCreateRequest {
             stream_options: None,
             temperature: None,
             tool_choice: None,
-            tools: Vec::new(),
+            tools: None,
             top_logprobs: None,
             top_p: None,
             user: None,
@@ -205,7 +205,7 @@ impl VectorStoreCreateRequest {
     pub fn new(name: impl Into<String>, file_ids: Vec<String>) -> Self {
         Self {
             name: Some(name.into()),
-            file_ids,
+            file_ids: Some(file_ids),
             ..Self::default()
         }
     }

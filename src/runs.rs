@@ -1,7 +1,7 @@
 //! `/threads/{id}/runs`: runs, their cancellation and tool outputs.
 
 use crate::endpoint::{api_path, endpoints, list_iterators, refuse_stream};
-use crate::query::query_string;
+use crate::query::{include_query, query_string};
 use crate::transport::Request;
 use crate::*;
 
@@ -12,6 +12,14 @@ endpoints! {
     fn create_run / create_run_with_response(thread_id: &str, request: &RunCreateRequest) -> RunResponse {
         refuse_stream(request.stream, "create_run")?;
         Request::post(api_path!("/threads/{}/runs", thread_id)).json(request)?
+    }
+    /// Starts a run like [`create_run`](Self::create_run), asking for more details of its
+    /// steps (`include[]`: the content of file search results) in what it reports.
+    fn create_run_including / create_run_including_with_response(thread_id: &str, request: &RunCreateRequest, include: &[RunStepInclude]) -> RunResponse {
+        refuse_stream(request.stream, "create_run_including")?;
+        Request::post(api_path!("/threads/{}/runs", thread_id))
+            .query_string(include_query(include))
+            .json(request)?
     }
     /// One page of a thread's runs (`GET /threads/{id}/runs`).
     fn get_runs / get_runs_with_response(thread_id: &str, query: Option<&RunListQueryParameters>) -> RunListResponse {

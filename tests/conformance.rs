@@ -250,6 +250,10 @@ mod needs_prism {
             "modify_assistant_with_response",
             client.modify_assistant_with_response("asst_abc123", &modify),
         );
+        c.check(
+            "modify_assistant (clearing)",
+            client.modify_assistant("asst_abc123", &assistant_modify_clearing().request),
+        );
         c.check("delete_assistant", client.delete_assistant("asst_abc123"));
         c.check(
             "delete_assistant_with_response",
@@ -273,6 +277,20 @@ mod needs_prism {
         let client = c.client.clone();
         let create = thread_create().request;
         c.check("create_thread", client.create_thread(&create));
+        // Empty id lists are sent as `[]`.
+        let empty_ids = ThreadCreateRequest {
+            tool_resources: Some(ThreadCreateRequestToolResources {
+                code_interpreter: Some(ThreadCreateRequestToolResourcesCodeInterpreter {
+                    file_ids: Some(vec![]),
+                }),
+                file_search: None,
+            }),
+            ..Default::default()
+        };
+        c.check(
+            "create_thread (empty file_ids)",
+            client.create_thread(&empty_ids),
+        );
         c.check(
             "create_thread_with_response",
             client.create_thread_with_response(&create),
@@ -399,6 +417,11 @@ mod needs_prism {
         let client = c.client.clone();
         let create = run_create().request;
         c.check("create_run", client.create_run("thread_abc123", &create));
+        let include = [RunStepInclude::StepDetailsToolCallsFileSearchResultsContent];
+        c.check(
+            "create_run_including",
+            client.create_run_including("thread_abc123", &create, &include),
+        );
         c.check(
             "create_run_with_response",
             client.create_run_with_response("thread_abc123", &create),
@@ -484,13 +507,20 @@ mod needs_prism {
             "get_run_step_with_response",
             client.get_run_step_with_response("thread_abc123", "run_abc123", "step_abc123"),
         );
+        let include = [RunStepInclude::StepDetailsToolCallsFileSearchResultsContent];
+        c.check(
+            "get_run_step_including",
+            client.get_run_step_including("thread_abc123", "run_abc123", "step_abc123", &include),
+        );
         c.check(
             "iter_run_steps",
             count(client.iter_run_steps(
                 "thread_abc123",
                 "run_abc123",
                 Some(RunStepListQueryParameters {
-                    include: vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent],
+                    include: Some(vec![
+                        RunStepInclude::StepDetailsToolCallsFileSearchResultsContent,
+                    ]),
                     ..Default::default()
                 }),
             )),
@@ -511,6 +541,12 @@ mod needs_prism {
                 b"# FAQ\n\nItems can be returned within 30 days.\n".to_vec(),
             ),
         );
+        let expiring = FileUploadRequest::new(
+            "batch",
+            FileSource::from_bytes("requests.jsonl", &b"{}\n"[..]),
+        )
+        .expires_after(std::time::Duration::from_secs(7 * 24 * 3600));
+        c.check("create_file (expires_after)", client.create_file(expiring));
         let dir = std::env::temp_dir().join(format!("openai-conformance-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("requests.jsonl");
@@ -606,6 +642,10 @@ mod needs_prism {
         c.check(
             "modify_vector_store_with_response",
             client.modify_vector_store_with_response("vs_abc123", &modify),
+        );
+        c.check(
+            "modify_vector_store (clearing)",
+            client.modify_vector_store("vs_abc123", &vector_store_modify_clearing().request),
         );
         c.check(
             "delete_vector_store",
@@ -884,7 +924,9 @@ mod needs_prism {
                 .map(drop),
         );
         let bad_include = RunStepListQueryParameters {
-            include: vec![RunStepInclude::Unknown("step_details.everything".into())],
+            include: Some(vec![RunStepInclude::Unknown(
+                "step_details.everything".into(),
+            )]),
             ..Default::default()
         };
         expect_422(

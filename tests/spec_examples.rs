@@ -98,14 +98,6 @@ const KNOWN_LOSSES: &[&str] = &[
     "modifyVectorStore - /description",
     // Messages: `file_ids` (an Assistants-v1 field) in the modify example.
     "modifyMessage - /file_ids",
-    // Empty lists the schema does not require come back absent, until such lists can tell
-    // absent from empty.
-    "createChatCompletion - /choices/0/message/annotations",
-    "createRun - /data/delta/content/0/text/annotations",
-    "createThreadAndRun - /data/delta/content/0/text/annotations",
-    "getThread - /tool_resources/code_interpreter/file_ids",
-    "modifyAssistant - /tool_resources/file_search/vector_store_ids",
-    "submitToolOuputsToRun - /data/delta/content/0/text/annotations",
 ];
 
 #[test]

@@ -5,7 +5,8 @@ use openai_blocking::*;
 use serde_json::json;
 
 use crate::requests::{
-    assistant_create, assistant_create_with_new_vector_store, assistant_modify, assistants_query,
+    assistant_create, assistant_create_with_new_vector_store, assistant_modify,
+    assistant_modify_clearing, assistants_query,
 };
 use crate::support::*;
 
@@ -37,12 +38,22 @@ fn create_assistant_sends_the_whole_request() {
     ));
     let resources = created.tool_resources.as_ref().unwrap();
     assert_eq!(
-        resources.file_search.as_ref().unwrap().vector_store_ids,
-        ["vs_abc123"]
+        resources
+            .file_search
+            .as_ref()
+            .unwrap()
+            .vector_store_ids
+            .as_deref(),
+        Some(&["vs_abc123".to_string()][..])
     );
     assert_eq!(
-        resources.code_interpreter.as_ref().unwrap().file_ids,
-        ["file-Csv1"]
+        resources
+            .code_interpreter
+            .as_ref()
+            .unwrap()
+            .file_ids
+            .as_deref(),
+        Some(&["file-Csv1".to_string()][..])
     );
     assert_eq!(created.metadata.as_ref().unwrap().0["team"], "support");
     assert_eq!(created.temperature, Some(0.3));
@@ -243,7 +254,7 @@ fn ids_are_percent_encoded() {
     let client = client(&server);
     ok(&get, client.get_assistant(ODD_ID));
     let change = AssistantModifyRequest {
-        name: Some("x".into()),
+        name: Patch::Set("x".into()),
         ..Default::default()
     };
     ok(&modify, client.modify_assistant(ODD_ID, &change));
@@ -251,4 +262,15 @@ fn ids_are_percent_encoded() {
     get.assert();
     modify.assert();
     delete.assert();
+}
+
+#[test]
+fn modify_assistant_clears_fields_with_null() {
+    let server = MockServer::start();
+    let change = assistant_modify_clearing();
+    let modify = Route::post("/assistants/asst_9f2K", change.json).mock(&server, assistant());
+    ok(
+        &modify,
+        client(&server).modify_assistant("asst_9f2K", &change.request),
+    );
 }

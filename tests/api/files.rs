@@ -63,19 +63,35 @@ fn upload_mock<'a>(
     length: bool,
     response: serde_json::Value,
 ) -> Mock<'a> {
-    let expected = vec![
-        (
-            "Content-Disposition: form-data; name=\"purpose\"".to_owned(),
-            purpose.as_bytes().to_vec(),
+    let fields = [("purpose", purpose)];
+    upload_mock_with(server, &fields, file_name, content, length, response)
+}
+
+/// [`upload_mock`] with any text fields, in order, before the file part.
+fn upload_mock_with<'a>(
+    server: &'a MockServer,
+    fields: &[(&str, &str)],
+    file_name: &str,
+    content: &[u8],
+    length: bool,
+    response: serde_json::Value,
+) -> Mock<'a> {
+    let mut expected: Vec<(String, Vec<u8>)> = fields
+        .iter()
+        .map(|(name, value)| {
+            (
+                format!("Content-Disposition: form-data; name=\"{name}\""),
+                value.as_bytes().to_vec(),
+            )
+        })
+        .collect();
+    expected.push((
+        format!(
+            "Content-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream"
         ),
-        (
-            format!(
-                "Content-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-                 Content-Type: application/octet-stream"
-            ),
-            content.to_vec(),
-        ),
-    ];
+        content.to_vec(),
+    ));
     server.mock(|when, then| {
         let when = when
             .method(Method::POST)
@@ -399,4 +415,43 @@ fn ids_are_percent_encoded() {
     get.assert();
     delete.assert();
     content.assert_calls(2);
+}
+
+#[test]
+fn create_file_sends_the_expiry_as_multipart_fields() {
+    let server = MockServer::start();
+    let fields = [
+        ("purpose", "batch"),
+        ("expires_after[anchor]", "created_at"),
+        ("expires_after[seconds]", "86400"),
+    ];
+    let mock = upload_mock_with(
+        &server,
+        &fields,
+        "requests.jsonl",
+        b"{}\n",
+        true,
+        uploaded("requests.jsonl", 3, "batch"),
+    );
+    let upload = FileUploadRequest::new(
+        "batch",
+        FileSource::from_bytes("requests.jsonl", &b"{}\n"[..]),
+    )
+    .expires_after(std::time::Duration::from_secs(86_400));
+    let file = ok(&mock, client(&server).create_file(upload));
+    assert_eq!(file.filename, "requests.jsonl");
+    mock.assert();
+}
+
+#[test]
+fn an_expiry_outside_one_hour_to_thirty_days_is_refused_before_sending() {
+    let server = MockServer::start();
+    let any = catch_all(&server);
+    let client = client(&server);
+    for seconds in [0, 3599, 2_592_001] {
+        let upload = FileUploadRequest::new("batch", FileSource::from_bytes("a.jsonl", &b"{}"[..]))
+            .expires_after(std::time::Duration::from_secs(seconds));
+        invalid_argument("expires_after", client.create_file(upload));
+    }
+    any.assert_calls(0);
 }

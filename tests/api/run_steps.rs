@@ -31,7 +31,9 @@ fn message_step() -> serde_json::Value {
 
 fn include_content() -> RunStepListQueryParameters {
     RunStepListQueryParameters {
-        include: vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent],
+        include: Some(vec![
+            RunStepInclude::StepDetailsToolCallsFileSearchResultsContent,
+        ]),
         ..Default::default()
     }
 }
@@ -63,7 +65,7 @@ fn get_run_steps_with_include_and_paging() {
     assert!(matches!(
         &tool_calls[1],
         RunStepToolCall::FileSearch { file_search, .. }
-            if file_search.results[0].file_name == "faq.md" && file_search.results[0].score == 0.91
+            if file_search.results.as_deref().is_some_and(|r| r[0].file_name == "faq.md" && r[0].score == 0.91)
     ));
     assert!(matches!(
         &list.data[1].step_details,
@@ -160,4 +162,25 @@ fn ids_are_percent_encoded() {
     ok(&get, client.get_run_step(ODD_ID, "run/1", "step 1"));
     list.assert();
     get.assert();
+}
+
+#[test]
+fn get_run_step_including_sends_include_in_the_query() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(httpmock::Method::GET)
+            .path("/threads/thread_1/runs/run_1/steps/step_1")
+            .query_param(
+                "include[]",
+                "step_details.tool_calls[*].file_search.results[*].content",
+            );
+        then.status(200).json_body(fixture("run_step_code.json"));
+    });
+    let include = [RunStepInclude::StepDetailsToolCallsFileSearchResultsContent];
+    let step = ok(
+        &mock,
+        client(&server).get_run_step_including("thread_1", "run_1", "step_1", &include),
+    );
+    assert_eq!(step.run_id, "run_done1");
+    mock.assert();
 }

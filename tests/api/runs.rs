@@ -324,3 +324,26 @@ fn streaming_requests_are_refused_before_sending() {
     );
     assert_eq!(any.calls(), 0);
 }
+
+#[test]
+fn create_run_including_sends_include_in_the_query() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(httpmock::Method::POST)
+            .path("/threads/thread_1/runs")
+            .query_param(
+                "include[]",
+                "step_details.tool_calls[*].file_search.results[*].content",
+            )
+            .json_body(json!({"assistant_id": "asst_1"}));
+        then.status(200).json_body(run());
+    });
+    let include = [RunStepInclude::StepDetailsToolCallsFileSearchResultsContent];
+    let client = client(&server);
+    let run = ok(
+        &mock,
+        client.create_run_including("thread_1", &RunCreateRequest::new("asst_1"), &include),
+    );
+    assert_eq!(run.object, RunResponseObject::ThreadRun);
+    mock.assert();
+}

@@ -36,8 +36,9 @@ fn create_thread_sends_the_whole_request() {
             .file_search
             .as_ref()
             .unwrap()
-            .vector_store_ids,
-        ["vs_1"]
+            .vector_store_ids
+            .as_deref(),
+        Some(&["vs_1".to_string()][..])
     );
     same_as_plain(
         ok(&mock, client.create_thread_with_response(&request)),
@@ -176,8 +177,8 @@ fn ids_are_percent_encoded() {
     let client = client(&server);
     ok(&get, client.get_thread(ODD_ID));
     let change = ThreadModifyRequest {
-        metadata: Some(metadata(&[("k", "v")])),
-        tool_resources: None,
+        metadata: Patch::Set(metadata(&[("k", "v")])),
+        tool_resources: Patch::Keep,
     };
     ok(&modify, client.modify_thread(ODD_ID, &change));
     ok(&delete, client.delete_thread(ODD_ID));

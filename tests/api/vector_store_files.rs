@@ -257,7 +257,8 @@ fn ids_are_percent_encoded() {
     let create = Route::post(&base, json!({"file_id": "file+1"})).mock(&server, store_file());
     let list = Route::get(&base).mock(&server, page(vec![store_file()], false));
     let get = Route::get(&one).mock(&server, store_file());
-    let modify = Route::post(&one, json!({})).mock(&server, store_file());
+    // `attributes` is required and nullable: unset, it is sent as `null`.
+    let modify = Route::post(&one, json!({"attributes": null})).mock(&server, store_file());
     let delete = Route::delete(&one).mock(
         &server,
         json!({"id": "file+1", "object": "vector_store.file.deleted", "deleted": true}),

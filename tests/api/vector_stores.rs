@@ -6,7 +6,8 @@ use serde_json::json;
 
 use crate::requests::{
     vector_store_create, vector_store_create_with_auto_chunking, vector_store_modify,
-    vector_store_search, vector_store_search_comparison, vector_stores_query,
+    vector_store_modify_clearing, vector_store_search, vector_store_search_comparison,
+    vector_stores_query,
 };
 use crate::support::*;
 
@@ -248,7 +249,7 @@ fn ids_are_percent_encoded() {
     let client = client(&server);
     ok(&get, client.get_vector_store(ODD_ID));
     let change = VectorStoreModifyRequest {
-        name: Some("n".into()),
+        name: Patch::Set("n".into()),
         ..Default::default()
     };
     ok(&modify, client.modify_vector_store(ODD_ID, &change));
@@ -260,4 +261,15 @@ fn ids_are_percent_encoded() {
     for mock in [get, modify, delete, search_mock] {
         mock.assert();
     }
+}
+
+#[test]
+fn modify_vector_store_removes_the_expiry_with_null() {
+    let server = MockServer::start();
+    let change = vector_store_modify_clearing();
+    let modify = Route::post("/vector_stores/vs_abc123", change.json).mock(&server, store());
+    ok(
+        &modify,
+        client(&server).modify_vector_store("vs_abc123", &change.request),
+    );
 }

@@ -28,9 +28,10 @@ pub fn fixture(name: &str) -> Value {
 }
 
 /// What a decode-then-encode of `original` lost or changed, as JSON paths (`/data/0/tools`):
-/// `-` for a member that is gone, `~` for a value that differs. `null` members are the one
-/// thing that may go (unset optional fields are not sent), so they are not reported; empty
-/// arrays and objects are, and integers are compared exactly (floats as floats).
+/// `-` for a member that is gone, `+` for one that appeared, `~` for a value that differs.
+/// `null` members may come and go (unset optional fields are not sent; required nullable ones
+/// are sent as `null`), so they are not reported; empty arrays and objects are, and integers
+/// are compared exactly (floats as floats).
 pub fn losses(original: &Value, back: &Value) -> Vec<String> {
     let mut out = Vec::new();
     diff("", original, back, &mut out);
@@ -48,7 +49,12 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
                     Some(other) => diff(&here, value, other, out),
                 }
             }
-            for key in y.keys().filter(|k| !x.contains_key(*k)) {
+            // A `null` the original did not have says nothing new (a field the spec requires
+            // as nullable is written out); any other added member is a change.
+            for (key, _) in y
+                .iter()
+                .filter(|(k, v)| !x.contains_key(*k) && !v.is_null())
+            {
                 out.push(format!("+ {path}/{key}"));
             }
         }

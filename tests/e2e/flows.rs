@@ -25,7 +25,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     let renamed = client.modify_assistant(
         &assistant.id,
         &AssistantModifyRequest {
-            name: Some("renamed".into()),
+            name: Patch::Set("renamed".into()),
             ..Default::default()
         },
     )?;
@@ -70,7 +70,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
 
     // A thread with metadata and a first message; messages added, read and tagged.
     let thread = client.create_thread(&ThreadCreateRequest {
-        messages: vec![ThreadMessageCreateRequest::user("Hello engine")],
+        messages: Some(vec![ThreadMessageCreateRequest::user("Hello engine")]),
         metadata: Some(metadata(&[("topic", "greeting")])),
         ..Default::default()
     })?;
@@ -79,7 +79,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     let tagged = client.modify_thread(
         &thread.id,
         &ThreadModifyRequest {
-            metadata: Some(metadata(&[("topic", "tests")])),
+            metadata: Patch::Set(metadata(&[("topic", "tests")])),
             ..Default::default()
         },
     )?;
@@ -97,7 +97,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
         &thread.id,
         &note.id,
         &ThreadMessageModifyRequest {
-            metadata: Some(metadata(&[("seen", "yes")])),
+            metadata: Patch::Set(metadata(&[("seen", "yes")])),
         },
     )?;
     assert_eq!(note.metadata, Some(metadata(&[("seen", "yes")])));
@@ -169,7 +169,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
         &thread.id,
         &run.id,
         &RunModifyRequest {
-            metadata: Some(metadata(&[("checked", "true")])),
+            metadata: Patch::Set(metadata(&[("checked", "true")])),
         },
     )?;
     assert_eq!(tagged.metadata, Some(metadata(&[("checked", "true")])));
@@ -219,7 +219,7 @@ fn assistant_thread_messages_run_and_steps() -> TestResult {
     // A thread and its run in one call.
     let run = client.create_thread_and_run_and_wait(&RunThreadCreateRequest {
         thread: Some(ThreadCreateRequest {
-            messages: vec![ThreadMessageCreateRequest::user("New thread")],
+            messages: Some(vec![ThreadMessageCreateRequest::user("New thread")]),
             ..Default::default()
         }),
         ..RunThreadCreateRequest::new(&ids[2])
@@ -271,7 +271,7 @@ fn requires_action_then_submit_tool_outputs_and_wait() -> TestResult {
         json!({"type": "object", "properties": {"zone": {"type": "string"}}}),
     );
     let assistant = client.create_assistant(&AssistantCreateRequest {
-        tools: vec![weather_tool(), time_tool],
+        tools: Some(vec![weather_tool(), time_tool]),
         ..AssistantCreateRequest::new("gpt-4o-mini")
     })?;
     let thread = client.create_thread(&ThreadCreateRequest::default())?;

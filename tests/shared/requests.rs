@@ -181,10 +181,10 @@ pub fn assistant_create() -> Fixture<AssistantCreateRequest> {
             name: Some("Weather helper".into()),
             description: Some("Answers weather questions from reports".into()),
             instructions: Some("Use the tools; answer in one sentence.".into()),
-            tools: tools.request,
+            tools: Some(tools.request),
             tool_resources: Some(AssistantCreateRequestToolResources {
                 code_interpreter: Some(AssistantCreateRequestToolResourcesCodeInterpreter {
-                    file_ids: vec!["file-Csv1".into()],
+                    file_ids: Some(vec!["file-Csv1".into()]),
                 }),
                 file_search: Some(AssistantCreateRequestToolResourcesFileSearch::Variant0 {
                     vector_store_ids: vec!["vs_abc123".into()],
@@ -226,13 +226,13 @@ pub fn assistant_create_with_new_vector_store() -> Fixture<AssistantCreateReques
             response_format: Some(AssistantsApiResponseFormatOption::String(
                 AssistantsApiResponseFormatOptionString::Auto,
             )),
-            tools: vec![AssistantTool::file_search()],
+            tools: Some(vec![AssistantTool::file_search()]),
             tool_resources: Some(AssistantCreateRequestToolResources {
                 code_interpreter: None,
                 file_search: Some(AssistantCreateRequestToolResourcesFileSearch::Variant1 {
                     vector_stores: vec![
                         AssistantCreateRequestToolResourcesFileSearchVariant1VectorStoresItem {
-                            file_ids: vec!["file-9Xy".into(), "file-Q2r".into()],
+                            file_ids: Some(vec!["file-9Xy".into(), "file-Q2r".into()]),
                             chunking_strategy: Some(
                                 AssistantCreateRequestToolResourcesFileSearchVariant1VectorStoresItemChunkingStrategy::Static {
                                     max_chunk_size_tokens: 600,
@@ -262,29 +262,53 @@ pub fn assistant_create_with_new_vector_store() -> Fixture<AssistantCreateReques
     }
 }
 
+/// `POST /assistants/{id}`: description, instructions, metadata, temperature and tool
+/// resources cleared (`null`), the name set, everything else kept (left out).
+pub fn assistant_modify_clearing() -> Fixture<AssistantModifyRequest> {
+    Fixture {
+        request: AssistantModifyRequest {
+            name: Patch::Set("Plain helper".into()),
+            description: Patch::Clear,
+            instructions: Patch::Clear,
+            metadata: Patch::Clear,
+            temperature: Patch::Clear,
+            tool_resources: Patch::Clear,
+            ..Default::default()
+        },
+        json: json!({
+            "name": "Plain helper",
+            "description": null,
+            "instructions": null,
+            "metadata": null,
+            "temperature": null,
+            "tool_resources": null
+        }),
+    }
+}
+
 /// `POST /assistants/{id}`: every field.
 pub fn assistant_modify() -> Fixture<AssistantModifyRequest> {
     let tools = assistant_tools();
     Fixture {
         request: AssistantModifyRequest {
             model: Some("gpt-4o-mini".into()),
-            name: Some("Weather helper v2".into()),
-            description: Some("Answers weather questions briefly".into()),
-            instructions: Some("Answer briefly.".into()),
+            name: Patch::Set("Weather helper v2".into()),
+            description: Patch::Set("Answers weather questions briefly".into()),
+            instructions: Patch::Set("Answer briefly.".into()),
             tools: Some(tools.request),
-            tool_resources: Some(AssistantModifyRequestToolResources {
+            tool_resources: Patch::Set(AssistantModifyRequestToolResources {
                 code_interpreter: Some(AssistantModifyRequestToolResourcesCodeInterpreter {
-                    file_ids: vec!["file-Csv2".into()],
+                    file_ids: Some(vec!["file-Csv2".into()]),
                 }),
                 file_search: Some(AssistantModifyRequestToolResourcesFileSearch {
-                    vector_store_ids: vec!["vs_new".into()],
+                    vector_store_ids: Some(vec!["vs_new".into()]),
                 }),
             }),
-            metadata: Some(metadata(&[("rev", "2")])),
-            temperature: Some(1.2),
-            top_p: Some(0.8),
-            reasoning_effort: Some(ReasoningEffort::High),
-            response_format: Some(AssistantsApiResponseFormatOption::ResponseFormat(
+            metadata: Patch::Set(metadata(&[("rev", "2")])),
+            temperature: Patch::Set(1.2),
+            top_p: Patch::Set(0.8),
+            reasoning_effort: Patch::Set(ReasoningEffort::High),
+            response_format: Patch::Set(AssistantsApiResponseFormatOption::ResponseFormat(
                 ResponseFormat::JsonObject,
             )),
         },
@@ -349,11 +373,14 @@ pub fn message_create() -> Fixture<ThreadMessageCreateRequest> {
             attachments: Some(vec![
                 ThreadMessageCreateRequestAttachmentsItem {
                     file_id: Some("file-Report1".into()),
-                    tools: vec![AttachmentTool::FileSearch, AttachmentTool::CodeInterpreter],
+                    tools: Some(vec![
+                        AttachmentTool::FileSearch,
+                        AttachmentTool::CodeInterpreter,
+                    ]),
                 },
                 ThreadMessageCreateRequestAttachmentsItem {
                     file_id: Some("file-Csv1".into()),
-                    tools: vec![AttachmentTool::CodeInterpreter],
+                    tools: Some(vec![AttachmentTool::CodeInterpreter]),
                 },
             ]),
             metadata: Some(metadata(&[("source", "web")])),
@@ -378,7 +405,7 @@ pub fn message_create() -> Fixture<ThreadMessageCreateRequest> {
 pub fn message_modify() -> Fixture<ThreadMessageModifyRequest> {
     Fixture {
         request: ThreadMessageModifyRequest {
-            metadata: Some(metadata(&[("reviewed", "yes")])),
+            metadata: Patch::Set(metadata(&[("reviewed", "yes")])),
         },
         json: json!({"metadata": {"reviewed": "yes"}}),
     }
@@ -404,18 +431,18 @@ pub fn thread_create() -> Fixture<ThreadCreateRequest> {
     let message = message_create();
     Fixture {
         request: ThreadCreateRequest {
-            messages: vec![
+            messages: Some(vec![
                 message.request,
                 ThreadMessageCreateRequest::assistant("I will read the report first."),
-            ],
+            ]),
             tool_resources: Some(ThreadCreateRequestToolResources {
                 code_interpreter: Some(ThreadCreateRequestToolResourcesCodeInterpreter {
-                    file_ids: vec!["file-Csv1".into()],
+                    file_ids: Some(vec!["file-Csv1".into()]),
                 }),
                 file_search: Some(ThreadCreateRequestToolResourcesFileSearch::Variant1 {
                     vector_stores: vec![
                         ThreadCreateRequestToolResourcesFileSearchVariant1VectorStoresItem {
-                            file_ids: vec!["file-9Xy".into(), "file-Q2r".into()],
+                            file_ids: Some(vec!["file-9Xy".into(), "file-Q2r".into()]),
                             chunking_strategy: Some(
                                 ThreadCreateRequestToolResourcesFileSearchVariant1VectorStoresItemChunkingStrategy::Auto,
                             ),
@@ -448,9 +475,9 @@ pub fn thread_create() -> Fixture<ThreadCreateRequest> {
 pub fn thread_create_with_vector_store_ids() -> Fixture<ThreadCreateRequest> {
     Fixture {
         request: ThreadCreateRequest {
-            messages: vec![ThreadMessageCreateRequest::user(
+            messages: Some(vec![ThreadMessageCreateRequest::user(
                 "What is the return policy?",
-            )],
+            )]),
             tool_resources: Some(ThreadCreateRequestToolResources {
                 code_interpreter: None,
                 file_search: Some(ThreadCreateRequestToolResourcesFileSearch::Variant0 {
@@ -470,13 +497,13 @@ pub fn thread_create_with_vector_store_ids() -> Fixture<ThreadCreateRequest> {
 pub fn thread_modify() -> Fixture<ThreadModifyRequest> {
     Fixture {
         request: ThreadModifyRequest {
-            metadata: Some(metadata(&[("stage", "escalated")])),
-            tool_resources: Some(ThreadModifyRequestToolResources {
+            metadata: Patch::Set(metadata(&[("stage", "escalated")])),
+            tool_resources: Patch::Set(ThreadModifyRequestToolResources {
                 code_interpreter: Some(ThreadModifyRequestToolResourcesCodeInterpreter {
-                    file_ids: vec!["file-Csv2".into()],
+                    file_ids: Some(vec!["file-Csv2".into()]),
                 }),
                 file_search: Some(ThreadModifyRequestToolResourcesFileSearch {
-                    vector_store_ids: vec!["vs_2".into()],
+                    vector_store_ids: Some(vec!["vs_2".into()]),
                 }),
             }),
         },
@@ -499,10 +526,10 @@ pub fn thread_and_run() -> Fixture<RunThreadCreateRequest> {
         request: RunThreadCreateRequest {
             assistant_id: "asst_abc123".into(),
             thread: Some(ThreadCreateRequest {
-                messages: vec![message.request],
+                messages: Some(vec![message.request]),
                 tool_resources: Some(ThreadCreateRequestToolResources {
                     code_interpreter: Some(ThreadCreateRequestToolResourcesCodeInterpreter {
-                        file_ids: vec!["file-Csv1".into()],
+                        file_ids: Some(vec!["file-Csv1".into()]),
                     }),
                     file_search: Some(ThreadCreateRequestToolResourcesFileSearch::Variant0 {
                         vector_store_ids: vec!["vs_thread1".into()],
@@ -515,10 +542,10 @@ pub fn thread_and_run() -> Fixture<RunThreadCreateRequest> {
             tools: Some(tools.request),
             tool_resources: Some(RunThreadCreateRequestToolResources {
                 code_interpreter: Some(RunThreadCreateRequestToolResourcesCodeInterpreter {
-                    file_ids: vec!["file-Csv1".into()],
+                    file_ids: Some(vec!["file-Csv1".into()]),
                 }),
                 file_search: Some(RunThreadCreateRequestToolResourcesFileSearch {
-                    vector_store_ids: vec!["vs_abc123".into()],
+                    vector_store_ids: Some(vec!["vs_abc123".into()]),
                 }),
             }),
             tool_choice: Some(AssistantsApiToolChoiceOption::AssistantsNamedToolChoice(
@@ -672,7 +699,7 @@ pub fn run_create_with_auto_settings() -> Fixture<RunCreateRequest> {
 pub fn run_modify() -> Fixture<RunModifyRequest> {
     Fixture {
         request: RunModifyRequest {
-            metadata: Some(metadata(&[("rating", "5")])),
+            metadata: Patch::Set(metadata(&[("rating", "5")])),
         },
         json: json!({"metadata": {"rating": "5"}}),
     }
@@ -719,7 +746,7 @@ pub fn run_steps_query() -> Query<RunStepListQueryParameters> {
             order: Some(ListOrder::Asc),
             after: Some("step_a".into()),
             before: Some("step_z".into()),
-            include: vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent],
+            include: Some(vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent]),
         },
         query: "after=step_a&before=step_z\
                 &include%5B%5D=step_details.tool_calls%5B%2A%5D.file_search.results%5B%2A%5D.content\
@@ -752,7 +779,7 @@ pub fn vector_store_create() -> Fixture<VectorStoreCreateRequest> {
         request: VectorStoreCreateRequest {
             name: Some("Support FAQ".into()),
             description: Some("Answers for the help desk".into()),
-            file_ids: vec!["file-9Xy".into(), "file-Q2r".into()],
+            file_ids: Some(vec!["file-9Xy".into(), "file-Q2r".into()]),
             chunking_strategy: Some(ChunkingStrategyRequestParam::Static(
                 StaticChunkingStrategy {
                     max_chunk_size_tokens: 1200,
@@ -785,7 +812,8 @@ pub fn vector_store_create_with_auto_chunking() -> Fixture<VectorStoreCreateRequ
             chunking_strategy: Some(ChunkingStrategyRequestParam::Auto),
             ..VectorStoreCreateRequest::new("Empty store", Vec::new())
         },
-        json: json!({"name": "Empty store", "chunking_strategy": {"type": "auto"}}),
+        // An empty id list is sent as `[]`, not dropped.
+        json: json!({"name": "Empty store", "file_ids": [], "chunking_strategy": {"type": "auto"}}),
     }
 }
 
@@ -793,18 +821,29 @@ pub fn vector_store_create_with_auto_chunking() -> Fixture<VectorStoreCreateRequ
 pub fn vector_store_modify() -> Fixture<VectorStoreModifyRequest> {
     Fixture {
         request: VectorStoreModifyRequest {
-            name: Some("Support FAQ (2025)".into()),
-            expires_after: Some(VectorStoreExpirationAfter {
+            name: Patch::Set("Support FAQ (2025)".into()),
+            expires_after: Patch::Set(VectorStoreExpirationAfter {
                 anchor: VectorStoreExpirationAfterAnchor::LastActiveAt,
                 days: 30,
             }),
-            metadata: Some(metadata(&[("team", "support"), ("year", "2025")])),
+            metadata: Patch::Set(metadata(&[("team", "support"), ("year", "2025")])),
         },
         json: json!({
             "name": "Support FAQ (2025)",
             "expires_after": {"anchor": "last_active_at", "days": 30},
             "metadata": {"team": "support", "year": "2025"}
         }),
+    }
+}
+
+/// `POST /vector_stores/{id}`: the expiry removed (`null`), the rest kept.
+pub fn vector_store_modify_clearing() -> Fixture<VectorStoreModifyRequest> {
+    Fixture {
+        request: VectorStoreModifyRequest {
+            expires_after: Patch::Clear,
+            ..Default::default()
+        },
+        json: json!({"expires_after": null}),
     }
 }
 
@@ -1244,12 +1283,12 @@ pub fn chat_completion() -> Fixture<CompletionCreateRequest> {
                 function_result,
                 ChatCompletionRequestMessage::assistant("It rains in Oslo."),
             ],
-            tools: vec![
+            tools: Some(vec![
                 ChatCompletionToolUnion::Function {
                     function: function.request,
                 },
                 sql.request,
-            ],
+            ]),
             tool_choice: Some(ChatCompletionToolChoiceOption::ChatCompletionToolChoice(
                 ChatCompletionToolChoice::Function {
                     function: ChatCompletionNamedToolChoiceFunction {
@@ -1258,11 +1297,11 @@ pub fn chat_completion() -> Fixture<CompletionCreateRequest> {
                 },
             )),
             parallel_tool_calls: Some(ParallelToolCalls(false)),
-            functions: vec![ChatCompletionFunctions {
+            functions: Some(vec![ChatCompletionFunctions {
                 name: "get_weather".into(),
                 description: Some("Current weather for a city".into()),
                 parameters: Some(FunctionParameters(object(parameters))),
-            }],
+            }]),
             function_call: Some(
                 CompletionCreateRequestFunctionCall::ChatCompletionFunctionCallOption(
                     ChatCompletionFunctionCallOption {
@@ -1431,7 +1470,7 @@ pub fn chat_completion_allowed_tools() -> Fixture<CompletionCreateRequest> {
     let function = weather_function();
     Fixture {
         request: CompletionCreateRequest {
-            tools: vec![
+            tools: Some(vec![
                 ChatCompletionToolUnion::Function {
                     function: function.request,
                 },
@@ -1442,7 +1481,7 @@ pub fn chat_completion_allowed_tools() -> Fixture<CompletionCreateRequest> {
                         format: Some(CustomToolChatCompletionsCustomFormat::Text),
                     },
                 },
-            ],
+            ]),
             tool_choice: Some(ChatCompletionToolChoiceOption::ChatCompletionToolChoice(
                 ChatCompletionToolChoice::AllowedTools {
                     allowed_tools: ChatCompletionAllowedTools {
@@ -1513,7 +1552,7 @@ pub fn chat_completion_allowed_tools() -> Fixture<CompletionCreateRequest> {
 pub fn chat_completion_custom_tool() -> Fixture<CompletionCreateRequest> {
     Fixture {
         request: CompletionCreateRequest {
-            tools: vec![ChatCompletionToolUnion::Custom {
+            tools: Some(vec![ChatCompletionToolUnion::Custom {
                 custom: CustomToolChatCompletionsCustom {
                     name: "postcode".into(),
                     description: Some("Looks up a Norwegian postcode".into()),
@@ -1522,7 +1561,7 @@ pub fn chat_completion_custom_tool() -> Fixture<CompletionCreateRequest> {
                         definition: "^[0-9]{4}$".into(),
                     }),
                 },
-            }],
+            }]),
             tool_choice: Some(ChatCompletionToolChoiceOption::ChatCompletionToolChoice(
                 ChatCompletionToolChoice::Custom {
                     custom: ChatCompletionNamedToolChoiceCustomCustom {

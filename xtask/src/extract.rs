@@ -31,8 +31,6 @@ pub struct Config {
     #[serde(default)]
     string_or_list: Vec<Optional>,
     #[serde(default)]
-    clearable: Vec<Optional>,
-    #[serde(default)]
     docs: BTreeMap<String, String>,
 }
 
@@ -220,16 +218,19 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
         eprintln!("warning: {w}");
     }
     rules::collapse_aliases(&mut defs);
-    rules::relax_required_nullable(&mut defs);
     for o in &cfg.optional {
         rules::make_optional(&mut defs, &o.schema, &o.field)?;
     }
     for o in &cfg.string_or_list {
         rules::string_or_list(&mut defs, &o.schema, &o.field)?;
     }
-    for o in &cfg.clearable {
-        rules::clearable(&mut defs, &o.schema, &o.field)?;
-    }
+    // The bodies of `modify*` / `update*` operations: their nullable fields can be cleared.
+    let modify_requests: BTreeSet<String> = ops
+        .iter()
+        .filter(|o| o.operation_id.starts_with("modify") || o.operation_id.starts_with("update"))
+        .filter_map(|o| o.request.clone())
+        .collect();
+    rules::mark_clearable(&mut defs, &modify_requests)?;
     let mut keep: BTreeSet<String> = roots.iter().map(|r| our_name(r)).collect();
     keep.extend(ops.iter().filter_map(|o| o.query.clone()));
     rules::prune(&mut defs, &keep)?;

@@ -616,33 +616,6 @@ fn is_nullable(s: &Value) -> bool {
         })
 }
 
-/// Required + nullable becomes optional: deltas and older objects omit such keys. (rule 16)
-pub fn relax_required_nullable(defs: &mut Defs) {
-    for d in defs.values_mut() {
-        walk_mut(d, &mut |o| {
-            let (Some(Value::Array(req)), Some(Value::Object(props))) =
-                (o.get("required"), o.get("properties"))
-            else {
-                return;
-            };
-            let kept: Vec<Value> = req
-                .iter()
-                .filter(|r| {
-                    r.as_str()
-                        .and_then(|r| props.get(r))
-                        .is_none_or(|p| !is_nullable(p))
-                })
-                .cloned()
-                .collect();
-            if kept.is_empty() {
-                o.remove("required");
-            } else {
-                o.insert("required".into(), Value::Array(kept));
-            }
-        });
-    }
-}
-
 /// Make `schema.field` optional and nullable (a drift override from `extract.toml`).
 pub fn make_optional(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
     let d = defs
@@ -681,12 +654,42 @@ fn list_field<'a>(defs: &'a mut Defs, schema: &str, field: &str) -> Result<&'a m
     Ok(prop)
 }
 
-/// A list a caller must be able to send empty (to clear it) becomes "list or null", so its
-/// Rust field is `Option<Vec<_>>`: `None` leaves it out, `Some(vec![])` sends `[]`.
-pub fn clearable(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
-    let prop = list_field(defs, schema, field)?;
-    *prop = make_nullable(prop.clone());
-    Ok(())
+/// The optional, nullable top-level fields of a modify request (`ModifyAssistantRequest`,
+/// `UpdateVectorStoreRequest`, ...) get `"x-clearable": true`: `build.rs` makes them
+/// `Patch<T>`, so a caller can leave them, clear them (`null`) or set them. Required fields
+/// are always sent, so they are not marked. Returns how many were marked.
+pub fn mark_clearable(
+    defs: &mut Defs,
+    modify_requests: &BTreeSet<String>,
+) -> Result<usize, String> {
+    let mut marked = 0;
+    for name in modify_requests {
+        let d = defs
+            .get_mut(name)
+            .ok_or_else(|| format!("modify request `{name}` is not a schema"))?;
+        let required: BTreeSet<String> = d
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(Value::Object(props)) = d.get_mut("properties") else {
+            continue;
+        };
+        for (field, prop) in props.iter_mut() {
+            if is_nullable(prop) && !required.contains(field) {
+                if let Value::Object(p) = prop {
+                    p.insert("x-clearable".into(), Value::Bool(true));
+                    marked += 1;
+                }
+            }
+        }
+    }
+    Ok(marked)
 }
 
 /// Keep only what the roots reach. (rule 18)
@@ -815,19 +818,27 @@ mod tests {
     }
 
     #[test]
-    fn clearable_lists_become_nullable_and_other_fields_are_refused() {
+    fn nullable_optional_fields_of_modify_requests_are_marked_clearable() {
         let mut d = defs(json!({
-            "M": { "type": "object", "properties": {
-                "tools": { "type": "array", "items": { "type": "string" } },
-                "name": { "type": "string" } } }
+            "M": { "type": "object", "required": ["attributes"], "properties": {
+                "name": { "anyOf": [{ "type": "string" }, { "type": "null" }] },
+                "attributes": { "anyOf": [{ "type": "object" }, { "type": "null" }] },
+                "model": { "type": "string" } } },
+            "Other": { "type": "object", "properties": {
+                "name": { "anyOf": [{ "type": "string" }, { "type": "null" }] } } }
         }));
-        clearable(&mut d, "M", "tools").unwrap();
-        assert_eq!(
-            d["M"]["properties"]["tools"],
-            json!({ "anyOf": [{ "type": "array", "items": { "type": "string" } }, { "type": "null" }] })
-        );
-        assert!(clearable(&mut d, "M", "name").is_err());
-        assert!(clearable(&mut d, "M", "missing").is_err());
+        let modify = BTreeSet::from(["M".to_string()]);
+        assert_eq!(mark_clearable(&mut d, &modify).unwrap(), 1);
+        assert_eq!(d["M"]["properties"]["name"]["x-clearable"], json!(true));
+        assert!(d["M"]["properties"]["attributes"]
+            .get("x-clearable")
+            .is_none());
+        assert!(d["M"]["properties"]["model"].get("x-clearable").is_none());
+        assert!(d["Other"]["properties"]["name"]
+            .get("x-clearable")
+            .is_none());
+        let missing = BTreeSet::from(["Gone".to_string()]);
+        assert!(mark_clearable(&mut d, &missing).is_err());
     }
 
     #[test]

@@ -48,7 +48,7 @@ fn build(
         .create_assistant(&AssistantCreateRequest {
             name: Some(name.to_owned()),
             instructions: Some(setup.instructions.to_owned()),
-            tools: vec![AssistantTool::file_search()],
+            tools: Some(vec![AssistantTool::file_search()]),
             temperature: common.temperature,
             top_p: common.top_p,
             ..AssistantCreateRequest::new(&common.model)

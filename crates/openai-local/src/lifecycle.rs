@@ -324,15 +324,16 @@ pub(crate) fn finish(
                     results: found
                         .iter()
                         .map(|p| RunStepDetailsToolCallsFileSearchResultObject {
-                            content: vec![RunStepDetailsToolCallsFileSearchResultObjectContentItem {
+                            content: Some(vec![RunStepDetailsToolCallsFileSearchResultObjectContentItem {
                                 text: Some(p.text.clone()),
                                 type_: Some(RunStepDetailsToolCallsFileSearchResultObjectContentItemType::Text),
-                            }],
+                            }]),
                             file_id: p.file_id.clone(),
                             file_name: p.filename.clone(),
                             score: p.score,
                         })
-                        .collect(),
+                        .collect::<Vec<_>>()
+                        .into(),
                 },
             })
             .collect();

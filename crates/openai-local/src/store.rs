@@ -162,6 +162,16 @@ pub(crate) fn metadata_or_empty(m: Option<Metadata>) -> Option<Metadata> {
     Some(m.unwrap_or_else(|| Metadata(HashMap::new())))
 }
 
+/// Applies a modify request's metadata: kept, cleared (back to empty, as the API shows
+/// objects without metadata) or replaced.
+pub(crate) fn set_metadata(current: &mut Option<Metadata>, patch: Patch<Metadata>) {
+    match patch {
+        Patch::Keep => {}
+        Patch::Clear => *current = metadata_or_empty(None),
+        Patch::Set(m) => *current = Some(m),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

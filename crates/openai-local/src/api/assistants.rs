@@ -4,7 +4,7 @@ use openai_blocking::types::*;
 
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::page::paginate;
-use super::super::store::{metadata_or_empty, Assistant, Store};
+use super::super::store::{metadata_or_empty, set_metadata, Assistant, Store};
 use super::indexing::Jobs;
 use super::resources::{self, Requested, Resources};
 use super::{check_metadata, check_tools, deleted};
@@ -40,7 +40,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
 
 pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     let r: AssistantCreateRequest = ctx.json()?;
-    check_tools(&r.tools, "tools")?;
+    check_tools(r.tools.as_deref().unwrap_or_default(), "tools")?;
     check_metadata(r.metadata.as_ref(), "metadata")?;
     if r.model.trim().is_empty() {
         return Err(Failure::invalid("'model' must not be empty.").param("model"));
@@ -70,7 +70,7 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
             )),
             temperature: Some(r.temperature.unwrap_or(1.0)),
             tool_resources: res.to_response(),
-            tools: r.tools,
+            tools: r.tools.unwrap_or_default(),
             top_p: Some(r.top_p.unwrap_or(1.0)),
         };
         store.assistants.insert(
@@ -93,8 +93,8 @@ pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
 pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
     let r: AssistantModifyRequest = ctx.json()?;
     check_tools(r.tools.as_deref().unwrap_or_default(), "tools")?;
-    check_metadata(r.metadata.as_ref(), "metadata")?;
-    let requested = resources::parse(r.tool_resources.as_ref(), "tool_resources")?;
+    check_metadata(r.metadata.as_set(), "metadata")?;
+    let requested = resources::parse(r.tool_resources.as_set(), "tool_resources")?;
     let check = |store: &mut Store, requested: &Requested, jobs: &mut Jobs| {
         find(store, id)?;
         requested.check(store, jobs)
@@ -108,31 +108,34 @@ pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
         let newer = requested.apply(store, &indexes, now);
         // Found: checked above, under the same lock.
         let a = &mut find(store, id)?.resp;
-        let merged = Resources::from_response(a.tool_resources.as_ref()).merged(newer);
-        a.tool_resources = merged.to_response();
-        if let Some(v) = r.description {
-            a.description = Some(v);
-        }
-        if let Some(v) = r.instructions {
-            a.instructions = Some(v);
-        }
-        if let Some(v) = r.metadata {
-            a.metadata = Some(v);
-        }
+        let current = match r.tool_resources {
+            // `null` removes every resource; a new value is merged into the current ones.
+            Patch::Clear => Resources::default(),
+            _ => Resources::from_response(a.tool_resources.as_ref()),
+        };
+        a.tool_resources = current.merged(newer).to_response();
+        r.description.apply_to(&mut a.description);
+        r.instructions.apply_to(&mut a.instructions);
+        r.name.apply_to(&mut a.name);
         if let Some(v) = r.model {
             a.model = v;
         }
-        if let Some(v) = r.name {
-            a.name = Some(v);
-        }
-        if let Some(v) = r.response_format {
-            a.response_format = Some(v);
-        }
-        if let Some(v) = r.temperature {
-            a.temperature = Some(v);
-        }
-        if let Some(v) = r.top_p {
-            a.top_p = Some(v);
+        // Cleared settings go back to the API's defaults.
+        set_metadata(&mut a.metadata, r.metadata);
+        let auto = AssistantsApiResponseFormatOption::String(
+            AssistantsApiResponseFormatOptionString::Auto,
+        );
+        a.response_format = match r.response_format {
+            Patch::Keep => a.response_format.take(),
+            Patch::Clear => Some(auto),
+            Patch::Set(v) => Some(v),
+        };
+        for (patch, value) in [(r.temperature, &mut a.temperature), (r.top_p, &mut a.top_p)] {
+            match patch {
+                Patch::Keep => {}
+                Patch::Clear => *value = Some(1.0),
+                Patch::Set(v) => *value = Some(v),
+            }
         }
         // `"tools": []` clears them; null or absent leaves them.
         if let Some(tools) = r.tools {

@@ -169,7 +169,7 @@ fn assistant_message(
     tool_calls: Option<ChatCompletionMessageToolCalls>,
 ) -> ChatCompletionResponseMessage {
     ChatCompletionResponseMessage {
-        annotations: Vec::new(),
+        annotations: Some(Vec::new()),
         audio: None,
         content,
         function_call: None,
@@ -239,7 +239,8 @@ fn stream(response: &CompletionResponse) -> Result<Reply, Failure> {
                 }
                 _ => None,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let tool_calls = (!tool_calls.is_empty()).then_some(tool_calls);
         push(
             vec![item(
                 ChatCompletionStreamResponseDelta {
@@ -388,7 +389,7 @@ fn model_request(
         }
     }
     let mut functions: Vec<ModelFunction> = Vec::new();
-    for (i, tool) in r.tools.iter().enumerate() {
+    for (i, tool) in r.tools.iter().flatten().enumerate() {
         match tool {
             ChatCompletionToolUnion::Function { function } => functions.push(ModelFunction {
                 name: function.name.clone(),
@@ -416,7 +417,7 @@ fn model_request(
             }
         }
     }
-    for f in &r.functions {
+    for f in r.functions.iter().flatten() {
         functions.push(ModelFunction {
             name: f.name.clone(),
             description: f.description.clone(),

@@ -9,7 +9,7 @@ use super::super::http::{Ctx, Failure, Reply};
 use super::super::json::{explain_variant, parse_at};
 use super::super::page::paginate;
 use super::super::search::Chunking;
-use super::super::store::{metadata_or_empty, Message, Store, Thread};
+use super::super::store::{metadata_or_empty, set_metadata, Message, Store, Thread};
 use super::indexing::{Indexes, Jobs};
 use super::vector_store_files::NewBatch;
 use super::vector_stores::NewStore;
@@ -125,7 +125,7 @@ pub(super) fn prepare(r: ThreadMessageCreateRequest, param: &str) -> Result<Prep
                 .code("missing_required_parameter"));
         };
         files.push((file_id.clone(), p(&format!("attachments[{i}].file_id"))));
-        for (j, t) in a.tools.iter().enumerate() {
+        for (j, t) in a.tools.iter().flatten().enumerate() {
             if let AttachmentTool::Unknown(v) = t {
                 return Err(explain_variant(
                     v,
@@ -173,7 +173,12 @@ impl Prepared {
     fn search_files(&self) -> Vec<String> {
         self.attachments
             .iter()
-            .filter(|a| a.tools.contains(&AttachmentTool::FileSearch))
+            .filter(|a| {
+                a.tools
+                    .iter()
+                    .flatten()
+                    .any(|t| *t == AttachmentTool::FileSearch)
+            })
             .filter_map(|a| a.file_id.clone())
             .collect()
     }
@@ -230,7 +235,7 @@ fn attach_to_thread_store(
         .get(thread_id)
         .and_then(|t| t.resp.tool_resources.as_ref())
         .and_then(|r| r.file_search.as_ref())
-        .and_then(|f| f.vector_store_ids.first().cloned())
+        .and_then(|f| f.vector_store_ids.as_ref()?.first().cloned())
         .filter(|id| store.vector_stores.contains_key(id));
     match existing {
         Some(vs_id) => {
@@ -254,6 +259,7 @@ fn attach_to_thread_store(
                 res.file_search
                     .get_or_insert_with(Default::default)
                     .vector_store_ids
+                    .get_or_insert_with(Vec::new)
                     .push(vs_id);
             }
         }
@@ -349,12 +355,10 @@ pub(super) fn get(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply,
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     let r: ThreadMessageModifyRequest = ctx.json()?;
-    check_metadata(r.metadata.as_ref(), "metadata")?;
+    check_metadata(r.metadata.as_set(), "metadata")?;
     let resp = ctx.with_store(|store| {
         let m = message(thread(store, thread_id)?, id)?;
-        if let Some(meta) = r.metadata {
-            m.resp.metadata = Some(meta);
-        }
+        set_metadata(&mut m.resp.metadata, r.metadata);
         Ok::<_, Failure>(m.resp.clone())
     })?;
     Reply::json(&resp)

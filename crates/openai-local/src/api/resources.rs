@@ -126,7 +126,7 @@ pub(super) fn parse<T: Serialize>(
         }
         for (i, s) in fs.vector_stores.into_iter().enumerate() {
             let request = VectorStoreCreateRequest {
-                file_ids: s.file_ids,
+                file_ids: Some(s.file_ids),
                 metadata: s.metadata,
                 chunking_strategy: s.chunking_strategy,
                 ..VectorStoreCreateRequest::default()

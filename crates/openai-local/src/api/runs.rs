@@ -8,7 +8,7 @@ use super::super::clock::Now;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::lifecycle::{Refusal, Run};
 use super::super::page::paginate;
-use super::super::store::{metadata_or_empty, Store, Thread};
+use super::super::store::{metadata_or_empty, set_metadata, Store, Thread};
 use super::indexing::{Indexes, Jobs};
 use super::messages::{self, Prepared};
 use super::resources::Resources;
@@ -365,13 +365,11 @@ pub(super) fn get(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply,
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     let r: RunModifyRequest = ctx.json()?;
-    check_metadata(r.metadata.as_ref(), "metadata")?;
+    check_metadata(r.metadata.as_set(), "metadata")?;
     ctx.pump(thread_id);
     let resp = ctx.with_store(|store| {
         let run = run(thread(store, thread_id)?, id)?;
-        if let Some(m) = r.metadata {
-            run.resp.metadata = Some(m);
-        }
+        set_metadata(&mut run.resp.metadata, r.metadata);
         Ok::<_, Failure>(run.resp.clone())
     })?;
     Reply::json(&resp)
@@ -441,8 +439,8 @@ fn shown(step: &RunStepResponse, with_content: bool) -> RunStepResponse {
         if let RunStepDetails::ToolCalls { tool_calls } = &mut step.step_details {
             for call in tool_calls {
                 if let RunStepToolCall::FileSearch { file_search, .. } = call {
-                    for r in &mut file_search.results {
-                        r.content.clear();
+                    for r in file_search.results.iter_mut().flatten() {
+                        r.content = None;
                     }
                 }
             }
@@ -453,7 +451,7 @@ fn shown(step: &RunStepResponse, with_content: bool) -> RunStepResponse {
 
 pub(super) fn list_steps(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     let q: RunStepListQueryParameters = ctx.query()?;
-    let with_content = wants_content(&q.include)?;
+    let with_content = wants_content(q.include.as_deref().unwrap_or_default())?;
     let params = ctx.list_params(
         q.limit,
         q.order.as_ref(),
@@ -483,7 +481,7 @@ pub(super) fn get_step(
     step_id: &str,
 ) -> Result<Reply, Failure> {
     let q: RunStepListQueryParameters = ctx.query()?;
-    let with_content = wants_content(&q.include)?;
+    let with_content = wants_content(q.include.as_deref().unwrap_or_default())?;
     ctx.pump(thread_id);
     let step = ctx.with_store(|store| {
         let run = run(thread(store, thread_id)?, id)?;

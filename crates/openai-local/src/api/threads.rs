@@ -4,7 +4,7 @@ use openai_blocking::types::*;
 
 use super::super::clock::Now;
 use super::super::http::{Ctx, Failure, Reply};
-use super::super::store::{metadata_or_empty, Store, Thread};
+use super::super::store::{metadata_or_empty, set_metadata, Store, Thread};
 use super::indexing::{Indexes, Jobs};
 use super::messages::{self, Prepared};
 use super::resources::{self, Requested, Resources};
@@ -22,7 +22,7 @@ impl NewThread {
     pub fn parse(r: ThreadCreateRequest) -> Result<Self, Failure> {
         check_metadata(r.metadata.as_ref(), "metadata")?;
         let mut prepared = Vec::new();
-        for (i, m) in r.messages.into_iter().enumerate() {
+        for (i, m) in r.messages.into_iter().flatten().enumerate() {
             prepared.push(messages::prepare(m, &format!("messages[{i}]"))?);
         }
         let resources = resources::parse(r.tool_resources.as_ref(), "tool_resources")?;
@@ -98,8 +98,8 @@ pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
     let r: ThreadModifyRequest = ctx.json()?;
-    check_metadata(r.metadata.as_ref(), "metadata")?;
-    let newer = resources::parse(r.tool_resources.as_ref(), "tool_resources")?;
+    check_metadata(r.metadata.as_set(), "metadata")?;
+    let newer = resources::parse(r.tool_resources.as_set(), "tool_resources")?;
     let check = |store: &Store, newer: &Requested, jobs: &mut Jobs| {
         if !store.threads.contains_key(id) {
             return Err(Failure::not_found("thread", id));
@@ -118,11 +118,13 @@ pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
             .threads
             .get_mut(id)
             .ok_or_else(|| Failure::not_found("thread", id))?;
-        let merged = Resources::from_response(t.resp.tool_resources.as_ref()).merged(newer);
-        t.resp.tool_resources = Some(merged.to_response().unwrap_or_default());
-        if let Some(m) = r.metadata {
-            t.resp.metadata = Some(m);
-        }
+        let current = match r.tool_resources {
+            // `null` removes every resource; a new value is merged into the current ones.
+            Patch::Clear => Resources::default(),
+            _ => Resources::from_response(t.resp.tool_resources.as_ref()),
+        };
+        t.resp.tool_resources = Some(current.merged(newer).to_response().unwrap_or_default());
+        set_metadata(&mut t.resp.metadata, r.metadata);
         Ok::<_, Failure>(t.resp.clone())
     })?;
     Reply::json(&resp)

@@ -10,7 +10,7 @@ use super::super::http::{Ctx, Failure, Reply};
 use super::super::json::{explain_variant, parse_at};
 use super::super::page::paginate;
 use super::super::search::{self, Chunking, IndexedFile};
-use super::super::store::{metadata_or_empty, Store, VectorStore};
+use super::super::store::{metadata_or_empty, set_metadata, Store, VectorStore};
 use super::filters::{check_filter, matches};
 use super::indexing::{Indexes, Jobs};
 use super::vector_store_files::{attach, Joining};
@@ -106,7 +106,7 @@ impl NewStore {
         }
         Ok(Self {
             name: request.name,
-            file_ids: request.file_ids,
+            file_ids: request.file_ids.unwrap_or_default(),
             chunking,
             metadata: request.metadata,
             expires_after: request.expires_after,
@@ -216,22 +216,17 @@ pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
     let request: VectorStoreModifyRequest = ctx.json()?;
-    check_metadata(request.metadata.as_ref(), "metadata")?;
-    if let Some(e) = &request.expires_after {
+    check_metadata(request.metadata.as_set(), "metadata")?;
+    if let Some(e) = request.expires_after.as_set() {
         check_expiry(e, "expires_after")?;
     }
     let now = ctx.now();
     let view = ctx.with_store(|store| {
         let vs = find(store, id)?;
-        if let Some(name) = request.name {
-            vs.resp.name = Some(name);
-        }
-        if let Some(m) = request.metadata {
-            vs.resp.metadata = Some(m);
-        }
-        if request.expires_after.is_some() {
-            vs.resp.expires_after = request.expires_after;
-        }
+        request.name.apply_to(&mut vs.resp.name);
+        set_metadata(&mut vs.resp.metadata, request.metadata);
+        // `null` removes the expiry: the store no longer expires.
+        request.expires_after.apply_to(&mut vs.resp.expires_after);
         Ok::<_, Failure>(vs.view(now))
     })?;
     Reply::json(&view)

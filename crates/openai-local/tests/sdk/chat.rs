@@ -81,7 +81,7 @@ fn chat_completions_answer_summarise_call_and_describe_images() -> TestResult {
     }];
     let ask = ChatCompletionRequestMessage::user("Where is my parcel? lookup_order order=1234");
     let reply = client.create_completion(&CompletionCreateRequest {
-        tools: tools.clone(),
+        tools: Some(tools.clone()),
         ..CompletionCreateRequest::new("m", vec![ask.clone()])
     })?;
     assert_eq!(
@@ -101,7 +101,7 @@ fn chat_completions_answer_summarise_call_and_describe_images() -> TestResult {
         ("lookup_order", r#"{"order":"1234"}"#)
     );
     let reply = client.create_completion(&CompletionCreateRequest {
-        tools,
+        tools: Some(tools),
         ..CompletionCreateRequest::new(
             "m",
             vec![

@@ -68,10 +68,10 @@ fn deletes_cascade() -> TestResult {
     let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
     let run = client.create_thread_and_run_and_wait(&RunThreadCreateRequest {
         thread: Some(ThreadCreateRequest {
-            messages: vec![
+            messages: Some(vec![
                 ThreadMessageCreateRequest::user("first"),
                 ThreadMessageCreateRequest::user("second"),
-            ],
+            ]),
             ..Default::default()
         }),
         ..RunThreadCreateRequest::new(&assistant.id)
@@ -129,7 +129,7 @@ fn deletes_cascade() -> TestResult {
         vec![c.id.clone()],
     ))?;
     let searcher = client.create_assistant(&AssistantCreateRequest {
-        tools: vec![AssistantTool::file_search()],
+        tools: Some(vec![AssistantTool::file_search()]),
         tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
             store.id.clone(),
         ])),
@@ -137,7 +137,7 @@ fn deletes_cascade() -> TestResult {
     })?;
     let ask = |question: &str| -> Result<ThreadMessageResponse, Error> {
         let thread = client.create_thread(&ThreadCreateRequest {
-            messages: vec![ThreadMessageCreateRequest::user(question)],
+            messages: Some(vec![ThreadMessageCreateRequest::user(question)]),
             ..Default::default()
         })?;
         let run = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&searcher.id))?;

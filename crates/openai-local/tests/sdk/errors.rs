@@ -97,17 +97,17 @@ fn error_paths_through_the_sdk() -> TestResult {
     }
     // The same through typed requests that are well-formed JSON but invalid.
     let unknown_tool = AssistantCreateRequest {
-        tools: vec![AssistantTool::Unknown(json!({"type": "browser"}))],
+        tools: Some(vec![AssistantTool::Unknown(json!({"type": "browser"}))]),
         ..AssistantCreateRequest::new("gpt-4o-mini")
     };
     let error = expect_error(client.create_assistant(&unknown_tool), 400);
     assert_eq!(error.param.as_deref(), Some("tools[0].type"));
     let bad_name = AssistantCreateRequest {
-        tools: vec![function_tool(
+        tools: Some(vec![function_tool(
             "bad name",
             "spaces are not allowed",
             json!({"type": "object"}),
-        )],
+        )]),
         ..AssistantCreateRequest::new("gpt-4o-mini")
     };
     let error = expect_error(client.create_assistant(&bad_name), 400);

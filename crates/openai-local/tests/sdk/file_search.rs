@@ -24,7 +24,7 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
 
     let assistant = client.create_assistant(&AssistantCreateRequest {
         instructions: Some("Answer from the shop's documents and cite them.".into()),
-        tools: vec![AssistantTool::file_search()],
+        tools: Some(vec![AssistantTool::file_search()]),
         tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
             store.id.clone(),
         ])),
@@ -84,7 +84,7 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
     let whole_text = POLICY.split_whitespace().collect::<Vec<_>>().join(" ");
     let ask = |question: &str| -> Result<String, Error> {
         let thread = client.create_thread(&ThreadCreateRequest {
-            messages: vec![ThreadMessageCreateRequest::user(question)],
+            messages: Some(vec![ThreadMessageCreateRequest::user(question)]),
             ..Default::default()
         })?;
         client.run_and_get_assistant_response(&thread.id, &RunCreateRequest::new(&assistant.id))
@@ -136,7 +136,9 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
     // Two steps: the file search, then the message.
     let query = RunStepListQueryParameters {
         order: Some(ListOrder::Asc),
-        include: vec![RunStepInclude::StepDetailsToolCallsFileSearchResultsContent],
+        include: Some(vec![
+            RunStepInclude::StepDetailsToolCallsFileSearchResultsContent,
+        ]),
         ..Default::default()
     };
     let steps: Vec<RunStepResponse> = client
@@ -152,7 +154,8 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
         panic!("expected one file search: {tool_calls:?}");
     };
     assert!(id.starts_with("call_"));
-    let best = &file_search.results[0];
+    let results = file_search.results.as_deref().unwrap_or_default();
+    let best = &results[0];
     assert_eq!(
         (best.file_id.as_str(), best.file_name.as_str()),
         (policy.id.as_str(), "return-policy.md")
@@ -161,8 +164,9 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
     assert!(best
         .content
         .iter()
+        .flatten()
         .any(|c| c.text.as_deref().is_some_and(|t| t.contains("30 days"))));
-    let scores: Vec<f64> = file_search.results.iter().map(|r| r.score).collect();
+    let scores: Vec<f64> = results.iter().map(|r| r.score).collect();
     assert!(
         scores.windows(2).all(|w| w[0] >= w[1]),
         "best first: {scores:?}"
@@ -175,7 +179,11 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
     let RunStepToolCall::FileSearch { file_search, .. } = &tool_calls[0] else {
         panic!("expected a file search");
     };
-    assert!(file_search.results.iter().all(|r| r.content.is_empty()));
+    assert!(file_search
+        .results
+        .iter()
+        .flatten()
+        .all(|r| r.content.is_none()));
 
     // The search endpoint ranks the same passages.
     let found = client.search_vector_store(&store.id, &search_request("bake bread", Some(1)))?;
@@ -200,7 +208,7 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
     // A file attached to a message for file search goes into the thread's own vector
     // store, and an assistant without stores of its own finds it there.
     let searcher = client.create_assistant(&AssistantCreateRequest {
-        tools: vec![AssistantTool::file_search()],
+        tools: Some(vec![AssistantTool::file_search()]),
         ..AssistantCreateRequest::new("gpt-4o-mini")
     })?;
     let thread = client.create_thread(&ThreadCreateRequest::default())?;
@@ -227,7 +235,7 @@ fn file_search_answers_with_a_citation_of_the_right_file() -> TestResult {
         .get_thread(&thread.id)?
         .tool_resources
         .and_then(|r| r.file_search)
-        .map(|f| f.vector_store_ids)
+        .and_then(|f| f.vector_store_ids)
         .unwrap_or_default();
     assert_eq!(thread_store.len(), 1, "the thread got a vector store");
     let files = client.get_vector_store_files(&thread_store[0], None)?;

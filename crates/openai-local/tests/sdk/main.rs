@@ -10,6 +10,7 @@ mod concurrency;
 mod deletes;
 mod errors;
 mod file_search;
+mod modify;
 mod pagination;
 mod responder;
 mod runs;

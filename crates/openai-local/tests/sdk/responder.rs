@@ -92,7 +92,7 @@ fn a_custom_responder_changes_the_answers() -> TestResult {
     );
     let assistant = client.create_assistant(&AssistantCreateRequest {
         instructions: Some("Sell tents.".into()),
-        tools: vec![price],
+        tools: Some(vec![price]),
         ..AssistantCreateRequest::new("scripted-1")
     })?;
     let thread = client.create_thread(&ThreadCreateRequest::default())?;
@@ -221,7 +221,7 @@ fn a_custom_responder_changes_the_answers() -> TestResult {
         ..RunCreateRequest::new(&assistant.id)
     };
     let thread = client.create_thread(&ThreadCreateRequest {
-        messages: vec![ThreadMessageCreateRequest::user("cite")],
+        messages: Some(vec![ThreadMessageCreateRequest::user("cite")]),
         tool_resources: Some(ThreadCreateRequestToolResources {
             file_search: Some(ThreadCreateRequestToolResourcesFileSearch::Variant0 {
                 vector_store_ids: vec![store.id.clone()],

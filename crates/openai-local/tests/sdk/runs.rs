@@ -12,11 +12,11 @@ fn cancelled_and_expired_runs() -> TestResult {
     let (server, clock) = engine_with_expiry(STEP, EXPIRY);
     let client = client_on_clock(&server, &clock);
     let assistant = client.create_assistant(&AssistantCreateRequest {
-        tools: vec![weather_tool()],
+        tools: Some(vec![weather_tool()]),
         ..AssistantCreateRequest::new("gpt-4o-mini")
     })?;
     let thread = client.create_thread(&ThreadCreateRequest {
-        messages: vec![ThreadMessageCreateRequest::user("Hello")],
+        messages: Some(vec![ThreadMessageCreateRequest::user("Hello")]),
         ..Default::default()
     })?;
 
@@ -106,7 +106,7 @@ fn cancelled_and_expired_runs() -> TestResult {
     let client = client_on_clock(&slow, &clock);
     let assistant = client.create_assistant(&AssistantCreateRequest::new("gpt-4o-mini"))?;
     let thread = client.create_thread(&ThreadCreateRequest {
-        messages: vec![ThreadMessageCreateRequest::user("Hello")],
+        messages: Some(vec![ThreadMessageCreateRequest::user("Hello")]),
         ..Default::default()
     })?;
     // A wait shorter than the run gives up with the last run it saw, left as it is.
@@ -147,7 +147,7 @@ fn run_settings_shape_the_answer() -> TestResult {
     let server = engine(ms(2));
     let client = client_of(&server);
     let assistant = client.create_assistant(&AssistantCreateRequest {
-        tools: vec![weather_tool()],
+        tools: Some(vec![weather_tool()]),
         ..AssistantCreateRequest::new("gpt-4o-mini")
     })?;
     let thread = client.create_thread(&ThreadCreateRequest::default())?;

@@ -235,8 +235,8 @@ fn vector_store_filled_one_file_at_a_time_and_in_batches() -> TestResult {
     let renamed = client.modify_vector_store(
         &store.id,
         &VectorStoreModifyRequest {
-            name: Some("knowledge".into()),
-            metadata: Some(metadata(&[("team", "docs")])),
+            name: Patch::Set("knowledge".into()),
+            metadata: Patch::Set(metadata(&[("team", "docs")])),
             ..Default::default()
         },
     )?;
