@@ -11,9 +11,11 @@ use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Fields, Item};
 
 const SCHEMA: &str = "spec/openai.schema.json";
+const OPERATIONS: &str = "spec/operations.json";
 
 fn main() {
     println!("cargo:rerun-if-changed={SCHEMA}");
+    println!("cargo:rerun-if-changed={OPERATIONS}");
     println!("cargo:rerun-if-changed=build.rs");
     if let Err(e) = generate() {
         // A broken spec is a bug of ours, found at build time: fail with the reason.
@@ -54,6 +56,10 @@ fn generate() -> Result<(), String> {
         ));
     }
     default_when_all_optional(&mut file);
+    let operations: serde_json::Value = fs::read_to_string(OPERATIONS)
+        .map_err(|e| format!("reading {OPERATIONS}: {e}"))
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
+    keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
     let code = prettyplease::unparse(&file);
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
@@ -326,4 +332,46 @@ fn replace_in_attr(attr: &mut syn::Attribute, from: &str, to: &str) {
     let parsed = syn::parse::Parser::parse_str(syn::Attribute::parse_outer, &replaced)
         .unwrap_or_else(|e| panic!("build.rs: {replaced}: {e}"));
     *attr = parsed.into_iter().next().expect("one attribute");
+}
+
+/// The objects an operation answers with, and the items of the lists it answers with: the
+/// types that keep the fields this version does not know.
+fn top_level_objects(
+    operations: &serde_json::Value,
+    schema: &serde_json::Value,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let ops = operations["operations"].as_array().into_iter().flatten();
+    for name in ops.filter_map(|op| op["response"].as_str()) {
+        let def = &schema["definitions"][name];
+        if def.is_null() {
+            continue;
+        }
+        out.insert(name.to_owned());
+        if let Some(item) = def["properties"]["data"]["items"]["$ref"].as_str() {
+            out.insert(item.rsplit('/').next().unwrap_or(item).to_owned());
+        }
+    }
+    out
+}
+
+/// Unknown fields survive a round trip on the top-level objects: each gains a flattened
+/// `extra` map that collects them when decoding and writes them back when encoding. (Nested
+/// structs do not: see the README's "Types" section for the measured cost.)
+fn keep_unknown_fields(file: &mut syn::File, types: &BTreeSet<String>) {
+    for item in &mut file.items {
+        let Item::Struct(s) = item else { continue };
+        if !types.contains(&s.ident.to_string()) {
+            continue;
+        }
+        let Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        fields.named.push(syn::parse_quote! {
+            /// Fields this version of the crate does not know, kept as received and written
+            /// back when the object is serialised.
+            #[serde(flatten)]
+            pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>
+        });
+    }
 }

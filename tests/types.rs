@@ -453,3 +453,21 @@ fn an_empty_list_with_null_ids_decodes() {
     let stores: VectorStoreListResponse = serde_json::from_value(empty).unwrap();
     assert!(stores.last_id.is_none());
 }
+
+#[test]
+fn unknown_fields_of_top_level_objects_survive_a_round_trip() {
+    let mut run = fixture("run_completed.json");
+    run["reasoning"] = json!({"effort": "high", "summary": ["a", "b"]});
+    run["new_counter"] = json!(12345678901234567u64);
+    let decoded: RunResponse = serde_json::from_value(run.clone()).unwrap();
+    assert_eq!(decoded.extra["reasoning"]["effort"], "high");
+    assert_eq!(round_trip::<RunResponse>(&run), Ok(vec![]));
+
+    // Nested objects drop what they do not know (see the README's Types section).
+    let mut message = fixture("message_text_annotations.json");
+    message["content"][0]["text"]["language"] = json!("en");
+    assert_eq!(
+        round_trip::<ThreadMessageResponse>(&message),
+        Ok(vec!["- /content/0/text/language".to_string()])
+    );
+}

@@ -453,6 +453,7 @@ pub(crate) fn finish(
             messages.push(Message {
                 seq,
                 resp: ThreadMessageResponse {
+                    extra: Default::default(),
                     assistant_id: Some(run.resp.assistant_id.clone()),
                     attachments: Some(Vec::new()),
                     completed_at: (!incomplete).then_some(at),
@@ -549,6 +550,7 @@ fn push_step(
     run.steps.push(Step {
         seq,
         resp: RunStepResponse {
+            extra: Default::default(),
             assistant_id: run.resp.assistant_id.clone(),
             cancelled_at: None,
             completed_at: completed.then_some(at),
@@ -698,6 +700,7 @@ impl FileBatch {
             VectorStoreFileBatchResponseStatus::Completed
         };
         VectorStoreFileBatchResponse {
+            extra: Default::default(),
             created_at: self.created_at,
             file_counts: VectorStoreFileBatchResponseFileCounts {
                 cancelled,

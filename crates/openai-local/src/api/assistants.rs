@@ -30,6 +30,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         paginate(items, |a| &a.id, &params).map(Clone::clone)
     });
     Reply::json(&AssistantListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,
@@ -55,6 +56,7 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         let res = requested.apply(store, &indexes, now);
         let (id, seq) = store.ids.issue("asst_");
         let resp = AssistantResponse {
+            extra: Default::default(),
             created_at: now.unix,
             description: r.description,
             id: id.clone(),

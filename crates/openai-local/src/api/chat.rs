@@ -134,6 +134,7 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         }
     };
     let response = CompletionResponse {
+        extra: Default::default(),
         choices: (0..n)
             .map(|index| CompletionResponseChoicesItem {
                 finish_reason: finish.clone(),

@@ -68,6 +68,7 @@ pub(super) fn upload(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     let resp = ctx.with_store(|store| {
         let (id, seq) = store.ids.issue("file-");
         let resp = FileResponse {
+            extra: Default::default(),
             bytes,
             created_at: now.unix,
             expires_at: None,
@@ -111,6 +112,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         paginate(items, |f| &f.id, &params).map(Clone::clone)
     });
     Reply::json(&FileListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,

@@ -199,6 +199,7 @@ pub(super) fn insert(
     }
     let (id, seq) = store.ids.issue("msg_");
     let resp = ThreadMessageResponse {
+        extra: Default::default(),
         assistant_id: None,
         attachments: Some(m.attachments),
         completed_at: None,
@@ -316,6 +317,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
         Ok::<_, Failure>(paginate(items, |m| &m.id, &params).map(Clone::clone))
     })?;
     Reply::json(&ThreadMessageListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,

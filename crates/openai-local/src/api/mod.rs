@@ -104,6 +104,7 @@ pub(crate) fn route(
 /// A `{id, object, deleted: true}` answer.
 fn deleted(id: &str, object: &str) -> Result<Reply, Failure> {
     Reply::json(&DeleteStatusResponse {
+        extra: Default::default(),
         deleted: true,
         id: id.to_string(),
         object: object.to_string(),

@@ -218,6 +218,7 @@ impl NewRun {
         }
         let (id, seq) = store.ids.issue("run_");
         let resp = RunResponse {
+            extra: Default::default(),
             assistant_id: s.assistant_id,
             cancelled_at: None,
             completed_at: None,
@@ -348,6 +349,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
         Ok::<_, Failure>(paginate(items, |r| &r.id, &params).map(Clone::clone))
     })?;
     Reply::json(&RunListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,
@@ -466,6 +468,7 @@ pub(super) fn list_steps(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result
         Ok::<_, Failure>(paginate(items, |s| &s.id, &params).map(|s| shown(s, with_content)))
     })?;
     Reply::json(&RunStepListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,

@@ -46,6 +46,7 @@ impl NewThread {
         let res = self.resources.apply(store, indexes, now);
         let id = store.ids.issue("thread_").0;
         let resp = ThreadResponse {
+            extra: Default::default(),
             created_at: now.unix,
             id: id.clone(),
             metadata: metadata_or_empty(self.metadata),

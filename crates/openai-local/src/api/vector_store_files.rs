@@ -53,6 +53,7 @@ pub(super) fn attach(
         } => (max_tokens as i64, overlap as i64),
     };
     let resp = VectorStoreFileResponse {
+        extra: Default::default(),
         attributes: how.attributes,
         chunking_strategy: Some(ChunkingStrategyResponse::Static(StaticChunkingStrategy {
             chunk_overlap_tokens: overlap,
@@ -148,6 +149,7 @@ fn list_files_of(
         Ok(page.map(|f| f.view(now.at)))
     })?;
     Reply::json(&VectorStoreFileListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,

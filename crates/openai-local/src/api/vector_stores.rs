@@ -129,6 +129,7 @@ impl NewStore {
         let mut vs = VectorStore {
             seq,
             resp: VectorStoreResponse {
+                extra: Default::default(),
                 created_at: now.unix,
                 expires_after: self.expires_after,
                 expires_at: None,
@@ -186,6 +187,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         page.map(|v| v.view(now))
     });
     Reply::json(&VectorStoreListResponse {
+        extra: Default::default(),
         data: page.data,
         first_id: page.first_id,
         has_more: page.has_more,
@@ -292,6 +294,7 @@ pub(super) fn search(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
         .filter(|h| h.score >= threshold)
         .take(max as usize)
         .map(|h| VectorStoreSearchResultItem {
+            extra: Default::default(),
             attributes: chosen[h.file].1.clone(),
             content: vec![VectorStoreSearchResultContentObject {
                 text: indexed[h.file].passage_text(h.passage).to_string(),
@@ -303,6 +306,7 @@ pub(super) fn search(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
         })
         .collect();
     Reply::json(&VectorStoreSearchResponse {
+        extra: Default::default(),
         data,
         has_more: false,
         next_page: None,
