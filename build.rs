@@ -263,13 +263,21 @@ fn default_when_all_optional(file: &mut syn::File) {
     }
 }
 
-/// Every named field of every struct.
+/// Every named field of every struct and of every struct-like enum variant.
 fn struct_fields(file: &mut syn::File) -> impl Iterator<Item = &mut syn::Field> {
     file.items.iter_mut().flat_map(|item| match item {
         Item::Struct(s) => match &mut s.fields {
             Fields::Named(fields) => fields.named.iter_mut().collect::<Vec<_>>(),
             _ => Vec::new(),
         },
+        Item::Enum(e) => e
+            .variants
+            .iter_mut()
+            .flat_map(|v| match &mut v.fields {
+                Fields::Named(fields) => fields.named.iter_mut().collect::<Vec<_>>(),
+                _ => Vec::new(),
+            })
+            .collect(),
         _ => Vec::new(),
     })
 }

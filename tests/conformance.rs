@@ -745,6 +745,15 @@ mod needs_prism {
             "modify_vector_store_file",
             client.modify_vector_store_file("vs_abc123", "file-9Xy", &modify),
         );
+        // Required and nullable: unset, `attributes` is sent as `null`.
+        c.check(
+            "modify_vector_store_file (attributes null)",
+            client.modify_vector_store_file(
+                "vs_abc123",
+                "file-9Xy",
+                &VectorStoreFileModifyRequest::default(),
+            ),
+        );
         c.check(
             "modify_vector_store_file_with_response",
             client.modify_vector_store_file_with_response("vs_abc123", "file-9Xy", &modify),
@@ -845,6 +854,21 @@ mod needs_prism {
         c.check(
             "create_completion_with_response",
             client.create_completion_with_response(&create),
+        );
+        // A function message without content sends `"content": null` (required, nullable).
+        let function_result = CompletionCreateRequest::new(
+            "gpt-4o",
+            vec![
+                ChatCompletionRequestMessage::user("Run the check."),
+                ChatCompletionRequestMessage::Function {
+                    content: None,
+                    name: "run_check".into(),
+                },
+            ],
+        );
+        c.check(
+            "create_completion (function message without content)",
+            client.create_completion(&function_result),
         );
         c.check(
             "create_completion (allowed tools)",

@@ -471,3 +471,29 @@ fn unknown_fields_of_top_level_objects_survive_a_round_trip() {
         Ok(vec!["- /content/0/text/language".to_string()])
     );
 }
+
+#[test]
+fn required_nullable_fields_are_sent_as_null() {
+    let function = ChatCompletionRequestMessage::Function {
+        content: None,
+        name: "run_check".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&function).unwrap(),
+        json!({"role": "function", "content": null, "name": "run_check"})
+    );
+    assert_eq!(
+        serde_json::to_value(VectorStoreFileModifyRequest::default()).unwrap(),
+        json!({"attributes": null})
+    );
+    // Absent when decoding is still None.
+    let decoded: ChatCompletionRequestMessage =
+        serde_json::from_value(json!({"role": "function", "name": "f"})).unwrap();
+    assert_eq!(
+        decoded,
+        ChatCompletionRequestMessage::Function {
+            content: None,
+            name: "f".into()
+        }
+    );
+}
