@@ -58,6 +58,30 @@ pub enum Error {
         /// Value of the `x-request-id` response header.
         request_id: Option<String>,
     },
+    /// An event stream stopped before its end: the connection closed or broke, or no event
+    /// came within the read timeout (the idle timeout). The events that arrived stay in the
+    /// stream's accumulators; the SDK never sends the request that started a stream again.
+    StreamInterrupted {
+        /// How many events had arrived.
+        events: u64,
+        /// Whether it stopped because no byte came within the idle timeout.
+        timed_out: bool,
+        /// What the connection reported.
+        source: Box<dyn StdError + Send + Sync>,
+        /// The response that carried the stream.
+        response: Box<ResponseMeta>,
+    },
+    /// The server reported a failure inside an event stream (an `error` event, or a failed
+    /// response), after a 2xx status. The events that arrived stay in the stream's
+    /// accumulators.
+    StreamFailed {
+        /// The error the server sent.
+        error: Box<ApiError>,
+        /// How many events had arrived, this one included.
+        events: u64,
+        /// The response that carried the stream.
+        response: Box<ResponseMeta>,
+    },
     /// An argument was rejected before any request was sent (e.g. an empty id).
     InvalidArgument {
         /// Name of the offending argument.
@@ -127,9 +151,10 @@ impl Error {
             Error::Timeout { response, .. } | Error::Connection { response, .. } => {
                 response.as_deref()
             }
-            Error::BodyTooLarge { response, .. } | Error::InvalidBody { response, .. } => {
-                Some(response)
-            }
+            Error::BodyTooLarge { response, .. }
+            | Error::InvalidBody { response, .. }
+            | Error::StreamInterrupted { response, .. }
+            | Error::StreamFailed { response, .. } => Some(response),
             _ => None,
         }
     }
@@ -179,6 +204,40 @@ impl fmt::Display for Error {
             }
             Error::InvalidBody { source, response } => {
                 write!(f, "the response body cannot be decoded: {source}")?;
+                write_response(f, Some(response))
+            }
+            Error::StreamInterrupted {
+                events,
+                timed_out,
+                source,
+                response,
+            } => {
+                if *timed_out {
+                    write!(
+                        f,
+                        "the event stream went silent after {events} events: {source}"
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "the event stream broke off after {events} events: {source}"
+                    )?;
+                }
+                write_response(f, Some(response))
+            }
+            Error::StreamFailed {
+                error,
+                events,
+                response,
+            } => {
+                write!(
+                    f,
+                    "the server reported an error in the event stream after {events} events"
+                )?;
+                if !error.type_.is_empty() {
+                    write!(f, ": {}", error.type_)?;
+                }
+                write!(f, ": {}", error.message)?;
                 write_response(f, Some(response))
             }
             Error::Decode { status, source, .. } => {
@@ -235,7 +294,8 @@ impl StdError for Error {
         match self {
             Error::Timeout { source, .. }
             | Error::Connection { source, .. }
-            | Error::InvalidBody { source, .. } => Some(source.as_ref()),
+            | Error::InvalidBody { source, .. }
+            | Error::StreamInterrupted { source, .. } => Some(source.as_ref()),
             Error::Decode { source, .. } => Some(source),
             Error::Io(e) => Some(e),
             _ => None,

@@ -90,6 +90,7 @@ mod query;
 mod requests;
 mod run_steps;
 mod runs;
+mod streaming;
 mod threads;
 mod transport;
 pub mod types;
@@ -104,6 +105,7 @@ pub use pagination::{Page, PageIter};
 pub use patch::Patch;
 pub use polling::{PollProgress, Polled, Waiter};
 pub use query::QueryParameters;
+pub use streaming::{ChatCompletionStream, ChatTextDeltas, RunEventHandler, RunStream, TextDeltas};
 pub use transport::{
     encode_path_id, ApiResponse, ContentReader, FileSource, Multipart, Request, MAX_RETRY_AFTER,
 };

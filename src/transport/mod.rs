@@ -6,6 +6,7 @@ mod encode;
 mod multipart;
 mod request;
 mod retry;
+pub(crate) mod sse;
 
 use std::fmt;
 use std::io::{self, Read};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use ureq::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use ureq::http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE};
 use ureq::http::{self, response, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use ureq::{AsSendBody, SendBody};
 
@@ -168,6 +169,41 @@ impl OpenAIClient {
         })
     }
 
+    /// Sends `request` and returns the 2xx answer's event stream, unread. Retried like any
+    /// call until the response's headers arrive, and never after: a POST that started a
+    /// stream is not sent again. A total timeout bounds only the wait for the headers; each
+    /// read of the stream waits at most the read timeout, which is the idle timeout between
+    /// events. An answer that is not `text/event-stream` is an [`Error::InvalidBody`].
+    pub(crate) fn send_for_events(
+        &self,
+        mut request: Request,
+    ) -> Result<(ResponseMeta, ContentReader), Error> {
+        request.events = true;
+        self.run(request, |parts, body| {
+            let meta = ResponseMeta::new(parts.status.as_u16(), &parts.headers);
+            let content_type = header_str(&parts.headers, "content-type").unwrap_or_default();
+            if !content_type
+                .to_ascii_lowercase()
+                .starts_with("text/event-stream")
+            {
+                let mut head = Vec::new();
+                let _ = body
+                    .into_reader()
+                    .take(SNIPPET_LEN as u64)
+                    .read_to_end(&mut head);
+                return Err(Error::InvalidBody {
+                    source: format!(
+                        "expected an event stream (text/event-stream), got {content_type:?}: {}",
+                        String::from_utf8_lossy(&head)
+                    )
+                    .into(),
+                    response: Box::new(meta),
+                });
+            }
+            Ok((meta, ContentReader(body.into_reader())))
+        })
+    }
+
     /// `GET path` (relative to the base URL, e.g. `/models`), decoded as `T`; see
     /// [`send`](Self::send).
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
@@ -291,6 +327,9 @@ impl OpenAIClient {
             headers.insert(name.clone(), value.clone());
         }
         headers.insert(RETRY_COUNT, HeaderValue::from(attempt));
+        if req.events {
+            headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        }
         let mut upload = None;
         match &req.body {
             Body::Empty => {}
@@ -346,7 +385,12 @@ impl OpenAIClient {
                         .timeout_per_write(Some(timeout));
                 }
                 if remaining.is_some() {
-                    config = config.timeout_global(remaining);
+                    // A stream may last as long as it sends: the deadline bounds its headers.
+                    config = if call.events {
+                        config.timeout_recv_response(remaining)
+                    } else {
+                        config.timeout_global(remaining)
+                    };
                 }
                 agent.run(config.build())
             } else {
@@ -453,6 +497,8 @@ struct Call {
     headers: Vec<(HeaderName, HeaderValue)>,
     /// The JSON body with the options' extra fields, when there are any.
     body: Option<Vec<u8>>,
+    /// The answer is an event stream.
+    events: bool,
 }
 
 impl Call {
@@ -495,6 +541,7 @@ impl Call {
                 .unwrap_or(client.max_retries()),
             headers,
             body,
+            events: req.events,
         })
     }
 
@@ -511,6 +558,7 @@ impl Call {
             max_retries: 0,
             headers: Vec::new(),
             body: None,
+            events: false,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Request {
     pub(crate) query: String,
     pub(crate) body: Body,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    /// The answer is an event stream (see `OpenAIClient::send_for_events`).
+    pub(crate) events: bool,
 }
 
 pub(crate) enum Body {
@@ -63,6 +65,7 @@ impl Request {
             query: String::new(),
             body: Body::Empty,
             headers: Vec::new(),
+            events: false,
         }
     }
 
