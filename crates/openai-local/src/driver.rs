@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use openai_blocking::types::*;
 
@@ -20,8 +20,8 @@ use super::store::{Store, StoredFile, Thread, VectorStore};
 /// File search returns at most this many passages unless the tool says otherwise.
 const DEFAULT_MAX_RESULTS: usize = 20;
 
-/// A model turn claimed for a run.
-struct Due {
+/// A model turn claimed for a run: [`take_turn`] must follow.
+pub(crate) struct Due {
     run_index: usize,
     run_id: String,
     round: u32,
@@ -35,67 +35,100 @@ pub(crate) fn pump(session: &mut Session<'_>, thread_id: &str) {
     let now = session.now();
     let due = session.with_store(|store| claim_due_turns(store, thread_id, now.at));
     for due in due {
-        let reply = session.respond(&due.request);
-        let searches = due
-            .request
-            .file_search
-            .as_ref()
-            .map(FileSearch::take_log)
-            .unwrap_or_default();
-        let turn = Turn {
-            round: due.round,
-            reply,
-            searches,
-            score_threshold: due.score_threshold,
-            prompt_tokens: model::prompt_tokens(&due.request),
-            functions: due.functions,
-        };
-        let done = session.now();
-        session.with_store(|store| {
-            let Store { threads, ids, .. } = store;
-            if let Some(thread) = threads.get_mut(thread_id) {
-                if thread
-                    .runs
-                    .get(due.run_index)
-                    .is_some_and(|r| r.resp.id == due.run_id)
-                {
-                    lifecycle::finish(thread, due.run_index, ids, turn, done.at);
-                }
-            }
-        });
+        take_turn(session, thread_id, due);
     }
+}
+
+/// Asks the model for a claimed turn (store free), then applies the reply (store held), if
+/// the run is still the one claimed.
+pub(crate) fn take_turn(session: &mut Session<'_>, thread_id: &str, due: Due) {
+    let reply = session.respond(&due.request);
+    let searches = due
+        .request
+        .file_search
+        .as_ref()
+        .map(FileSearch::take_log)
+        .unwrap_or_default();
+    let turn = Turn {
+        round: due.round,
+        reply,
+        searches,
+        score_threshold: due.score_threshold,
+        prompt_tokens: model::prompt_tokens(&due.request),
+        functions: due.functions,
+    };
+    let done = session.now();
+    session.with_store(|store| {
+        let Store { threads, ids, .. } = store;
+        if let Some(thread) = threads.get_mut(thread_id) {
+            if thread
+                .runs
+                .get(due.run_index)
+                .is_some_and(|r| r.resp.id == due.run_id)
+            {
+                lifecycle::finish(thread, due.run_index, ids, turn, done.at);
+            }
+        }
+    });
 }
 
 /// Moves the thread's runs along their timelines and claims the model turns that are due,
 /// each with the request the model gets.
 fn claim_due_turns(store: &mut Store, thread_id: &str, now: Instant) -> Vec<Due> {
     let step = store.timing.step;
+    (0..store.threads.get(thread_id).map_or(0, |t| t.runs.len()))
+        .filter_map(|i| claim(store, thread_id, i, now, step))
+        .collect()
+}
+
+/// Claims the model turn of one run at once, whatever the step delay: the run goes from
+/// `queued` to `in_progress` and its turn is due now. For a streamed run, whose client waits
+/// on the stream. `None` when the run has no turn to take (it is waiting, finished, or the
+/// model is already at work on it).
+pub(crate) fn claim_now(
+    store: &mut Store,
+    thread_id: &str,
+    run_id: &str,
+    now: Instant,
+) -> Option<Due> {
+    let index = store
+        .threads
+        .get(thread_id)?
+        .runs
+        .iter()
+        .position(|r| r.resp.id == run_id)?;
+    claim(store, thread_id, index, now, Duration::ZERO)
+}
+
+/// Advances run `i` of the thread with the given step delay and claims its turn when due.
+fn claim(
+    store: &mut Store,
+    thread_id: &str,
+    i: usize,
+    now: Instant,
+    step: Duration,
+) -> Option<Due> {
     let Store {
         threads,
         files,
         vector_stores,
         ..
     } = store;
-    let Some(thread) = threads.get_mut(thread_id) else {
-        return Vec::new();
-    };
-    let mut due = Vec::new();
-    for i in 0..thread.runs.len() {
-        if thread.runs[i].advance(now, step) {
-            let run = &thread.runs[i];
-            let (request, score_threshold) = run_request(run, thread, files, vector_stores, now);
-            let functions = request.functions.iter().map(|f| f.name.clone()).collect();
-            due.push(Due {
-                run_index: i,
-                run_id: run.resp.id.clone(),
-                round: run.round,
-                request,
-                score_threshold,
-                functions,
-            });
-        }
+    let thread = threads.get_mut(thread_id)?;
+    if !thread.runs.get_mut(i)?.advance(now, step) {
+        return None;
     }
-    due
+    let run = &thread.runs[i];
+    let (request, score_threshold) = run_request(run, thread, files, vector_stores, now);
+    let functions = request.functions.iter().map(|f| f.name.clone()).collect();
+    Some(Due {
+        run_index: i,
+        run_id: run.resp.id.clone(),
+        round: run.round,
+        request,
+        score_threshold,
+        functions,
+    })
 }
 
 /// The model request for a run's next turn, and the file search score threshold. File

@@ -1,19 +1,21 @@
 //! The HTTP side of the engine: authentication, the beta header, routing to the handlers,
 //! query strings, request bodies, and OpenAI-shaped answers and errors.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use openai_blocking::types::ListOrder;
+use openai_blocking::types::{ApiError, AssistantStreamEvent, ListOrder};
 
 use super::api;
 use super::clock::Now;
 use super::engine::{Config, Engine, Session};
 use super::model::{ModelReply, ModelRequest};
 use super::page::ListParams;
+use super::sse::EventWriter;
 use super::store::Store;
 
 /// An error answer: `{"error": {"message", "type", "param", "code"}}` with an HTTP status.
@@ -84,12 +86,13 @@ impl Failure {
 }
 
 /// A successful answer. The body is shared so that a download is sent from the stored file
-/// without a copy.
+/// without a copy; a streamed answer has no body but [`Events`] that write it.
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Arc<Vec<u8>>,
+    pub events: Option<Events>,
 }
 
 impl Reply {
@@ -101,7 +104,59 @@ impl Reply {
             status: 200,
             content_type: "application/json",
             body: Arc::new(body),
+            events: None,
         })
+    }
+
+    /// A 200 `text/event-stream` answer whose events `producer` writes once the response head
+    /// is sent.
+    pub fn events(
+        producer: impl FnOnce(&mut Session<'_>, &mut EventWriter<'_>) + 'static,
+    ) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "text/event-stream",
+            body: Arc::default(),
+            events: Some(Events(Box::new(producer))),
+        }
+    }
+}
+
+/// The work behind a streamed answer: it runs on the worker after the response head is sent,
+/// with a session of its own (so it takes the store only when it needs it, and calls the model
+/// outside it), and writes the events as they come.
+pub(crate) struct Events(Box<Producer>);
+
+/// What writes the events of a streamed answer.
+type Producer = dyn FnOnce(&mut Session<'_>, &mut EventWriter<'_>);
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Events(..)")
+    }
+}
+
+impl Events {
+    /// Runs the producer; a panic ends the events with an `error` event.
+    pub fn produce(self, session: &mut Session<'_>, out: &mut EventWriter<'_>) {
+        let producer = self.0;
+        if catch_unwind(AssertUnwindSafe(|| producer(session, out))).is_err() {
+            out.event(&AssistantStreamEvent::Error {
+                data: ApiError {
+                    code: None,
+                    message: "The local engine failed while streaming this answer.".into(),
+                    param: None,
+                    type_: "server_error".into(),
+                },
+            });
+        }
+    }
+
+    /// Runs the producer into memory and returns the body.
+    pub fn collect(self, session: &mut Session<'_>) -> Vec<u8> {
+        let mut out = EventWriter::collect();
+        self.produce(session, &mut out);
+        out.finish()
     }
 }
 
@@ -338,28 +393,89 @@ pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: Arc<Vec<u8>>
     .with_chunked_threshold(usize::MAX)
 }
 
-/// Answers one request.
-pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Response {
+/// The answer to a request: a whole response, or a stream of events still to write.
+pub(crate) enum Answer {
+    /// A response with its whole body.
+    Whole(Response),
+    /// A streamed answer: the head's status and headers, and the events.
+    Streamed {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        events: Events,
+    },
+}
+
+impl Answer {
+    /// Sends the answer to `request`. A streamed answer's events are written as they come,
+    /// each batch as one HTTP/1.1 chunk; an HTTP/1.0 client (no chunks) gets the whole body
+    /// once the events are done.
+    pub fn send(self, engine: &Engine, request: tiny_http::Request) {
+        let (status, headers, events) = match self {
+            Answer::Whole(response) => {
+                let _ = request.respond(response);
+                return;
+            }
+            Answer::Streamed {
+                status,
+                headers,
+                events,
+            } => (status, headers, events),
+        };
+        let mut session = engine.session();
+        let version = request.http_version();
+        if (version.0, version.1) < (1, 1) {
+            let body = events.collect(&mut session);
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let _ = request.respond(response(status, &headers, Arc::new(body)));
+            return;
+        }
+        let reason = tiny_http::StatusCode(status).default_reason_phrase();
+        let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
+        for (name, value) in &headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let mut out = request.into_writer();
+        // A failed write is seen again at the first event, which then stops writing; the
+        // events are produced all the same, so that the run they drive is finished.
+        let _ = out.write_all(head.as_bytes()).and_then(|()| out.flush());
+        let mut writer = EventWriter::chunked(&mut *out);
+        events.produce(&mut session, &mut writer);
+        writer.finish();
+    }
+}
+
+/// Answers one request (a streamed answer is then written by [`Answer::send`]).
+pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Answer {
     let request_id = engine.next_request_id();
     // The machine's time, not the engine's clock: this measures the work done.
     let started = std::time::Instant::now();
     let result = serve(engine, request);
-    let (status, content_type, body) = match result {
-        Ok(r) => (r.status, r.content_type, r.body),
-        Err(f) => (f.status, "application/json", Arc::new(f.body())),
+    let (status, content_type, body, events) = match result {
+        Ok(r) => (r.status, r.content_type, r.body, r.events),
+        Err(f) => (f.status, "application/json", Arc::new(f.body()), None),
     };
     let poll_ms = engine.config().timing.step.as_millis().max(1).to_string();
     let processing_ms = started.elapsed().as_millis().to_string();
-    response(
-        status,
-        &[
-            ("Content-Type", content_type),
-            ("x-request-id", &request_id),
-            ("openai-poll-after-ms", &poll_ms),
-            ("openai-processing-ms", &processing_ms),
-        ],
-        body,
-    )
+    let headers = vec![
+        ("Content-Type", content_type.to_string()),
+        ("x-request-id", request_id),
+        ("openai-poll-after-ms", poll_ms),
+        ("openai-processing-ms", processing_ms),
+    ];
+    match events {
+        Some(events) => Answer::Streamed {
+            status,
+            headers,
+            events,
+        },
+        None => {
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            Answer::Whole(response(status, &headers, body))
+        }
+    }
 }
 
 fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Failure> {

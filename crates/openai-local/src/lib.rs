@@ -29,7 +29,8 @@
 //! move through their statuses one [`step_delay`](LocalServerBuilder::step_delay) at a time,
 //! computed from timestamps when they are read; the time is the machine's, or a
 //! [`ManualClock`] that tests move by hand. Answers come from a [`Responder`]: the built-in
-//! [`DeterministicModel`] unless another is plugged in.
+//! [`DeterministicModel`] unless another is plugged in. Runs and chat completions asked with
+//! `stream: true` answer with the server-sent events the API sends.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -50,6 +51,7 @@ mod page;
 #[cfg(test)]
 mod panic_safety;
 mod search;
+mod sse;
 mod store;
 mod summary;
 mod text;
@@ -353,17 +355,17 @@ fn serve(server: &tiny_http::Server, engine: &Engine, stopping: &AtomicBool) {
                 continue;
             }
         };
-        let response = catch_unwind(AssertUnwindSafe(|| http::handle(engine, &mut request)))
+        let answer = catch_unwind(AssertUnwindSafe(|| http::handle(engine, &mut request)))
             .unwrap_or_else(|_| {
                 let f =
                     http::Failure::server("The local engine failed while answering this request.");
-                http::response(
+                http::Answer::Whole(http::response(
                     500,
                     &[("Content-Type", "application/json")],
                     Arc::new(f.body()),
-                )
+                ))
             });
-        let _ = request.respond(response);
+        answer.send(engine, request);
     }
 }
 

@@ -216,6 +216,21 @@ fn scenarios(w: &World) -> Vec<(&'static str, String, Value)> {
         ),
         (
             "POST",
+            format!("/v1/threads/{waiting}/runs/{run}/submit_tool_outputs"),
+            json!({"stream": true, "tool_outputs": [{"tool_call_id": call_id, "output": "-3°C"}]}),
+        ),
+        (
+            "POST",
+            format!("/v1/threads/{thread}/runs"),
+            json!({"assistant_id": asst, "stream": true, "additional_messages": [attached]}),
+        ),
+        (
+            "POST",
+            "/v1/threads/runs".into(),
+            json!({"assistant_id": asst, "stream": true, "thread": {"messages": [attached]}}),
+        ),
+        (
+            "POST",
             format!("/v1/threads/{waiting}/runs/{run}/cancel"),
             Value::Null,
         ),

@@ -208,9 +208,54 @@ pub(crate) fn char_len(text: &str) -> usize {
     text.chars().count()
 }
 
+/// The pieces a streamed text is sent in, as character ranges: one per word, each with the
+/// whitespace before it, so that the pieces joined are the text exactly. No piece ends inside
+/// one of the `whole` ranges (a citation marker): such a range stays in one piece.
+pub(crate) fn stream_pieces(text: &str, whole: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut previous: Option<char> = None;
+    let mut len = 0;
+    for (i, c) in text.chars().enumerate() {
+        let after_word = previous.is_some_and(|p| !p.is_whitespace());
+        if c.is_whitespace() && after_word && !whole.iter().any(|r| r.start < i && i < r.end) {
+            pieces.push(start..i);
+            start = i;
+        }
+        previous = Some(c);
+        len = i + 1;
+    }
+    if len > start {
+        pieces.push(start..len);
+    }
+    pieces
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_pieces_join_to_the_text_and_keep_markers_whole() {
+        let pieces = |text: &str, whole: &[Range<usize>]| -> Vec<String> {
+            stream_pieces(text, whole)
+                .into_iter()
+                .map(|r| text.chars().skip(r.start).take(r.len()).collect())
+                .collect()
+        };
+        assert_eq!(
+            pieces("  You said:\n\n\"hi\" ", &[]),
+            ["  You", " said:", "\n\n\"hi\"", " "]
+        );
+        assert_eq!(pieces("é ü", &[]), ["é", " ü"]);
+        assert!(pieces("", &[]).is_empty());
+        // A marker with a space inside stays whole; one ending a word changes nothing.
+        let text = "Thirty days【0 source】 then【1†x】.";
+        assert_eq!(
+            pieces(text, &[11..21, 26..31]),
+            ["Thirty", " days【0 source】", " then【1†x】."]
+        );
+    }
 
     #[test]
     fn words_and_terms() {

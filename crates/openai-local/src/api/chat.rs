@@ -11,6 +11,7 @@ use super::super::model::{
     self, ModelFunction, ModelImage, ModelMessage, ModelReply, ModelRequest, ModelRole,
     ModelToolChoice, ModelToolOutput,
 };
+use super::super::sse::EventWriter;
 use super::super::text;
 
 /// Declares structs holding the fields of one variant of a tagged union, used to explain
@@ -160,7 +161,12 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         }),
     };
     if r.stream == Some(true) {
-        return stream(&response);
+        let include_usage = r
+            .stream_options
+            .as_ref()
+            .and_then(|o| o.include_usage)
+            .unwrap_or(false);
+        return stream(&response, include_usage);
     }
     Reply::json(&response)
 }
@@ -180,13 +186,15 @@ fn assistant_message(
     }
 }
 
-/// The completion as server-sent events: a role chunk, a content (or tool call) chunk and a
-/// finish chunk per choice, then `data: [DONE]`.
-fn stream(response: &CompletionResponse) -> Result<Reply, Failure> {
-    let mut body = String::new();
+/// The completion as server-sent events, as the API sends them: for each choice, a chunk with
+/// the role, the content word by word (or each tool call: its index, id and name, then its
+/// arguments), and a chunk with the finish reason; with `include_usage`, a last chunk with
+/// the usage and no choices; then `data: [DONE]`.
+fn stream(response: &CompletionResponse, include_usage: bool) -> Result<Reply, Failure> {
+    let mut out = EventWriter::collect();
     let mut push = |choices: Vec<CreateChatCompletionChunkResponseChoicesItem>,
                     usage: Option<CompletionUsage>| {
-        let chunk = CreateChatCompletionChunkResponse {
+        out.data(&CreateChatCompletionChunkResponse {
             choices,
             created: response.created,
             id: response.id.clone(),
@@ -197,76 +205,79 @@ fn stream(response: &CompletionResponse) -> Result<Reply, Failure> {
             service_tier: None,
             system_fingerprint: response.system_fingerprint.clone(),
             usage,
-        };
-        body.push_str("data: ");
-        body.push_str(&serde_json::to_string(&chunk).unwrap_or_default());
-        body.push_str("\n\n");
+        });
     };
     for c in &response.choices {
-        let item = |delta, finish_reason| CreateChatCompletionChunkResponseChoicesItem {
-            delta,
-            finish_reason,
-            index: c.index,
-            logprobs: None,
+        let chunk = |delta, finish_reason| {
+            vec![CreateChatCompletionChunkResponseChoicesItem {
+                delta,
+                finish_reason,
+                index: c.index,
+                logprobs: None,
+            }]
         };
         push(
-            vec![item(
+            chunk(
                 ChatCompletionStreamResponseDelta {
                     role: Some(ChatCompletionStreamResponseDeltaRole::Assistant),
                     content: Some(String::new()),
                     ..Default::default()
                 },
                 None,
-            )],
+            ),
             None,
         );
-        let tool_calls = c
-            .message
-            .tool_calls
-            .iter()
-            .flat_map(|calls| calls.0.iter())
-            .enumerate()
-            .filter_map(|(i, call)| match call {
-                ChatCompletionMessageToolCallUnion::Function { id, function } => {
-                    Some(ChatCompletionMessageToolCallChunk {
+        let content = c.message.content.as_deref().unwrap_or_default();
+        let chars: Vec<char> = content.chars().collect();
+        for piece in text::stream_pieces(content, &[]) {
+            let delta = ChatCompletionStreamResponseDelta {
+                content: Some(chars[piece].iter().collect()),
+                ..Default::default()
+            };
+            push(chunk(delta, None), None);
+        }
+        let calls = c.message.tool_calls.iter().flat_map(|calls| calls.0.iter());
+        for (i, call) in calls.enumerate() {
+            let ChatCompletionMessageToolCallUnion::Function { id, function } = call else {
+                continue;
+            };
+            let call_chunk = |id: Option<&str>, name: Option<&str>, arguments: &str| {
+                let delta = ChatCompletionStreamResponseDelta {
+                    tool_calls: Some(vec![ChatCompletionMessageToolCallChunk {
                         function: Some(ChatCompletionMessageToolCallChunkFunction {
-                            arguments: Some(function.arguments.clone()),
-                            name: Some(function.name.clone()),
+                            arguments: Some(arguments.to_string()),
+                            name: name.map(str::to_string),
                         }),
-                        id: Some(id.clone()),
+                        id: id.map(str::to_string),
                         index: i as i64,
-                        type_: Some(ChatCompletionMessageToolCallChunkType::Function),
-                    })
-                }
-                _ => None,
-            })
-            .collect::<Vec<_>>();
-        let tool_calls = (!tool_calls.is_empty()).then_some(tool_calls);
-        push(
-            vec![item(
-                ChatCompletionStreamResponseDelta {
-                    content: c.message.content.clone(),
-                    tool_calls,
+                        type_: id.map(|_| ChatCompletionMessageToolCallChunkType::Function),
+                    }]),
                     ..Default::default()
-                },
-                None,
-            )],
-            None,
-        );
+                };
+                chunk(delta, None)
+            };
+            push(call_chunk(Some(id), Some(&function.name), ""), None);
+            if !function.arguments.is_empty() {
+                push(call_chunk(None, None, &function.arguments), None);
+            }
+        }
         let finish = serde_json::to_value(&c.finish_reason)
             .ok()
             .and_then(|v| serde_json::from_value(v).ok());
         push(
-            vec![item(ChatCompletionStreamResponseDelta::default(), finish)],
+            chunk(ChatCompletionStreamResponseDelta::default(), finish),
             None,
         );
     }
-    push(Vec::new(), response.usage.clone());
-    body.push_str("data: [DONE]\n\n");
+    if include_usage {
+        push(Vec::new(), response.usage.clone());
+    }
+    out.data_done();
     Ok(Reply {
         status: 200,
         content_type: "text/event-stream",
-        body: Arc::new(body.into_bytes()),
+        body: Arc::new(out.finish()),
+        events: None,
     })
 }
 

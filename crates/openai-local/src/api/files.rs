@@ -160,5 +160,6 @@ pub(super) fn content(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
         status: 200,
         content_type: "application/octet-stream",
         body,
+        events: None,
     })
 }

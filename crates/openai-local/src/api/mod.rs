@@ -7,6 +7,7 @@ mod filters;
 mod indexing;
 mod messages;
 mod resources;
+mod run_stream;
 mod runs;
 mod threads;
 mod vector_store_files;

@@ -12,6 +12,7 @@ use super::super::store::{metadata_or_empty, set_metadata, Store, Thread};
 use super::indexing::{Indexes, Jobs};
 use super::messages::{self, Prepared};
 use super::resources::Resources;
+use super::run_stream::Opening;
 use super::threads::NewThread;
 use super::{check_metadata, check_tools};
 
@@ -34,7 +35,6 @@ struct RunSettings {
     max_prompt_tokens: Option<i64>,
     max_completion_tokens: Option<i64>,
     truncation_strategy: Option<TruncationObject>,
-    stream: Option<bool>,
 }
 
 impl RunSettings {
@@ -44,15 +44,8 @@ impl RunSettings {
             .map_err(|e| Failure::invalid(format!("Invalid run settings: {e}.")))
     }
 
-    /// Checks what the request's types let through: streaming, tool types, ranges, enums.
+    /// Checks what the request's types let through: tool types, ranges, enums.
     fn check(&self) -> Result<(), Failure> {
-        if self.stream == Some(true) {
-            return Err(Failure::invalid(
-                "The local engine does not stream runs: leave 'stream' unset and poll the run.",
-            )
-            .param("stream")
-            .code("unsupported_value"));
-        }
         if let Some(tools) = &self.tools {
             check_tools(tools, "tools")?;
         }
@@ -267,23 +260,77 @@ impl NewRun {
     }
 }
 
+/// The query of `POST /threads/{thread_id}/runs`: the fields its streamed steps include.
+#[derive(Deserialize, Default)]
+struct RunCreateQuery {
+    #[serde(rename = "include[]", default)]
+    include: Option<Vec<RunStepInclude>>,
+}
+
+/// A run just queued (or given its tool outputs): answered as JSON, or streamed.
+enum Started {
+    Json(Box<RunResponse>),
+    Streamed(Box<Opening>),
+}
+
+impl Started {
+    /// The run as the request asked: JSON when `before` is `None`; otherwise a stream that
+    /// opens with the events of `before`, `thread.run.created` and `thread.run.queued`, and
+    /// takes the run's turn at once.
+    fn new(
+        store: &mut Store,
+        run: RunResponse,
+        before: Option<Vec<AssistantStreamEvent>>,
+        with_content: bool,
+        now: Now,
+    ) -> Self {
+        let Some(mut prelude) = before else {
+            return Started::Json(Box::new(run));
+        };
+        let (thread_id, run_id) = (run.thread_id.clone(), run.id.clone());
+        prelude.push(AssistantStreamEvent::ThreadRunCreated { data: run.clone() });
+        prelude.push(AssistantStreamEvent::ThreadRunQueued { data: run });
+        Started::Streamed(Box::new(Opening::claim(
+            store,
+            &thread_id,
+            &run_id,
+            now.at,
+            prelude,
+            with_content,
+        )))
+    }
+
+    fn reply(self) -> Result<Reply, Failure> {
+        match self {
+            Started::Json(run) => Reply::json(&run),
+            Started::Streamed(opening) => Ok(opening.reply()),
+        }
+    }
+}
+
 pub(super) fn create(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure> {
     let r: RunCreateRequest = ctx.json()?;
+    let q: RunCreateQuery = ctx.query()?;
+    let with_content = wants_content(q.include.as_deref().unwrap_or_default())?;
+    let stream = r.stream == Some(true);
     let run = NewRun::parse(&r)?;
     ctx.pump(thread_id);
     let mut jobs = Jobs::default();
     ctx.with_store(|store| run.check(store, Some(thread_id), &mut jobs))?;
     let indexes = jobs.run(ctx);
     let now = ctx.now();
-    let resp = ctx.with_store(|store| {
+    let started = ctx.with_store(|store| {
         let assistant = run.check(store, Some(thread_id), &mut Jobs::default())?;
-        Ok::<_, Failure>(run.start(store, thread_id, assistant, &indexes, now))
+        let resp = run.start(store, thread_id, assistant, &indexes, now);
+        let before = stream.then(Vec::new);
+        Ok::<_, Failure>(Started::new(store, resp, before, with_content, now))
     })?;
-    Reply::json(&resp)
+    started.reply()
 }
 
 pub(super) fn create_thread_and_run(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     let r: RunThreadCreateRequest = ctx.json()?;
+    let stream = r.stream == Some(true);
     let run = NewRun::parse(&r)?;
     let mut thread = r.thread.unwrap_or_default();
     if let Some(res) = &r.tool_resources {
@@ -303,12 +350,24 @@ pub(super) fn create_thread_and_run(ctx: &mut Ctx<'_>) -> Result<Reply, Failure>
     ctx.with_store(|store| check(store, &run, &thread, &mut jobs))?;
     let indexes = jobs.run(ctx);
     let now = ctx.now();
-    let resp = ctx.with_store(|store| {
+    let started = ctx.with_store(|store| {
         let assistant = check(store, &run, &thread, &mut Jobs::default())?;
         let thread_id = thread.create(store, &indexes, now);
-        Ok::<_, Failure>(run.start(store, &thread_id, assistant, &indexes, now))
+        let resp = run.start(store, &thread_id, assistant, &indexes, now);
+        let before = stream.then(|| {
+            store
+                .threads
+                .get(&thread_id)
+                .map(|t| AssistantStreamEvent::ThreadCreated {
+                    data: t.resp.clone(),
+                    enabled: None,
+                })
+                .into_iter()
+                .collect()
+        });
+        Ok::<_, Failure>(Started::new(store, resp, before, false, now))
     })?;
-    Reply::json(&resp)
+    started.reply()
 }
 
 fn thread<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Thread, Failure> {
@@ -394,13 +453,7 @@ pub(super) fn submit_tool_outputs(
     id: &str,
 ) -> Result<Reply, Failure> {
     let r: SubmitToolOutputsRequest = ctx.json()?;
-    if r.stream == Some(true) {
-        return Err(Failure::invalid(
-            "The local engine does not stream runs: leave 'stream' unset.",
-        )
-        .param("stream")
-        .code("unsupported_value"));
-    }
+    let stream = r.stream == Some(true);
     let outputs: Vec<(Option<String>, Option<String>)> = r
         .tool_outputs
         .into_iter()
@@ -408,12 +461,36 @@ pub(super) fn submit_tool_outputs(
         .collect();
     ctx.pump(thread_id);
     let now = ctx.now();
-    let resp = ctx.with_store(|store| {
+    let started = ctx.with_store(|store| {
         let run = run(thread(store, thread_id)?, id)?;
+        let waiting: Vec<String> = run
+            .steps
+            .iter()
+            .filter(|s| s.resp.status == RunStepResponseStatus::InProgress)
+            .map(|s| s.resp.id.clone())
+            .collect();
         run.submit_outputs(&outputs, now.at).map_err(refused)?;
-        Ok::<_, Failure>(run.resp.clone())
+        if !stream {
+            return Ok::<_, Failure>(Started::Json(Box::new(run.resp.clone())));
+        }
+        // The stream goes on from the run queued again: in progress, then the steps the
+        // outputs completed, then the model's next turn.
+        let completed: Vec<AssistantStreamEvent> = run
+            .steps
+            .iter()
+            .filter(|s| waiting.contains(&s.resp.id))
+            .filter(|s| s.resp.status == RunStepResponseStatus::Completed)
+            .map(|s| AssistantStreamEvent::ThreadRunStepCompleted {
+                data: s.resp.clone(),
+            })
+            .collect();
+        let queued = vec![AssistantStreamEvent::ThreadRunQueued {
+            data: run.resp.clone(),
+        }];
+        let opening = Opening::claim(store, thread_id, id, now.at, queued, false);
+        Ok(Started::Streamed(Box::new(opening.then(completed))))
     })?;
-    Reply::json(&resp)
+    started.reply()
 }
 
 /// Whether the step list asks for the file search results' content.
@@ -435,7 +512,7 @@ fn wants_content(include: &[RunStepInclude]) -> Result<bool, Failure> {
 }
 
 /// A step as shown: file search results lose their content unless it was asked for.
-fn shown(step: &RunStepResponse, with_content: bool) -> RunStepResponse {
+pub(super) fn shown(step: &RunStepResponse, with_content: bool) -> RunStepResponse {
     let mut step = step.clone();
     if !with_content {
         if let RunStepDetails::ToolCalls { tool_calls } = &mut step.step_details {

@@ -16,5 +16,6 @@ mod pagination;
 mod responder;
 mod runs;
 mod server;
+mod streaming;
 mod support;
 mod vector_stores;

@@ -90,14 +90,64 @@ impl Http {
             .unwrap()
             .parse()
             .unwrap();
-        let headers = lines
+        let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
+        let chunked = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+        });
+        let mut body = &out[split + 4..];
+        let body = if chunked {
+            let mut decoded = Vec::new();
+            while let Some(chunk) = next_chunk(&mut body) {
+                decoded.extend_from_slice(&chunk);
+            }
+            assert!(body.is_empty(), "bytes after the last chunk");
+            decoded
+        } else {
+            body.to_vec()
+        };
         Answer {
             status,
             headers,
-            body: out[split + 4..].to_vec(),
+            body,
+        }
+    }
+
+    /// Sends a request with `stream: true` on a connection kept alive, and returns the events
+    /// as they arrive, without waiting for the end of the answer.
+    pub fn open_stream(&self, path: &str, body: Value) -> EventStream {
+        let body = body.to_string();
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n\
+             Authorization: Bearer k\r\nOpenAI-Beta: assistants=v2\r\nContent-Type: application/json\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        let mut reader = std::io::BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("transfer-encoding: chunked"),
+            "{head}"
+        );
+        EventStream {
+            reader,
+            pending: Vec::new(),
         }
     }
 
@@ -218,4 +268,112 @@ pub fn solid_png(w: u32, h: u32, rgb: [u8; 3]) -> Vec<u8> {
 pub fn base64(data: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+/// Takes the next HTTP/1.1 chunk off `body`; `None` at the last (empty) chunk.
+fn next_chunk(body: &mut &[u8]) -> Option<Vec<u8>> {
+    let line_end = body
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .expect("a chunk size");
+    let size = usize::from_str_radix(std::str::from_utf8(&body[..line_end]).unwrap().trim(), 16)
+        .expect("a hex chunk size");
+    let data = body[line_end + 2..line_end + 2 + size].to_vec();
+    assert_eq!(&body[line_end + 2 + size..line_end + 4 + size], b"\r\n");
+    *body = &body[line_end + 4 + size..];
+    (size > 0).then_some(data)
+}
+
+/// A streamed answer read as it arrives: HTTP/1.1 chunks, split into server-sent events.
+pub struct EventStream {
+    reader: std::io::BufReader<TcpStream>,
+    pending: Vec<u8>,
+}
+
+impl EventStream {
+    /// The next event's name and data (`None` once the answer ended), as soon as it arrived.
+    pub fn next_event(&mut self) -> Option<(String, Value)> {
+        use std::io::BufRead;
+        loop {
+            if let Some(end) = self.pending.windows(2).position(|w| w == b"\n\n") {
+                let block = String::from_utf8(self.pending[..end].to_vec()).unwrap();
+                self.pending.drain(..end + 2);
+                return Some(parse_event(&block));
+            }
+            let mut size = String::new();
+            self.reader.read_line(&mut size).unwrap();
+            let size = usize::from_str_radix(size.trim(), 16).expect("a hex chunk size");
+            let mut data = vec![0; size + 2];
+            self.reader.read_exact(&mut data).unwrap();
+            if size == 0 {
+                assert!(self.pending.is_empty(), "an unfinished event");
+                return None;
+            }
+            self.pending.extend_from_slice(&data[..size]);
+        }
+    }
+}
+
+impl EventStream {
+    /// Once the events ended: a GET on the same connection, which must still serve; its JSON.
+    pub fn get_after(&mut self, path: &str) -> Value {
+        use std::io::BufRead;
+        assert!(self.pending.is_empty(), "the events did not end");
+        write!(
+            self.reader.get_mut(),
+            "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\
+             OpenAI-Beta: assistants=v2\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut len = None;
+        let mut status = String::new();
+        self.reader.read_line(&mut status).unwrap();
+        assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = Some(v.trim().parse::<usize>().unwrap());
+            }
+        }
+        let mut body = vec![0; len.expect("a Content-Length")];
+        self.reader.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+/// One server-sent event block: its `event:` name (empty for none) and its `data:` as JSON
+/// (`[DONE]` as a string).
+pub fn parse_event(block: &str) -> (String, Value) {
+    let mut name = String::new();
+    let mut data = String::new();
+    for line in block.lines() {
+        if let Some(n) = line.strip_prefix("event: ") {
+            name = n.to_string();
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            assert!(data.is_empty(), "one data line per event: {block}");
+            data = d.to_string();
+        } else {
+            panic!("not an event line: {line:?}");
+        }
+    }
+    let data = if data == "[DONE]" {
+        Value::String(data)
+    } else {
+        serde_json::from_str(&data).unwrap_or_else(|e| panic!("data not JSON ({e}): {data}"))
+    };
+    (name, data)
+}
+
+/// The events of a whole `text/event-stream` body.
+pub fn parse_events(body: &[u8]) -> Vec<(String, Value)> {
+    let text = std::str::from_utf8(body).expect("UTF-8 events");
+    assert!(text.ends_with("\n\n"), "the body ends an event: {text:?}");
+    text[..text.len() - 2]
+        .split("\n\n")
+        .map(parse_event)
+        .collect()
 }
