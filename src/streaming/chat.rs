@@ -155,7 +155,9 @@ fn apply_chunk(
 ) {
     let delta = &part.delta;
     let message = &mut choice.message;
-    if let Some(content) = &delta.content {
+    // An empty piece (the role chunk's `"content": ""`) does not make the content exist: an
+    // answer of tool calls alone has `null` content, as it has without streaming.
+    if let Some(content) = delta.content.as_deref().filter(|c| !c.is_empty()) {
         message
             .content
             .get_or_insert_with(String::new)

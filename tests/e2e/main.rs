@@ -4,4 +4,5 @@
 
 mod flows;
 mod readme;
+mod streaming;
 mod support;
