@@ -80,10 +80,29 @@ fn has_serde_attr(attrs: &[syn::Attribute], needle: &str) -> bool {
 /// Every string enum gains `Unknown(String)` and every tagged enum `Unknown(serde_json::Value)`,
 /// both `#[serde(untagged)]`, so unknown values decode and serialise back unchanged.
 fn open_enums(file: &mut syn::File) {
+    rename_unknown_values(file);
+    let structs: BTreeSet<String> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
     let mut opened = BTreeSet::new();
     for item in &mut file.items {
         let Item::Enum(e) = item else { continue };
         if has_serde_attr(&e.attrs, "untagged") {
+            // A union of object types that no single tag tells apart (the Responses API's
+            // input items, say) is decoded by trying each variant: a last `Unknown(Value)`
+            // keeps anything none of them fits.
+            if is_object_union(e, &structs) {
+                e.variants.push(parse_quote! {
+                    /// A value no variant of this version of the crate fits; the raw JSON is
+                    /// kept and serialised back unchanged.
+                    Unknown(::serde_json::Value)
+                });
+            }
             continue;
         }
         let tagged = has_serde_attr(&e.attrs, "tag=");
@@ -382,4 +401,62 @@ fn keep_unknown_fields(file: &mut syn::File, types: &BTreeSet<String>) {
             pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>
         });
     }
+}
+
+/// An enum whose spec has the value `"unknown"` (a message role, say) gets a variant named
+/// `Unknown` from typify, which the catch-all `Unknown(..)` would clash with: that value's
+/// variant becomes `UnknownValue` (still written `"unknown"`), in the enum and its impls.
+fn rename_unknown_values(file: &mut syn::File) {
+    let mut renamed = BTreeSet::new();
+    for item in &mut file.items {
+        let Item::Enum(e) = item else { continue };
+        for v in e.variants.iter_mut() {
+            if v.ident == "Unknown" {
+                v.ident = syn::Ident::new("UnknownValue", v.ident.span());
+                renamed.insert(e.ident.to_string());
+            }
+        }
+    }
+    struct Paths<'a>(&'a BTreeSet<String>, bool);
+    impl VisitMut for Paths<'_> {
+        fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
+            let syn::Type::Path(p) = &*i.self_ty else {
+                return;
+            };
+            let ours = p
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| self.0.contains(&s.ident.to_string()));
+            if ours {
+                self.1 = true;
+                syn::visit_mut::visit_item_impl_mut(self, i);
+                self.1 = false;
+            }
+        }
+        fn visit_path_mut(&mut self, p: &mut syn::Path) {
+            if self.1 && p.segments.len() == 2 && p.segments[1].ident == "Unknown" {
+                p.segments[1].ident = syn::Ident::new("UnknownValue", p.segments[1].ident.span());
+            }
+            syn::visit_mut::visit_path_mut(self, p);
+        }
+    }
+    Paths(&renamed, false).visit_file_mut(file);
+}
+
+/// Whether every variant of an untagged enum wraps one of the generated structs (and there
+/// are at least three): a union of objects, as opposed to "a string or a list".
+fn is_object_union(e: &syn::ItemEnum, structs: &BTreeSet<String>) -> bool {
+    e.variants.len() >= 3
+        && e.variants.iter().all(|v| match &v.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 => match &f.unnamed[0].ty {
+                syn::Type::Path(p) => p
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| structs.contains(&s.ident.to_string())),
+                _ => false,
+            },
+            _ => false,
+        })
 }

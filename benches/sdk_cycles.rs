@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use openai_blocking::types::*;
 use openai_blocking::*;
 use openai_local::*;
 

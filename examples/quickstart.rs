@@ -5,6 +5,7 @@
 //!
 //!     cargo run --example quickstart
 
+use openai_blocking::types::*;
 use openai_blocking::*;
 use openai_local::LocalServer;
 

@@ -2,7 +2,7 @@
 
 use crate::endpoint::{endpoints, refuse_stream};
 use crate::transport::Request;
-use crate::*;
+use crate::types::*;
 
 endpoints! {
     /// Asks a model for a reply (`POST /chat/completions`). The reply comes whole: a request

@@ -3,7 +3,7 @@
 use crate::endpoint::{api_path, endpoints, list_iterators};
 use crate::query::query_string;
 use crate::transport::Request;
-use crate::*;
+use crate::types::*;
 
 endpoints! {
     /// Attaches several uploaded files to a vector store as one batch

@@ -8,6 +8,7 @@ use crate::endpoint::{api_path, endpoints, list_iterators};
 use crate::query::query_string;
 use crate::transport;
 use crate::transport::{Multipart, Request};
+use crate::types::*;
 use crate::*;
 
 /// The range of `expires_after.seconds` the API accepts: one hour to thirty days.

@@ -77,17 +77,23 @@ mod assistants;
 mod chat;
 mod client;
 mod concurrency;
+mod conversations;
+mod embeddings;
 mod endpoint;
 mod errors;
 mod file_batches;
 mod files;
 mod messages;
+mod models;
+mod moderations;
 mod options;
 pub(crate) mod pagination;
 mod patch;
 mod polling;
 mod query;
 mod requests;
+mod response_requests;
+mod responses;
 mod run_steps;
 mod runs;
 mod streaming;
@@ -104,7 +110,8 @@ pub use options::RequestOptions;
 pub use pagination::{Page, PageIter};
 pub use patch::Patch;
 pub use polling::{PollProgress, Polled, Waiter};
-pub use query::QueryParameters;
+pub use query::{CursorQuery, QueryParameters};
+pub use response_requests::FunctionCall;
 pub use streaming::{ChatCompletionStream, ChatTextDeltas, RunEventHandler, RunStream, TextDeltas};
 pub use transport::{
     encode_path_id, ApiResponse, ContentReader, FileSource, Multipart, Request, MAX_RETRY_AFTER,
@@ -112,7 +119,92 @@ pub use transport::{
 pub use ureq;
 pub use ureq::http::HeaderMap;
 
-pub use types::*;
+/// The seed API's request and response types, and the Responses names one reaches for first;
+/// every other generated type is in [`types`].
+pub use types::{
+    // Assistants, threads, messages, runs and run steps.
+    ApiError,
+    AssistantCreateRequest,
+    AssistantListQueryParameters,
+    AssistantListResponse,
+    AssistantModifyRequest,
+    AssistantResponse,
+    AssistantStreamEvent,
+    AssistantTool,
+    // Chat completions.
+    ChatCompletionRequestMessage,
+    ChatCompletionStreamOptions,
+    CompletionCreateRequest,
+    CompletionResponse,
+    // Responses, conversations, models, embeddings and moderations.
+    ConversationCreateRequest,
+    ConversationItem,
+    ConversationItemCreateRequest,
+    ConversationItemList,
+    ConversationItemListQueryParameters,
+    ConversationModifyRequest,
+    ConversationResponse,
+    CreateChatCompletionChunkResponse,
+    DeleteStatusResponse,
+    EmbeddingCreateRequest,
+    EmbeddingResponse,
+    // Files and vector stores.
+    FileListQueryParameters,
+    FileListResponse,
+    FileResponse,
+    InputItem,
+    InputParam,
+    ListOrder,
+    MessageContent,
+    Metadata,
+    ModelListResponse,
+    ModelResponse,
+    ModerationCreateRequest,
+    ModerationResponse,
+    OutputItem,
+    ResponseCreateRequest,
+    ResponseGetQueryParameters,
+    ResponseInputItemList,
+    ResponseInputItemListQueryParameters,
+    ResponseObject,
+    ResponseStreamEvent,
+    RunCreateRequest,
+    RunListQueryParameters,
+    RunListResponse,
+    RunModifyRequest,
+    RunResponse,
+    RunResponseStatus,
+    RunStepInclude,
+    RunStepListQueryParameters,
+    RunStepListResponse,
+    RunStepResponse,
+    RunThreadCreateRequest,
+    SubmitToolOutputsRequest,
+    ThreadCreateRequest,
+    ThreadMessageCreateRequest,
+    ThreadMessageListQueryParameters,
+    ThreadMessageListResponse,
+    ThreadMessageModifyRequest,
+    ThreadMessageResponse,
+    ThreadModifyRequest,
+    ThreadResponse,
+    Tool,
+    VectorStoreCreateRequest,
+    VectorStoreFileBatchCreateRequest,
+    VectorStoreFileBatchFileListQueryParameters,
+    VectorStoreFileBatchResponse,
+    VectorStoreFileCreateRequest,
+    VectorStoreFileListQueryParameters,
+    VectorStoreFileListResponse,
+    VectorStoreFileModifyRequest,
+    VectorStoreFileResponse,
+    VectorStoreListQueryParameters,
+    VectorStoreListResponse,
+    VectorStoreModifyRequest,
+    VectorStoreResponse,
+    VectorStoreSearchRequest,
+    VectorStoreSearchResponse,
+};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(doctest)]

@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::errors::Error;
-use crate::query::QueryParameters;
+use crate::query::CursorQuery;
 
 /// One page of a cursor-paginated list response.
 pub trait Page: DeserializeOwned {
@@ -33,7 +33,7 @@ pub(crate) fn pages<'a, P, Q>(
 ) -> PageIter<'a, P::Item>
 where
     P: Page,
-    Q: QueryParameters + 'a,
+    Q: CursorQuery + 'a,
 {
     let mut next_query = Some(query);
     PageIter {
@@ -104,7 +104,9 @@ mod tests {
         after: Option<String>,
     }
 
-    impl QueryParameters for Query {
+    impl crate::query::QueryParameters for Query {}
+
+    impl CursorQuery for Query {
         fn set_after(&mut self, after: Option<String>) {
             self.after = after;
         }
@@ -184,6 +186,23 @@ macro_rules! pages {
         }
     )*};
 }
+
+/// Lists whose items are unions (no common `id` field): the cursor is the page's `last_id`.
+macro_rules! pages_by_last_id {
+    ($($list:ty => $item:ty),* $(,)?) => {$(
+        impl Page for $list {
+            type Item = $item;
+            fn into_page_parts(self) -> (Vec<$item>, bool, Option<String>) {
+                (self.data, self.has_more, self.last_id)
+            }
+        }
+    )*};
+}
+
+pages_by_last_id!(
+    crate::types::ResponseInputItemList => crate::types::ItemResource,
+    crate::types::ConversationItemList => crate::types::ConversationItem,
+);
 
 pages!(
     crate::AssistantListResponse => crate::AssistantResponse,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::concurrency::bounded_map;
 use crate::transport::ApiResponse;
+use crate::types::*;
 use crate::*;
 
 /// The wait between polls when neither the caller nor the server chose one.

@@ -18,7 +18,7 @@ use crate::types::*;
 /// };
 /// assert_eq!(q.to_query_string(), "limit=50&order=asc");
 /// ```
-pub trait QueryParameters: Serialize + Clone + Default {
+pub trait QueryParameters: Serialize {
     /// The parameters as a query string; empty when none is set.
     fn to_query_string(&self) -> String {
         let mut out = String::new();
@@ -45,14 +45,24 @@ pub trait QueryParameters: Serialize + Clone + Default {
         }
         out
     }
+}
 
+/// The query parameters of a cursor-paginated list: they can ask for the page after an id.
+pub trait CursorQuery: QueryParameters + Clone + Default {
     /// Sets the `after` cursor, to fetch the page after the given id.
     fn set_after(&mut self, after: Option<String>);
 }
 
 macro_rules! query_parameters {
     ($($t:ty),* $(,)?) => {$(
-        impl QueryParameters for $t {
+        impl QueryParameters for $t {}
+    )*};
+}
+
+macro_rules! cursor_queries {
+    ($($t:ty),* $(,)?) => {$(
+        impl QueryParameters for $t {}
+        impl CursorQuery for $t {
             fn set_after(&mut self, after: Option<String>) {
                 self.after = after;
             }
@@ -60,7 +70,7 @@ macro_rules! query_parameters {
     )*};
 }
 
-query_parameters!(
+cursor_queries!(
     AssistantListQueryParameters,
     ThreadMessageListQueryParameters,
     RunListQueryParameters,
@@ -69,6 +79,14 @@ query_parameters!(
     VectorStoreListQueryParameters,
     VectorStoreFileListQueryParameters,
     VectorStoreFileBatchFileListQueryParameters,
+    ResponseInputItemListQueryParameters,
+    ConversationItemListQueryParameters,
+);
+
+query_parameters!(
+    ResponseGetQueryParameters,
+    ConversationItemGetQueryParameters,
+    ConversationItemCreateQueryParameters,
 );
 
 /// The query string of optional list parameters; empty for `None`.

@@ -3,7 +3,7 @@
 use crate::endpoint::{api_path, endpoints, list_iterators};
 use crate::query::{include_query, query_string};
 use crate::transport::Request;
-use crate::*;
+use crate::types::*;
 
 endpoints! {
     /// One page of a run's steps (`GET /threads/{id}/runs/{id}/steps`); `include` can ask for

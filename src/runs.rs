@@ -3,7 +3,7 @@
 use crate::endpoint::{api_path, endpoints, list_iterators, refuse_stream};
 use crate::query::{include_query, query_string};
 use crate::transport::Request;
-use crate::*;
+use crate::types::*;
 
 endpoints! {
     /// Starts a run of an assistant on a thread (`POST /threads/{id}/runs`). The answer is

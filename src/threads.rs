@@ -2,7 +2,7 @@
 
 use crate::endpoint::{api_path, endpoints, refuse_stream};
 use crate::transport::Request;
-use crate::*;
+use crate::types::*;
 
 endpoints! {
     /// Creates a thread, optionally with first messages (`POST /threads`).

@@ -23,6 +23,7 @@ use std::fmt::Debug;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
+use openai_blocking::types::*;
 use openai_blocking::ureq::http::Uri;
 use openai_blocking::*;
 use serde_json::Value;
@@ -208,6 +209,7 @@ fn comparisons(filter: &CompoundFilter) -> Vec<ComparisonFilter> {
 mod needs_prism {
     use std::io::Read;
 
+    use openai_blocking::types::*;
     use openai_blocking::*;
 
     use super::{comparisons, count, Conformance};

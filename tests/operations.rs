@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use httpmock::prelude::*;
+use openai_blocking::types::*;
 use openai_blocking::*;
 use serde_json::Value;
 
@@ -119,6 +120,50 @@ fn calls() -> Vec<(&'static str, Call)> {
                 rewrite_query: None,
             };
             drop(c.search_vector_store("p1", &request))
+        }),
+        ("createResponse", |c| {
+            drop(c.create_response(&ResponseCreateRequest::text("gpt-4o", "hi")))
+        }),
+        ("deleteResponse", |c| drop(c.delete_response("p1"))),
+        ("getResponse", |c| drop(c.get_response("p1", None))),
+        ("cancelResponse", |c| drop(c.cancel_response("p1"))),
+        ("listInputItems", |c| {
+            drop(c.get_response_input_items("p1", None))
+        }),
+        ("Getinputtokencounts", |c| {
+            drop(c.get_response_input_tokens(&ResponseInputTokensRequest::default()))
+        }),
+        ("Compactconversation", |c| {
+            drop(c.compact_response(&ResponseCompactRequest::new("gpt-4o", "resp_1")))
+        }),
+        ("createConversation", |c| {
+            drop(c.create_conversation(&ConversationCreateRequest::default()))
+        }),
+        ("deleteConversation", |c| drop(c.delete_conversation("p1"))),
+        ("getConversation", |c| drop(c.get_conversation("p1"))),
+        ("updateConversation", |c| {
+            drop(c.modify_conversation("p1", &ConversationModifyRequest::default()))
+        }),
+        ("listConversationItems", |c| {
+            drop(c.get_conversation_items("p1", None))
+        }),
+        ("createConversationItems", |c| {
+            let request = ConversationItemCreateRequest { items: vec![] };
+            drop(c.create_conversation_items("p1", &request, None))
+        }),
+        ("deleteConversationItem", |c| {
+            drop(c.delete_conversation_item("p1", "p2"))
+        }),
+        ("getConversationItem", |c| {
+            drop(c.get_conversation_item("p1", "p2", None))
+        }),
+        ("listModels", |c| drop(c.get_models())),
+        ("retrieveModel", |c| drop(c.get_model("p1"))),
+        ("createEmbedding", |c| {
+            drop(c.create_embedding(&EmbeddingCreateRequest::new("text-embedding-3-small", "hi")))
+        }),
+        ("createModeration", |c| {
+            drop(c.create_moderation(&ModerationCreateRequest::new("hi")))
         }),
         ("createChatCompletion", |c| {
             let request = CompletionCreateRequest::new(

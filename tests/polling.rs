@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use httpmock::prelude::*;
 use httpmock::Mock;
+use openai_blocking::types::*;
 use openai_blocking::*;
 use serde_json::{json, Value};
 

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use openai_blocking::types::*;
 use openai_blocking::*;
 use serde_json::{json, Value};
 

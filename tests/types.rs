@@ -4,6 +4,7 @@
 mod common;
 
 use common::{fixture, round_trip};
+use openai_blocking::types::*;
 use openai_blocking::*;
 use serde_json::{json, Value};
 

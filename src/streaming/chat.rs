@@ -3,6 +3,7 @@
 use super::Events;
 use crate::errors::{Error, ResponseMeta};
 use crate::transport::Request;
+use crate::types::*;
 use crate::*;
 
 /// The chunks of a streamed chat completion: an iterator of

@@ -4,6 +4,7 @@ use super::Events;
 use crate::endpoint::api_path;
 use crate::errors::{Error, ResponseMeta};
 use crate::transport::Request;
+use crate::types::*;
 use crate::*;
 
 /// The events of a streamed run, in the order the server sends them: an iterator of

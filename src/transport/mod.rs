@@ -90,6 +90,17 @@ impl<T> ApiResponse<T> {
         self.data
     }
 
+    /// The same response with its body changed by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ApiResponse<U> {
+        ApiResponse {
+            data: f(self.data),
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            rate_limit: self.rate_limit,
+        }
+    }
+
     /// The wait the server suggests before polling again (`openai-poll-after-ms`).
     pub fn poll_after(&self) -> Option<Duration> {
         self.header("openai-poll-after-ms")?

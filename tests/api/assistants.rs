@@ -1,7 +1,7 @@
 //! `/assistants`: create, list, get, modify, delete and the page walker.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{

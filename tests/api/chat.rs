@@ -1,7 +1,7 @@
 //! `/chat/completions`: a rich request and its decoded reply; streaming is refused locally.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{

@@ -2,7 +2,7 @@
 //! (with `filter`) and the walker.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{file_batch_create, file_batch_create_per_file, file_batch_files_query};

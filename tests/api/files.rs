@@ -4,6 +4,7 @@
 use std::io::Read;
 
 use httpmock::{Method, Mock, MockServer};
+use openai_blocking::types::*;
 use openai_blocking::*;
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! `/threads/{id}/messages`: create, list (with `run_id`), get, modify, delete and the walker.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{message_create, message_modify, messages_query};

@@ -1,7 +1,7 @@
 //! `/threads/{id}/runs/{id}/steps`: list (with `include[]`), get and the walker.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::run_steps_query;

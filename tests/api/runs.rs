@@ -1,7 +1,7 @@
 //! `/threads/{id}/runs`: create, list, get, modify, cancel, submit tool outputs and the walker.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{

@@ -1,7 +1,7 @@
 //! `/threads`: create, get, modify, delete and create-and-run.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{

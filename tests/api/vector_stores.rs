@@ -1,7 +1,7 @@
 //! `/vector_stores`: create, list, get, modify, delete, search and the walker.
 
 use httpmock::MockServer;
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::json;
 
 use crate::requests::{

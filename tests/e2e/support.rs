@@ -5,6 +5,7 @@ pub use std::collections::HashMap;
 pub use std::fmt::Debug;
 pub use std::time::{Duration, Instant};
 
+pub use openai_blocking::types::*;
 pub use openai_blocking::*;
 pub use openai_local::*;
 pub use serde_json::{json, Value};

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 
-use openai_blocking::*;
+use openai_blocking::types::*;
 use serde_json::{json, Map, Value};
 
 /// A typed request body and the exact JSON it must serialise to.

@@ -25,6 +25,8 @@ pub struct Config {
     #[serde(default)]
     query_enums: BTreeMap<String, String>,
     #[serde(default)]
+    inline_requests: BTreeMap<String, String>,
+    #[serde(default)]
     union_names: BTreeMap<String, String>,
     #[serde(default)]
     optional: Vec<Optional>,
@@ -125,7 +127,22 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
             roots.extend(acc);
             let body = &op["requestBody"]["content"];
             let request = if let Some(s) = body.get("application/json") {
-                schema_name(&s["schema"]).map(|n| our_name(&n))
+                match (schema_name(&s["schema"]), cfg.inline_requests.get(&op_id)) {
+                    (Some(n), _) => Some(our_name(&n)),
+                    (None, Some(name)) => {
+                        let mut d = rules::norm(&s["schema"]);
+                        rules::rewrite_refs(&mut d, &|r| Some(our_name(r)));
+                        if query_defs.insert(name.clone(), d).is_some() {
+                            return Err(format!("[inline_requests] {name} is named twice"));
+                        }
+                        Some(name.clone())
+                    }
+                    (None, None) => {
+                        return Err(format!(
+                            "{op_id}: an inline request body needs a name in [inline_requests]"
+                        ))
+                    }
+                }
             } else if body.get("multipart/form-data").is_some() {
                 Some("multipart/form-data".to_string())
             } else {
@@ -206,6 +223,7 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
         }
     }
 
+    rules::merge_all_of(&mut defs);
     rules::hoist_nullable_definitions(&mut defs);
     rules::collapse_open_strings(&mut defs);
     rules::flatten_nested_unions(&mut defs);
@@ -233,6 +251,7 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     rules::mark_clearable(&mut defs, &modify_requests)?;
     let mut keep: BTreeSet<String> = roots.iter().map(|r| our_name(r)).collect();
     keep.extend(ops.iter().filter_map(|o| o.query.clone()));
+    keep.extend(cfg.inline_requests.values().cloned());
     rules::prune(&mut defs, &keep)?;
     rules::lint_typify_names(&defs)?;
     for (name, doc) in &cfg.docs {
@@ -282,7 +301,16 @@ fn merge_constant_variants(name: &str, a: &Value, b: &Value) -> Result<Value, St
     let (Some(pa), Some(pb)) = (a["properties"].as_object(), b["properties"].as_object()) else {
         return Err(format!("[merge] {name}: members are not objects"));
     };
-    if pa.keys().ne(pb.keys()) || a.get("required") != b.get("required") {
+    let required = |s: &Value| -> BTreeSet<String> {
+        s["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    if pa.keys().ne(pb.keys()) || required(a) != required(b) {
         return Err(format!("[merge] {name}: members have different fields"));
     }
     for (k, va) in pa {

@@ -55,8 +55,8 @@ fn run(input: &Path, check: bool) -> Result<ExitCode, String> {
         toml::from_str(&config_text).map_err(|e| format!("spec/extract.toml: {e}"))?;
     let yaml =
         std::fs::read_to_string(input).map_err(|e| format!("reading {}: {e}", input.display()))?;
-    let upstream: serde_json::Value =
-        serde_saphyr::from_str(&yaml).map_err(|e| format!("parsing {}: {e}", input.display()))?;
+    let upstream: serde_json::Value = serde_saphyr::from_str_with_options(&yaml, yaml_1_2())
+        .map_err(|e| format!("parsing {}: {e}", input.display()))?;
     let out = extract::extract(&upstream, &config)?;
 
     let files = [
@@ -95,4 +95,11 @@ fn run(input: &Path, check: bool) -> Result<ExitCode, String> {
         out.upstream_version
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// YAML 1.2 scalars: `y`, `n`, `yes`, `on` stay strings (the document has `required: [x, y]`).
+fn yaml_1_2() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.strict_booleans = true;
+    options
 }

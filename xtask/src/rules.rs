@@ -147,6 +147,11 @@ pub fn norm(v: &Value) -> Value {
     if o.get("additionalProperties") == Some(&Value::Bool(false)) {
         o.remove("additionalProperties");
     }
+    // A `$ref` with siblings (`type`, `title`, ...) is the reference alone, as JSON Schema
+    // draft 7 reads it; typify insists the siblings agree with the target. (rule 19)
+    if o.contains_key("$ref") {
+        o.retain(|k, _| k == "$ref" || k == "nullable");
+    }
     // `type: object` beside oneOf/anyOf without properties: the alternatives carry the shape. [10]
     if (o.contains_key("oneOf") || o.contains_key("anyOf"))
         && o.get("type") == Some(&json!("object"))
@@ -255,15 +260,36 @@ pub fn hoist_nullable_definitions(defs: &mut Defs) {
 fn is_string_like(a: &Value, defs: &Defs) -> bool {
     let a = ref_name(a).and_then(|r| defs.get(r)).unwrap_or(a);
     a.as_object().is_some_and(|o| {
-        o.get("type") == Some(&json!("string"))
+        let string_enum = o
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|e| e.iter().all(Value::is_string));
+        (o.get("type") == Some(&json!("string")) || (string_enum && !o.contains_key("type")))
             && o.keys()
                 .all(|k| matches!(k.as_str(), "type" | "enum" | "description"))
     })
 }
 
+/// A string schema without an enum (inline, or a definition that is one): any value goes.
+fn is_open_string(a: &Value, defs: &Defs) -> bool {
+    let a = ref_name(a).and_then(|r| defs.get(r)).unwrap_or(a);
+    a.get("type") == Some(&json!("string")) && a.get("enum").is_none()
+}
+
 /// `anyOf [string, string-enum | $ref string-enum]` becomes an open `string` whose doc lists the
 /// known values: typify would emit a broken flattened-`String` struct (model ids). (rule 9)
 pub fn collapse_open_strings(defs: &mut Defs) {
+    // Unions of unions of strings (model ids) collapse from the inside out.
+    for _ in 0..4 {
+        let before = defs.clone();
+        collapse_open_strings_once(defs);
+        if *defs == before {
+            break;
+        }
+    }
+}
+
+fn collapse_open_strings_once(defs: &mut Defs) {
     let snapshot = defs.clone();
     for d in defs.values_mut() {
         walk_mut(d, &mut |o| {
@@ -272,9 +298,7 @@ pub fn collapse_open_strings(defs: &mut Defs) {
                     continue;
                 };
                 let nn: Vec<&Value> = alts.iter().filter(|a| !is_null(a)).collect();
-                let open = nn
-                    .iter()
-                    .any(|a| ref_name(a).is_none() && a.get("enum").is_none());
+                let open = nn.iter().any(|a| is_open_string(a, &snapshot));
                 if nn.len() < 2 || !open || !nn.iter().all(|a| is_string_like(a, &snapshot)) {
                     continue;
                 }
@@ -347,13 +371,42 @@ pub fn tag_of(s: &Value) -> BTreeMap<String, Value> {
     if let Some(Value::Object(props)) = s.get("properties") {
         for (pk, pv) in props {
             if let Some(Value::Array(e)) = pv.get("enum") {
-                if e.len() == 1 && required.contains(pk.as_str()) {
+                // A tag with several spellings (`web_search`, `web_search_2025_08_26`) is known
+                // by its first; the others decode as the union's `Unknown`. (rule 20)
+                // Dated spellings of one name (`web_search`, `web_search_2025_08_26`), not
+                // distinct values (`eq`, `ne`, ...).
+                let versions = pk == "type"
+                    && e.first().and_then(Value::as_str).is_some_and(|first| {
+                        e.iter()
+                            .filter_map(Value::as_str)
+                            .all(|v| v.starts_with(first))
+                    });
+                let tag_like = e.len() == 1 || versions;
+                if tag_like && required.contains(pk.as_str()) {
                     out.insert(pk.clone(), e[0].clone());
                 }
             }
         }
     }
     out
+}
+
+/// The property that tags the union of `names` (required, one value per variant, distinct).
+fn common_tag(names: &BTreeSet<String>, defs: &Defs) -> Option<String> {
+    let tags: Vec<_> = names
+        .iter()
+        .filter_map(|n| defs.get(n))
+        .map(tag_of)
+        .collect();
+    let first = tags.first()?;
+    first
+        .keys()
+        .filter(|k| tags.iter().all(|t| t.contains_key(*k)))
+        .find(|k| {
+            let vals: BTreeSet<String> = tags.iter().map(|t| t[*k].to_string()).collect();
+            vals.len() == tags.len()
+        })
+        .cloned()
 }
 
 /// The `$ref` alternatives that form a tagged union (a common tag with distinct values).
@@ -399,16 +452,27 @@ struct Inliner<'a> {
     def_level: BTreeMap<BTreeSet<String>, String>,
     new_defs: Defs,
     warnings: Vec<String>,
+    /// `(variant definition, property, new definition)` of each field type hoisted out of a
+    /// variant copy: the variant's own definition points at the new one too, or typify would
+    /// name its inline copy the same and emit the type twice.
+    hoisted: BTreeSet<(String, String, String)>,
 }
 
 impl Inliner<'_> {
     /// Copies of the variant schemas in place of their `$ref`s.
     fn inline(&mut self, names: &BTreeSet<String>, alts: &[Value]) -> Result<Vec<Value>, String> {
+        let tag = common_tag(names, self.defs);
         let mut out = Vec::new();
         for a in alts {
             match ref_name(a).filter(|r| names.contains(*r)) {
                 Some(r) => {
                     let mut v = self.defs[r].clone();
+                    if let Some(Value::Array(values)) = tag
+                        .as_ref()
+                        .and_then(|t| v.pointer_mut(&format!("/properties/{t}/enum")))
+                    {
+                        values.truncate(1);
+                    }
                     self.hoist_variant_props(r, &mut v)?;
                     out.push(v);
                 }
@@ -426,7 +490,12 @@ impl Inliner<'_> {
             for (pk, pv) in props.iter_mut() {
                 if !tags.contains_key(pk) {
                     let name = format!("{variant}{}", pascal(pk));
-                    *pv = self.hoist_complex(pv.clone(), &name)?;
+                    let hoisted = self.hoist_complex(pv.clone(), &name)?;
+                    if hoisted != *pv {
+                        self.hoisted
+                            .insert((variant.to_string(), pk.clone(), name.clone()));
+                    }
+                    *pv = hoisted;
                 }
             }
         }
@@ -557,6 +626,7 @@ pub fn inline_tagged_unions(
         def_level,
         new_defs: Defs::new(),
         warnings: Vec::new(),
+        hoisted: BTreeSet::new(),
     };
     for (n, d) in defs.iter_mut() {
         if let Some((key, alts)) = pure_union(d) {
@@ -587,6 +657,25 @@ pub fn inline_tagged_unions(
             break;
         }
     }
+    // The variants' own definitions use the hoisted field types as well.
+    for (variant, prop, name) in &inl.hoisted {
+        let Some(slot) = defs
+            .get_mut(variant)
+            .and_then(|d| d.pointer_mut(&format!("/properties/{prop}")))
+        else {
+            continue;
+        };
+        let mut probe = inl.new_defs.clone();
+        let mut hoister = Inliner {
+            defs: &snapshot,
+            union_names,
+            def_level: BTreeMap::new(),
+            new_defs: std::mem::take(&mut probe),
+            warnings: Vec::new(),
+            hoisted: BTreeSet::new(),
+        };
+        *slot = hoister.hoist_complex(slot.clone(), name)?;
+    }
     defs.extend(inl.new_defs);
     Ok(inl.warnings)
 }
@@ -614,6 +703,61 @@ fn is_nullable(s: &Value) -> bool {
                 .and_then(Value::as_array)
                 .is_some_and(|a| a.iter().any(is_null))
         })
+}
+
+/// `allOf` of object schemas (a `$ref` to one, or inline) becomes the one object they make
+/// together: properties and required fields merged. The tagged-union rule then sees the
+/// variant's tag (`FunctionToolCallOutputResource` = the output item + its `id`). (rule 21)
+pub fn merge_all_of(defs: &mut Defs) {
+    let snapshot = defs.clone();
+    let object_of = |v: &Value| -> Option<Map<String, Value>> {
+        let v = match ref_name(v) {
+            Some(r) => snapshot.get(r)?,
+            None => v,
+        };
+        let o = v.as_object()?;
+        let plain = o.contains_key("properties")
+            && !["oneOf", "anyOf", "allOf"]
+                .iter()
+                .any(|k| o.contains_key(*k));
+        plain.then(|| o.clone())
+    };
+    for d in defs.values_mut() {
+        walk_mut(d, &mut |o| {
+            let Some(Value::Array(parts)) = o.get("allOf") else {
+                return;
+            };
+            let Some(objects) = parts.iter().map(&object_of).collect::<Option<Vec<_>>>() else {
+                return;
+            };
+            if objects.len() < 2 {
+                return;
+            }
+            let mut props = Map::new();
+            let mut required: Vec<Value> = Vec::new();
+            for part in objects {
+                if let Some(Value::Object(p)) = part.get("properties") {
+                    props.extend(p.clone());
+                }
+                for r in part
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    if !required.contains(r) {
+                        required.push(r.clone());
+                    }
+                }
+            }
+            o.remove("allOf");
+            o.insert("type".into(), json!("object"));
+            o.insert("properties".into(), Value::Object(props));
+            if !required.is_empty() {
+                o.insert("required".into(), Value::Array(required));
+            }
+        });
+    }
 }
 
 /// Make `schema.field` optional and nullable (a drift override from `extract.toml`).

@@ -3,6 +3,7 @@
 
 use crate::documents::Loaded;
 use crate::{CommonOptions, CopilotBackend, CopilotContext, CopilotError};
+use openai_blocking::types::*;
 use openai_blocking::*;
 
 /// What a conversation on the Assistants backend is made with.

@@ -6,7 +6,8 @@ use crate::completions::{complete, estimate_tokens, prompt_budget, select_passag
 use crate::documents::{load_all, refuse_input};
 use crate::{assistants, output};
 use crate::{ChatCopilotOptions, CopilotBackend, CopilotContext, CopilotError, SaveFormat};
-use openai_blocking::{ChatCompletionRequestMessage, OpenAIClient, TruncationObjectType};
+use openai_blocking::types::TruncationObjectType;
+use openai_blocking::{ChatCompletionRequestMessage, OpenAIClient};
 
 /// The instructions a chat copilot gives the model unless told otherwise.
 const INSTRUCTIONS: &str = "You answer questions about the documents you are given. Base \

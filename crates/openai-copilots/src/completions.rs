@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use crate::parallel::try_map;
 use crate::{CommonOptions, CopilotError};
+use openai_blocking::types::*;
 use openai_blocking::*;
 
 /// Tokens kept for the answer when `max_completion_tokens` is unset.

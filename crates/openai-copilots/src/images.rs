@@ -14,6 +14,7 @@ use copilot_pdf::{
     add_alt_texts, extract_images, load_image_file, EncodedImage, ImageKey, ImagePlacement,
     SkippedImage,
 };
+use openai_blocking::types::*;
 use openai_blocking::*;
 
 /// The instructions an image copilot gives the model unless told otherwise.

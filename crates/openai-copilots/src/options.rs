@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use copilot_pdf::PdfDocument;
-use openai_blocking::TruncationObject;
+use openai_blocking::types::TruncationObject;
 
 /// The model every copilot uses unless told otherwise: cheap, fast, 128k context, vision.
 pub const DEFAULT_COPILOT_MODEL: &str = "gpt-4o-mini";

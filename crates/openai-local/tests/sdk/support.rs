@@ -6,6 +6,7 @@ pub use std::fmt::Debug;
 pub use std::sync::Arc;
 pub use std::time::{Duration, Instant};
 
+pub use openai_blocking::types::*;
 pub use openai_blocking::ureq::http::{HeaderName, HeaderValue};
 pub use openai_blocking::Request;
 pub use openai_blocking::*;
