@@ -56,6 +56,7 @@ fn generate() -> Result<(), String> {
         ));
     }
     default_when_all_optional(&mut file);
+    event_accessors(&mut file);
     let operations: serde_json::Value = fs::read_to_string(OPERATIONS)
         .map_err(|e| format!("reading {OPERATIONS}: {e}"))
         .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
@@ -442,6 +443,65 @@ fn rename_unknown_values(file: &mut syn::File) {
         }
     }
     Paths(&renamed, false).visit_file_mut(file);
+}
+
+/// Event unions whose every known variant carries a `sequence_number` (the response stream's
+/// events) gain `sequence_number()` and `event_type()`, read from the JSON for `Unknown`, so
+/// that a stream can order and name an event without matching dozens of variants.
+fn event_accessors(file: &mut syn::File) {
+    let mut impls: Vec<Item> = Vec::new();
+    for item in &file.items {
+        let Item::Enum(e) = item else { continue };
+        if !has_serde_attr(&e.attrs, "tag=") {
+            continue;
+        }
+        let known: Vec<&syn::Variant> =
+            e.variants.iter().filter(|v| v.ident != "Unknown").collect();
+        let all_numbered = known.len() > 1
+            && known.iter().all(|v| match &v.fields {
+                Fields::Named(f) => f.named.iter().any(|f| {
+                    f.ident.as_ref().is_some_and(|i| i == "sequence_number")
+                        && quote::quote!(#f).to_string().ends_with("i64")
+                }),
+                _ => false,
+            });
+        if !all_numbered {
+            continue;
+        }
+        let name = &e.ident;
+        let idents: Vec<&syn::Ident> = known.iter().map(|v| &v.ident).collect();
+        let tags: Vec<String> = known
+            .iter()
+            .map(|v| serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string()))
+            .collect();
+        impls.push(parse_quote! {
+            impl #name {
+                /// The event's place in its stream, from 0: later events have larger numbers.
+                /// `None` only for an event this version does not know that carries none.
+                pub fn sequence_number(&self) -> ::std::option::Option<i64> {
+                    match self {
+                        #(Self::#idents { sequence_number, .. } => Some(*sequence_number),)*
+                        Self::Unknown(value) => value
+                            .get("sequence_number")
+                            .and_then(::serde_json::Value::as_i64),
+                    }
+                }
+
+                /// The event's `type` as the server wrote it, e.g. `response.output_text.delta`
+                /// (empty for an unknown event without one).
+                pub fn event_type(&self) -> &str {
+                    match self {
+                        #(Self::#idents { .. } => #tags,)*
+                        Self::Unknown(value) => value
+                            .get("type")
+                            .and_then(::serde_json::Value::as_str)
+                            .unwrap_or_default(),
+                    }
+                }
+            }
+        });
+    }
+    file.items.extend(impls);
 }
 
 /// Whether every variant of an untagged enum wraps one of the generated structs (and there

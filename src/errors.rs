@@ -93,7 +93,9 @@ pub enum Error {
     Io(std::io::Error),
     /// The client configuration is invalid (empty key, bad base URL, bad header value).
     Config(String),
-    /// A wait ran past its polling timeout. The object on the server was left as it is.
+    /// A wait ran past its polling timeout. The object on the server was left as it is
+    /// unless the [`Waiter`](crate::Waiter) was told to
+    /// [cancel it on stop](crate::Waiter::cancel_on_stop).
     PollTimeout {
         /// How long the wait lasted.
         elapsed: Duration,
@@ -102,7 +104,9 @@ pub enum Error {
         /// The last object it saw.
         last: Box<Polled>,
     },
-    /// A wait was stopped by its cancel flag. The object on the server was left as it is.
+    /// A wait was stopped by its cancel flag. The object on the server was left as it is
+    /// unless the [`Waiter`](crate::Waiter) was told to
+    /// [cancel it on stop](crate::Waiter::cancel_on_stop).
     PollCancelled {
         /// How long the wait lasted.
         elapsed: Duration,

@@ -112,7 +112,10 @@ pub use patch::Patch;
 pub use polling::{PollProgress, Polled, Waiter};
 pub use query::{CursorQuery, QueryParameters};
 pub use response_requests::FunctionCall;
-pub use streaming::{ChatCompletionStream, ChatTextDeltas, RunEventHandler, RunStream, TextDeltas};
+pub use streaming::{
+    ChatCompletionStream, ChatTextDeltas, ResponseStream, ResponseTextDeltas, RunEventHandler,
+    RunStream, TextDeltas,
+};
 pub use transport::{
     encode_path_id, ApiResponse, ContentReader, FileSource, Multipart, Request, MAX_RETRY_AFTER,
 };

@@ -55,6 +55,8 @@ pub enum Polled {
     VectorStoreFile(VectorStoreFileResponse),
     /// A file batch of a vector store.
     VectorStoreFileBatch(VectorStoreFileBatchResponse),
+    /// A (background) response.
+    Response(ResponseObject),
 }
 
 impl Polled {
@@ -67,6 +69,7 @@ impl Polled {
             Polled::VectorStore(o) => o.status_text(),
             Polled::VectorStoreFile(o) => o.status_text(),
             Polled::VectorStoreFileBatch(o) => o.status_text(),
+            Polled::Response(o) => o.status_text(),
         }
     }
 }
@@ -80,6 +83,7 @@ impl fmt::Display for Polled {
             Polled::VectorStore(o) => ("vector store", Some(&o.id)),
             Polled::VectorStoreFile(o) => ("vector store file", Some(&o.id)),
             Polled::VectorStoreFileBatch(o) => ("file batch", Some(&o.id)),
+            Polled::Response(o) => ("response", Some(&o.id)),
         };
         match id {
             Some(id) => write!(f, "{kind} {id} ({})", self.status()),
@@ -184,6 +188,25 @@ impl Pollable for VectorStoreFileBatchResponse {
     }
 }
 
+impl Pollable for ResponseObject {
+    fn status_text(&self) -> String {
+        text_of(self.status.as_ref())
+    }
+    /// Stops on completed, failed, cancelled and incomplete (and on a response without a
+    /// status: nothing to wait for); goes on through queued, in_progress and values this
+    /// crate does not know.
+    fn is_done(&self) -> bool {
+        use ResponseObjectStatus::*;
+        matches!(
+            self.status,
+            None | Some(Completed | Failed | Cancelled | Incomplete)
+        )
+    }
+    fn into_polled(self) -> Polled {
+        Polled::Response(self)
+    }
+}
+
 fn is_assistant(message: &ThreadMessageResponse) -> bool {
     message.role == ThreadMessageResponseRole::Assistant
 }
@@ -215,6 +238,7 @@ pub struct Waiter<'c> {
     timeout: Option<Duration>,
     on_poll: Option<PollCallback<'c>>,
     cancel: Option<Arc<AtomicBool>>,
+    cancel_on_stop: bool,
     concurrency: usize,
 }
 
@@ -225,6 +249,7 @@ impl fmt::Debug for Waiter<'_> {
             .field("timeout", &self.timeout)
             .field("on_poll", &self.on_poll.is_some())
             .field("cancel", &self.cancel)
+            .field("cancel_on_stop", &self.cancel_on_stop)
             .field("concurrency", &self.concurrency)
             .finish()
     }
@@ -240,6 +265,7 @@ impl OpenAIClient {
             timeout: self.polling_timeout(),
             on_poll: None,
             cancel: None,
+            cancel_on_stop: false,
             concurrency: DEFAULT_UPLOAD_CONCURRENCY,
         }
     }
@@ -265,10 +291,21 @@ impl<'c> Waiter<'c> {
     }
 
     /// End the wait with [`Error::PollCancelled`] soon after `flag` becomes `true`. The
-    /// server-side object is left as it is: cancel a run with
-    /// [`cancel_run`](OpenAIClient::cancel_run) if that is what you want.
+    /// server-side object is left as it is unless [`cancel_on_stop`](Self::cancel_on_stop)
+    /// asks otherwise.
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.cancel = Some(flag);
+        self
+    }
+
+    /// When a wait for a response or a run times out or is cancelled, cancel the response
+    /// ([`cancel_response`](OpenAIClient::cancel_response)) or the run
+    /// ([`cancel_run`](OpenAIClient::cancel_run)) on the server too, so that it stops
+    /// spending tokens. The error's `last` is then the object the cancel call returned; a
+    /// cancel call that fails is logged (`log` crate, level warn) and the wait's error is
+    /// returned as it was. Off by default: a wait otherwise leaves the object as it is.
+    pub fn cancel_on_stop(mut self, cancel: bool) -> Self {
+        self.cancel_on_stop = cancel;
         self
     }
 
@@ -359,6 +396,26 @@ impl<'c> Waiter<'c> {
         wait - left
     }
 
+    /// With [`cancel_on_stop`](Self::cancel_on_stop), cancels the object on the server when
+    /// `result` is a timeout or a cancelled wait.
+    fn stop_on_server<T: Pollable>(
+        &self,
+        result: Result<T, Error>,
+        cancel: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut error = match result {
+            Err(error) if self.cancel_on_stop => error,
+            other => return other,
+        };
+        if let Error::PollTimeout { last, .. } | Error::PollCancelled { last, .. } = &mut error {
+            match cancel() {
+                Ok(object) => **last = object.into_polled(),
+                Err(e) => log::warn!("the wait stopped but cancelling {last} failed: {e}"),
+            }
+        }
+        Err(error)
+    }
+
     fn until_done<T: Pollable>(
         &mut self,
         fetch: impl FnMut() -> Result<ApiResponse<T>, Error>,
@@ -380,7 +437,34 @@ impl<'c> Waiter<'c> {
         run_id: &str,
     ) -> Result<RunResponse, Error> {
         let client = self.client;
-        self.until_done(|| client.get_run_with_response(thread_id, run_id))
+        let result = self.until_done(|| client.get_run_with_response(thread_id, run_id));
+        self.stop_on_server(result, || client.cancel_run(thread_id, run_id))
+    }
+
+    /// Polls a background response until it stops: `completed`, `failed`, `cancelled` or
+    /// `incomplete` (it keeps polling through `queued` and `in_progress`). Returns the final
+    /// response whatever its status; read `error` or `incomplete_details` when it is not
+    /// `completed`.
+    pub fn wait_for_response_to_complete(
+        &mut self,
+        response_id: &str,
+    ) -> Result<ResponseObject, Error> {
+        let client = self.client;
+        let result = self.until_done(|| client.get_response_with_response(response_id, None));
+        self.stop_on_server(result, || client.cancel_response(response_id))
+    }
+
+    /// Creates a response (send `background: Some(true)` for long work) and waits until it
+    /// stops; returns the final response whatever its status.
+    pub fn create_response_and_wait(
+        &mut self,
+        request: &ResponseCreateRequest,
+    ) -> Result<ResponseObject, Error> {
+        let response = self.client.create_response(request)?;
+        if response.is_done() {
+            return Ok(response);
+        }
+        self.wait_for_response_to_complete(&response.id)
     }
 
     /// Polls a message until it is `completed` or `incomplete`, and returns it.
@@ -650,6 +734,8 @@ shortcuts! {
     fn create_thread_and_run_and_wait(request: &RunThreadCreateRequest) -> RunResponse;
     fn submit_tool_outputs_and_wait(thread_id: &str, run_id: &str, request: &SubmitToolOutputsRequest) -> RunResponse;
     fn run_and_get_assistant_response(thread_id: &str, request: &RunCreateRequest) -> String;
+    fn wait_for_response_to_complete(response_id: &str) -> ResponseObject;
+    fn create_response_and_wait(request: &ResponseCreateRequest) -> ResponseObject;
 }
 
 impl OpenAIClient {

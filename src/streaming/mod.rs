@@ -1,6 +1,6 @@
-//! Streamed answers as blocking iterators: the events of a run ([`RunStream`]) and the chunks
-//! of a chat completion ([`ChatCompletionStream`]), each with an accumulator that builds the
-//! final objects from what arrived.
+//! Streamed answers as blocking iterators: the events of a response ([`ResponseStream`]) or a
+//! run ([`RunStream`]) and the chunks of a chat completion ([`ChatCompletionStream`]), each
+//! with an accumulator that builds the final objects from what arrived.
 //!
 //! A stream reads its connection as it is iterated; dropping it early closes the connection.
 //! It ends at the server's end marker (`done` / `[DONE]`). A connection that closes or stays
@@ -9,11 +9,13 @@
 //! yielded once, then the iterator ends, and the accumulators keep what arrived.
 
 mod chat;
+mod responses;
 mod runs;
 
 use std::io;
 
 pub use chat::{ChatCompletionStream, ChatTextDeltas};
+pub use responses::{ResponseStream, ResponseTextDeltas};
 pub use runs::{RunEventHandler, RunStream, TextDeltas};
 
 use crate::errors::{Error, ResponseMeta};
@@ -105,6 +107,11 @@ impl Events {
                 param: None,
                 type_: String::new(),
             });
+        self.failed_with(error)
+    }
+
+    /// `error`, reported by the server inside the stream, as [`Error::StreamFailed`].
+    fn failed_with(&self, error: ApiError) -> Error {
         Error::StreamFailed {
             error: Box::new(error),
             events: self.received,

@@ -224,6 +224,7 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     }
 
     rules::merge_all_of(&mut defs);
+    rules::drop_undefined_required(&mut defs);
     rules::hoist_nullable_definitions(&mut defs);
     rules::collapse_open_strings(&mut defs);
     rules::flatten_nested_unions(&mut defs);

@@ -705,6 +705,38 @@ fn is_nullable(s: &Value) -> bool {
         })
 }
 
+/// A `required` name no property defines is dropped: the document lists `response_id` on
+/// three audio events and `call_id`/`request_id` on a few items that have no such field, and
+/// typify would make each a required `serde_json::Value` that real answers never carry, so that
+/// they would not decode. Only plain objects (properties, no `allOf` left, no schema for extra
+/// properties) are touched. (rule 22)
+pub fn drop_undefined_required(defs: &mut Defs) {
+    for d in defs.values_mut() {
+        walk_mut(d, &mut |o| {
+            let plain = !o.contains_key("allOf")
+                && !o.get("additionalProperties").is_some_and(|a| a.is_object());
+            let (Some(Value::Object(props)), Some(Value::Array(required))) =
+                (o.get("properties"), o.get("required"))
+            else {
+                return;
+            };
+            if !plain {
+                return;
+            }
+            let kept: Vec<Value> = required
+                .iter()
+                .filter(|r| r.as_str().is_some_and(|r| props.contains_key(r)))
+                .cloned()
+                .collect();
+            if kept.is_empty() {
+                o.remove("required");
+            } else {
+                o.insert("required".into(), Value::Array(kept));
+            }
+        });
+    }
+}
+
 /// `allOf` of object schemas (a `$ref` to one, or inline) becomes the one object they make
 /// together: properties and required fields merged. The tagged-union rule then sees the
 /// variant's tag (`FunctionToolCallOutputResource` = the output item + its `id`). (rule 21)
