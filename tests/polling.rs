@@ -898,3 +898,196 @@ fn a_server_hint_is_kept_when_later_answers_omit_it() {
 
     assert_eq!(sleeps.all(), vec![ms(300); 3]);
 }
+
+// --- Background responses ---------------------------------------------------------------
+
+const RESPONSE_PATH: &str = "/responses/resp_bg1";
+
+/// A background response with `status` (and, once completed, an answer).
+fn response(status: &str) -> Value {
+    let mut response = json!({
+        "id": "resp_bg1", "object": "response", "created_at": 1764590400,
+        "status": status, "background": true, "model": "gpt-4.1-mini",
+        "output": [], "parallel_tool_calls": true, "tool_choice": "auto", "tools": [],
+        "error": null, "incomplete_details": null, "metadata": {}
+    });
+    if status == "completed" {
+        response["output"] = json!([{
+            "id": "msg_1", "type": "message", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": "Done.", "annotations": [], "logprobs": []}]
+        }]);
+    }
+    response
+}
+
+#[test]
+fn a_background_response_is_polled_through_queued_and_in_progress() {
+    let server = MockServer::start();
+    let (client, sleeps) = client(&server);
+    let create = server.mock(|when, then| {
+        when.method(POST)
+            .path("/responses")
+            .json_body_includes(r#"{"background": true}"#);
+        then.status(200).json_body(response("queued"));
+    });
+    let queued = when_slept(&server, &sleeps, RESPONSE_PATH, 0..1, response("queued"));
+    let busy = when_slept(
+        &server,
+        &sleeps,
+        RESPONSE_PATH,
+        1..3,
+        response("in_progress"),
+    );
+    let done = when_slept(
+        &server,
+        &sleeps,
+        RESPONSE_PATH,
+        3..99,
+        response("completed"),
+    );
+    let request = ResponseCreateRequest {
+        background: Some(true),
+        ..ResponseCreateRequest::text("gpt-4.1-mini", "Write a long story.")
+    };
+
+    let finished = client.create_response_and_wait(&request).unwrap();
+
+    assert_eq!(finished.status, Some(ResponseObjectStatus::Completed));
+    assert_eq!(finished.output_text(), "Done.");
+    assert_eq!(
+        (create.calls(), queued.calls(), busy.calls(), done.calls()),
+        (1, 1, 2, 1)
+    );
+    assert_eq!(sleeps.count(), 3);
+}
+
+#[test]
+fn every_final_response_status_ends_the_wait_and_a_finished_create_is_not_polled() {
+    for status in ["completed", "failed", "cancelled", "incomplete"] {
+        let server = MockServer::start();
+        let (client, sleeps) = client(&server);
+        let get = when_slept(&server, &sleeps, RESPONSE_PATH, 0..99, response(status));
+        let waited = client.wait_for_response_to_complete("resp_bg1").unwrap();
+        assert_eq!(waited.status.unwrap().to_string(), status);
+        assert_eq!((get.calls(), sleeps.count()), (1, 0), "{status}");
+
+        let created = server.mock(|when, then| {
+            when.method(POST).path("/responses");
+            then.status(200).json_body(response(status));
+        });
+        let request = ResponseCreateRequest::text("gpt-4.1-mini", "Hi");
+        assert_eq!(
+            client.create_response_and_wait(&request).unwrap().id,
+            "resp_bg1"
+        );
+        assert_eq!((created.calls(), get.calls()), (1, 1), "{status}");
+    }
+}
+
+fn cancel_mock(server: &MockServer) -> Mock<'_> {
+    server.mock(|when, then| {
+        when.method(POST).path("/responses/resp_bg1/cancel");
+        then.status(200).json_body(response("cancelled"));
+    })
+}
+
+#[test]
+fn a_timed_out_wait_leaves_the_response_running_unless_asked_to_cancel_it() {
+    let server = MockServer::start();
+    let (client, sleeps) = client_with(&server, |b| {
+        b.with_polling_interval(Some(Duration::from_secs(1)))
+            .with_polling_timeout(Some(ms(2000)))
+    });
+    let busy = when_slept(
+        &server,
+        &sleeps,
+        RESPONSE_PATH,
+        0..99,
+        response("in_progress"),
+    );
+    let cancel = cancel_mock(&server);
+
+    let left = client
+        .wait_for_response_to_complete("resp_bg1")
+        .unwrap_err();
+    assert!(matches!(&left, Error::PollTimeout { last, .. } if last.status() == "in_progress"));
+    assert_eq!(cancel.calls(), 0);
+
+    let stopped = client
+        .waiter()
+        .cancel_on_stop(true)
+        .wait_for_response_to_complete("resp_bg1")
+        .unwrap_err();
+    assert_eq!(cancel.calls(), 1);
+    match stopped {
+        Error::PollTimeout { last, attempts, .. } => {
+            assert_eq!(attempts, 3);
+            // The error carries what the cancel call returned.
+            assert!(matches!(*last, Polled::Response(ref r) if r.id == "resp_bg1"));
+            assert_eq!(last.status(), "cancelled");
+            assert_eq!(last.to_string(), "response resp_bg1 (cancelled)");
+        }
+        other => panic!("expected PollTimeout, got {other:?}"),
+    }
+    assert_eq!(busy.calls(), 6);
+}
+
+#[test]
+fn a_cancelled_wait_cancels_the_response_when_asked_and_a_failed_cancel_keeps_the_error() {
+    let server = MockServer::start();
+    let (client, _) = client(&server);
+    server.mock(|when, then| {
+        when.method(GET).path(RESPONSE_PATH);
+        then.status(200).json_body(response("in_progress"));
+    });
+    let mut cancel = cancel_mock(&server);
+    let flag = Arc::new(AtomicBool::new(true));
+
+    let err = client
+        .waiter()
+        .cancel_flag(flag.clone())
+        .cancel_on_stop(true)
+        .wait_for_response_to_complete("resp_bg1")
+        .unwrap_err();
+    assert!(matches!(&err, Error::PollCancelled { last, .. } if last.status() == "cancelled"));
+    assert_eq!(cancel.calls(), 1);
+
+    // The cancel call fails: the wait's own error comes back, with the last response polled.
+    cancel.delete();
+    let refused = server.mock(|when, then| {
+        when.method(POST).path("/responses/resp_bg1/cancel");
+        then.status(400).json_body(json!({"error": {
+            "message": "Only background responses can be cancelled.",
+            "type": "invalid_request_error", "param": null, "code": null
+        }}));
+    });
+    let err = client
+        .waiter()
+        .cancel_flag(flag)
+        .cancel_on_stop(true)
+        .wait_for_response_to_complete("resp_bg1")
+        .unwrap_err();
+    assert_eq!(refused.calls(), 1);
+    assert!(matches!(&err, Error::PollCancelled { last, .. } if last.status() == "in_progress"));
+}
+
+#[test]
+fn a_run_wait_can_cancel_the_run_on_timeout_too() {
+    let server = MockServer::start();
+    let (client, sleeps) = client_with(&server, |b| {
+        b.with_polling_interval(Some(Duration::from_secs(1)))
+            .with_polling_timeout(Some(ms(1000)))
+    });
+    when_slept(&server, &sleeps, RUN_PATH, 0..99, run("in_progress"));
+    let cancel = server.mock(|when, then| {
+        when.method(POST).path(format!("{RUN_PATH}/cancel"));
+        then.status(200).json_body(run("cancelling"));
+    });
+    let err = client
+        .waiter()
+        .cancel_on_stop(true)
+        .wait_for_run_to_complete("thread_1", "run_1")
+        .unwrap_err();
+    assert_eq!(cancel.calls(), 1);
+    assert!(matches!(&err, Error::PollTimeout { last, .. } if last.status() == "cancelling"));
+}

@@ -658,3 +658,357 @@ impl OpenAIClient {
         Ok(stream)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The recorded event sequences of `tests/fixtures/response_streams/`, read whole and
+    //! split at every byte offset, and with the events some servers skip left out.
+
+    use std::io::Read;
+
+    use super::*;
+
+    const FIXTURES: [(&str, &str); 6] = [
+        (
+            "text",
+            include_str!("../../tests/fixtures/response_streams/text.sse"),
+        ),
+        (
+            "function_call",
+            include_str!("../../tests/fixtures/response_streams/function_call.sse"),
+        ),
+        (
+            "file_search",
+            include_str!("../../tests/fixtures/response_streams/file_search.sse"),
+        ),
+        (
+            "refusal",
+            include_str!("../../tests/fixtures/response_streams/refusal.sse"),
+        ),
+        (
+            "error",
+            include_str!("../../tests/fixtures/response_streams/error.sse"),
+        ),
+        (
+            "failed",
+            include_str!("../../tests/fixtures/response_streams/failed.sse"),
+        ),
+    ];
+
+    /// Gives its bytes in two reads: up to `split`, then the rest.
+    struct Split {
+        bytes: Vec<u8>,
+        split: usize,
+        at: usize,
+    }
+
+    impl Read for Split {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let end = if self.at < self.split {
+                self.split
+            } else {
+                self.bytes.len()
+            };
+            let n = (end - self.at).min(buf.len());
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    fn stream(body: &str, split: usize) -> ResponseStream {
+        let meta = ResponseMeta::new(200, &Default::default());
+        let reader = Split {
+            bytes: body.as_bytes().to_vec(),
+            split,
+            at: 0,
+        };
+        ResponseStream::new(meta, crate::ContentReader::memory(reader))
+    }
+
+    /// What a whole read of a stream gives: each item (events, or an error's kind and
+    /// message), then the final response.
+    #[allow(clippy::type_complexity)]
+    fn outcome(
+        mut stream: ResponseStream,
+    ) -> (
+        Vec<Result<ResponseStreamEvent, String>>,
+        Option<ResponseObject>,
+    ) {
+        let items = stream
+            .by_ref()
+            .map(|item| item.map_err(|e| e.to_string()))
+            .collect();
+        (items, stream.final_response().cloned())
+    }
+
+    fn fixture(name: &str) -> &'static str {
+        FIXTURES.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    fn final_of(body: &str) -> ResponseObject {
+        let mut stream = stream(body, body.len());
+        stream.until_done().unwrap().clone()
+    }
+
+    #[test]
+    fn every_recording_gives_the_same_events_whatever_byte_it_is_split_at() {
+        // About 37,000 whole reads: shared among the cores.
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        for (name, body) in FIXTURES {
+            let whole = outcome(stream(body, body.len()));
+            assert!(whole.1.is_some(), "{name}: no response");
+            std::thread::scope(|scope| {
+                for first in 0..threads {
+                    let whole = &whole;
+                    scope.spawn(move || {
+                        for split in (first..body.len()).step_by(threads) {
+                            let parts = outcome(stream(body, split));
+                            assert!(parts == *whole, "{name}: split at byte {split} differs");
+                        }
+                    });
+                }
+            });
+        }
+    }
+
+    #[test]
+    fn the_text_answer_accumulates_to_the_final_response() {
+        let body = fixture("text");
+        let mut s = stream(body, body.len());
+        let deltas: Vec<String> = s.text_deltas().map(Result::unwrap).collect();
+        assert_eq!(deltas.len(), 17);
+        let text = deltas.concat();
+        assert_eq!(
+            text,
+            "Ferris the crab is Rust’s unofficial mascot: orange, cheerful, and always borrowing."
+        );
+        let response = s.final_response().unwrap();
+        assert_eq!(response.status, Some(ResponseObjectStatus::Completed));
+        assert_eq!(response.output_text(), text);
+        assert_eq!(response.output_text.as_deref(), Some(text.as_str()));
+        assert_eq!(response.usage.as_ref().unwrap().output_tokens, 17);
+        assert_eq!(s.last_sequence_number(), Some(24));
+    }
+
+    #[test]
+    fn function_call_arguments_are_joined_per_item() {
+        let body = fixture("function_call");
+        let mut s = stream(body, body.len());
+        // Stop right after the last delta: the arguments come from the deltas alone.
+        while let Some(event) = s.next() {
+            if let ResponseStreamEvent::ResponseFunctionCallArgumentsDone { .. } = event.unwrap() {
+                break;
+            }
+            let calls = s.function_calls();
+            if let Some(call) = calls.first() {
+                assert!(r#"{"city":"Toulouse","unit":"c"}"#.starts_with(call.arguments));
+            }
+        }
+        let calls = s.function_calls();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].name, "get_weather");
+        assert_eq!(calls[0].call_id, "call_Wq3nR8sLp2Xv6TbY");
+        assert_eq!(calls[0].arguments, r#"{"city":"Toulouse","unit":"c"}"#);
+        let done = s.until_done().unwrap();
+        assert_eq!(
+            done.function_calls()[0].arguments,
+            r#"{"city":"Toulouse","unit":"c"}"#
+        );
+        assert_eq!(done.output_text(), "");
+    }
+
+    #[test]
+    fn file_search_citations_arrive_with_the_text() {
+        let response = final_of(fixture("file_search"));
+        assert_eq!(
+            response.output_text(),
+            "The warranty lasts two years from the date of purchase."
+        );
+        let cited: Vec<&str> = response
+            .citations()
+            .iter()
+            .filter_map(|a| match a {
+                Annotation::FileCitation { filename, .. } => Some(filename.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cited, ["handbook.pdf", "faq.md"]);
+        assert!(matches!(
+            &response.output[0],
+            OutputItem::FileSearchCall { queries, .. } if queries.len() == 2
+        ));
+    }
+
+    #[test]
+    fn a_refusal_is_a_refusal_part_not_text() {
+        let body = fixture("refusal");
+        let mut s = stream(body, body.len());
+        assert_eq!(s.text_deltas().count(), 0);
+        let response = s.final_response().unwrap();
+        assert_eq!(response.output_text(), "");
+        let OutputItem::Message { content, .. } = &response.output[0] else {
+            panic!("not a message: {:?}", response.output[0]);
+        };
+        assert_eq!(
+            content,
+            &[OutputMessageContent::Refusal {
+                refusal: "I’m sorry, but I can’t help with that.".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn an_error_event_ends_the_stream_with_the_partial_answer_kept() {
+        let body = fixture("error");
+        let mut s = stream(body, body.len());
+        let mut texts = String::new();
+        let mut failure = None;
+        for item in s.by_ref() {
+            match item {
+                Ok(ResponseStreamEvent::ResponseOutputTextDelta { delta, .. }) => {
+                    texts.push_str(&delta)
+                }
+                Ok(_) => {}
+                Err(e) => failure = Some(e),
+            }
+        }
+        let Some(Error::StreamFailed { error, events, .. }) = failure else {
+            panic!("expected StreamFailed, got {failure:?}");
+        };
+        assert_eq!(error.code.as_deref(), Some("server_error"));
+        assert!(error.message.starts_with("The server had an error"));
+        assert_eq!(events, 8);
+        assert_eq!(texts, "Once upon a");
+        assert_eq!(s.final_response().unwrap().output_text(), "Once upon a");
+        assert!(s.next().is_none());
+    }
+
+    #[test]
+    fn a_failed_response_is_an_error_that_keeps_the_failed_response() {
+        let body = fixture("failed");
+        let mut s = stream(body, body.len());
+        let error = s.until_done().unwrap_err();
+        let Error::StreamFailed { error, .. } = error else {
+            panic!("expected StreamFailed, got {error:?}");
+        };
+        assert_eq!(error.code.as_deref(), Some("server_error"));
+        assert_eq!(error.message, "The model stopped unexpectedly.");
+        assert_eq!(error.type_, "response.failed");
+        let response = s.final_response().unwrap();
+        assert_eq!(response.status, Some(ResponseObjectStatus::Failed));
+        // The failed response carries no output; what the deltas built stays.
+        assert_eq!(response.output_text(), "Chapter one:");
+    }
+
+    /// `body` without the events whose name `skip` accepts.
+    fn without(body: &str, skip: impl Fn(&str) -> bool) -> String {
+        body.split_inclusive("\n\n")
+            .filter(|event| {
+                let name = event.lines().next().unwrap().trim_start_matches("event: ");
+                !skip(name)
+            })
+            .collect()
+    }
+
+    /// `body` with the `response.completed` event's output emptied.
+    fn without_final_output(body: &str) -> String {
+        body.split_inclusive("\n\n")
+            .map(|event| {
+                let Some(data) = event.lines().nth(1).and_then(|l| l.strip_prefix("data: ")) else {
+                    return event.to_owned();
+                };
+                let mut value: serde_json::Value = serde_json::from_str(data).unwrap();
+                if value["type"] != "response.completed" {
+                    return event.to_owned();
+                }
+                value["response"]["output"] = serde_json::json!([]);
+                format!("event: response.completed\ndata: {value}\n\n")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_answer_is_whole_when_a_server_skips_the_added_and_done_events() {
+        for name in ["text", "function_call", "file_search", "refusal"] {
+            let body = fixture(name);
+            let expected = final_of(body);
+            let sparse = without(body, |event| {
+                event.ends_with(".added") && event != "response.output_text.annotation.added"
+                    || event.ends_with(".done")
+            });
+            assert!(sparse.len() < body.len());
+            // The final response still carries the output: it wins, as it is.
+            assert_eq!(final_of(&sparse), expected, "{name}");
+            // A final response without output (some servers send it so) keeps the one the
+            // deltas built, with its text.
+            let bare = without_final_output(&sparse);
+            assert_ne!(bare, sparse, "{name}: the output was not found to remove");
+            let built = final_of(&bare);
+            assert_eq!(built.output_text(), expected.output_text(), "{name}");
+            assert_eq!(built.output_text, Some(expected.output_text()), "{name}");
+            assert_eq!(built.citations(), expected.citations(), "{name}");
+            // The name of a function call comes with the events skipped here: the arguments
+            // are whole all the same.
+            let arguments = |r: &ResponseObject| {
+                r.function_calls()
+                    .iter()
+                    .map(|c| c.arguments.to_owned())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(arguments(&built), arguments(&expected), "{name}");
+            // With either kind of event, the name is there.
+            for kept in [".added", ".done"] {
+                let half = without_final_output(&without(body, |event| {
+                    (event.ends_with(".added") || event.ends_with(".done"))
+                        && !event.ends_with(kept)
+                        && event != "response.output_text.annotation.added"
+                }));
+                let built = final_of(&half);
+                assert_eq!(built.output_text(), expected.output_text(), "{name}");
+                let calls = |r: &ResponseObject| {
+                    r.function_calls()
+                        .iter()
+                        .map(|c| (c.name.to_owned(), c.arguments.to_owned()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(calls(&built), calls(&expected), "{name}, {kept} kept");
+            }
+        }
+    }
+
+    #[test]
+    fn a_resumed_stream_drops_the_events_it_already_yielded() {
+        let body = fixture("text");
+        let mut s = stream(body, body.len());
+        s.dedupe = true;
+        s.last_sequence = Some(10);
+        let first = s.next().unwrap().unwrap();
+        assert_eq!(first.sequence_number(), Some(11));
+        let rest: Vec<i64> = s.map(|e| e.unwrap().sequence_number().unwrap()).collect();
+        assert_eq!(rest, (12..=24).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_stream_cut_before_the_response_finished_says_so() {
+        let body = fixture("text");
+        let cut = &body[..body.find("event: response.completed").unwrap()];
+        let mut s = stream(cut, cut.len());
+        let error = s.until_done().unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::StreamInterrupted {
+                    timed_out: false,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(s
+            .final_response()
+            .unwrap()
+            .output_text()
+            .starts_with("Ferris the crab"));
+    }
+}

@@ -112,11 +112,34 @@ impl<T> ApiResponse<T> {
 }
 
 /// A streaming reader over a response body, e.g. a large file's content.
-pub struct ContentReader(ureq::BodyReader<'static>);
+pub struct ContentReader(Source);
+
+enum Source {
+    Http(ureq::BodyReader<'static>),
+    /// Bytes a unit test chose, read as it chose.
+    #[cfg(test)]
+    Memory(Box<dyn Read + Send>),
+}
+
+impl ContentReader {
+    fn http(body: ureq::BodyReader<'static>) -> Self {
+        ContentReader(Source::Http(body))
+    }
+
+    /// A body read from `reader`, for unit tests of what reads bodies.
+    #[cfg(test)]
+    pub(crate) fn memory(reader: impl Read + Send + 'static) -> Self {
+        ContentReader(Source::Memory(Box::new(reader)))
+    }
+}
 
 impl Read for ContentReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
+        match &mut self.0 {
+            Source::Http(body) => body.read(buf),
+            #[cfg(test)]
+            Source::Memory(reader) => reader.read(buf),
+        }
     }
 }
 
@@ -176,7 +199,10 @@ impl OpenAIClient {
     /// Failures while reading it are not retried.
     pub fn send_for_reader(&self, request: Request) -> Result<ApiResponse<ContentReader>, Error> {
         self.run(request, |parts, body| {
-            Ok(ApiResponse::new(ContentReader(body.into_reader()), parts))
+            Ok(ApiResponse::new(
+                ContentReader::http(body.into_reader()),
+                parts,
+            ))
         })
     }
 
@@ -211,7 +237,7 @@ impl OpenAIClient {
                     response: Box::new(meta),
                 });
             }
-            Ok((meta, ContentReader(body.into_reader())))
+            Ok((meta, ContentReader::http(body.into_reader())))
         })
     }
 

@@ -793,10 +793,20 @@ pub fn merge_all_of(defs: &mut Defs) {
 }
 
 /// Make `schema.field` optional and nullable (a drift override from `extract.toml`).
+/// `field` may be a path through inline objects: `input_tokens_details.cached_tokens`.
 pub fn make_optional(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
-    let d = defs
+    let mut d = defs
         .get_mut(schema)
         .ok_or_else(|| format!("override: no schema `{schema}`"))?;
+    let mut path: Vec<&str> = field.split('.').collect();
+    let field = path.pop().unwrap_or_default();
+    for step in path {
+        d = d
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(step))
+            .filter(|o| o.get("properties").is_some())
+            .ok_or_else(|| format!("override: `{schema}` has no inline object `{step}`"))?;
+    }
     let prop = d
         .get_mut("properties")
         .and_then(|p| p.get_mut(field))
