@@ -18,7 +18,8 @@ const DEFAULT_API_VERSION: &str = "v1";
 const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 const DEFAULT_USER_AGENT: &str = concat!("openai-blocking/", env!("CARGO_PKG_VERSION"));
 
-/// A blocking client for OpenAI's Assistants-v2 family of endpoints.
+/// A blocking client for OpenAI's API: one method per operation, plus waits, page walkers
+/// and streams.
 ///
 /// Cheap to clone: clones share one connection pool. The four retry/polling settings
 /// belong to each clone and can be changed with the `set_*` methods.

@@ -1,5 +1,24 @@
-//! A blocking client for OpenAI's Assistants-v2 API (assistants, threads, messages, runs,
-//! run steps, files, vector stores, chat completions), built on [`ureq`].
+//! A blocking client for OpenAI's API, built on [`ureq`]: responses and conversations, chat
+//! completions, embeddings, moderations, models, files and vector stores, and the
+//! Assistants-v2 family (assistants, threads, messages, runs, run steps) for the servers that
+//! still serve it. Answers stream as blocking iterators ([`ResponseStream`], [`RunStream`],
+//! [`ChatCompletionStream`]); no async runtime.
+//!
+//! ```no_run
+//! use openai_blocking::*;
+//!
+//! # fn main() -> Result<(), Error> {
+//! let client = OpenAIClient::from_env()?;
+//! let response = client.create_response(&ResponseCreateRequest::text("gpt-4.1-mini", "Hi!"))?;
+//! println!("{}", response.output_text());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Request and response types are generated from OpenAI's OpenAPI document into [`types`];
+//! the crate root re-exports the common ones.
+//!
+//! The client is configured once and shared (it is `Clone`, `Send` and `Sync`):
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -21,8 +40,8 @@
 //!
 //! Transient failures (connection errors, timeouts, HTTP 408, 409, 429 and 5xx) are retried
 //! twice by default with exponential backoff (0.5 s, 1 s, ... capped at 8 s, minus up to
-//! 25 % jitter). A `retry-after-ms` / `retry-after` wait of up to 60 s is honoured; when the
-//! server asks for more, the error is returned at once. API failures come back as
+//! 25 % jitter). A `retry-after-ms` / `retry-after` wait of up to [`MAX_RETRY_AFTER`] (120 s)
+//! is honoured; when the server asks for more, the error is returned at once. API failures come back as
 //! [`Error::Api`] with the status, the parsed `error` object, the request id and rate-limit
 //! headers:
 //!
@@ -39,8 +58,8 @@
 //! # }
 //! ```
 //!
-//! Runs, messages, vector stores and file batches are waited for by polling: the
-//! `wait_for_*` and `*_and_wait` methods, and [`run_and_get_assistant_response`]. They poll
+//! Background responses, runs, messages, vector stores and file batches are waited for by
+//! polling: the `wait_for_*` and `*_and_wait` methods, and [`run_and_get_assistant_response`]. They poll
 //! every second, or as the server's `openai-poll-after-ms` header suggests (at most 10 s),
 //! and give up after 10 minutes with [`Error::PollTimeout`]; a [`Waiter`] adds a progress
 //! callback or a cancel flag. Against the local engine of the `openai-local` crate (a
@@ -122,91 +141,31 @@ pub use transport::{
 pub use ureq;
 pub use ureq::http::HeaderMap;
 
-/// The seed API's request and response types, and the Responses names one reaches for first;
-/// every other generated type is in [`types`].
+/// The seed API's request and response types, and the names of the Responses family one
+/// reaches for first (sorted by name); every other generated type is in [`types`].
 pub use types::{
-    // Assistants, threads, messages, runs and run steps.
-    ApiError,
-    AssistantCreateRequest,
-    AssistantListQueryParameters,
-    AssistantListResponse,
-    AssistantModifyRequest,
-    AssistantResponse,
-    AssistantStreamEvent,
-    AssistantTool,
-    // Chat completions.
-    ChatCompletionRequestMessage,
-    ChatCompletionStreamOptions,
-    CompletionCreateRequest,
-    CompletionResponse,
-    // Responses, conversations, models, embeddings and moderations.
-    ConversationCreateRequest,
-    ConversationItem,
-    ConversationItemCreateRequest,
-    ConversationItemList,
-    ConversationItemListQueryParameters,
-    ConversationModifyRequest,
-    ConversationResponse,
-    CreateChatCompletionChunkResponse,
-    DeleteStatusResponse,
-    EmbeddingCreateRequest,
-    EmbeddingResponse,
-    // Files and vector stores.
-    FileListQueryParameters,
-    FileListResponse,
-    FileResponse,
-    InputItem,
-    InputParam,
-    ListOrder,
-    MessageContent,
-    Metadata,
-    ModelListResponse,
-    ModelResponse,
-    ModerationCreateRequest,
-    ModerationResponse,
-    OutputItem,
-    ResponseCreateRequest,
-    ResponseGetQueryParameters,
-    ResponseInputItemList,
-    ResponseInputItemListQueryParameters,
-    ResponseObject,
-    ResponseStreamEvent,
-    RunCreateRequest,
-    RunListQueryParameters,
-    RunListResponse,
-    RunModifyRequest,
-    RunResponse,
-    RunResponseStatus,
-    RunStepInclude,
-    RunStepListQueryParameters,
-    RunStepListResponse,
-    RunStepResponse,
-    RunThreadCreateRequest,
-    SubmitToolOutputsRequest,
-    ThreadCreateRequest,
-    ThreadMessageCreateRequest,
-    ThreadMessageListQueryParameters,
-    ThreadMessageListResponse,
-    ThreadMessageModifyRequest,
-    ThreadMessageResponse,
-    ThreadModifyRequest,
-    ThreadResponse,
-    Tool,
-    VectorStoreCreateRequest,
-    VectorStoreFileBatchCreateRequest,
-    VectorStoreFileBatchFileListQueryParameters,
-    VectorStoreFileBatchResponse,
-    VectorStoreFileCreateRequest,
-    VectorStoreFileListQueryParameters,
-    VectorStoreFileListResponse,
-    VectorStoreFileModifyRequest,
-    VectorStoreFileResponse,
-    VectorStoreListQueryParameters,
-    VectorStoreListResponse,
-    VectorStoreModifyRequest,
-    VectorStoreResponse,
-    VectorStoreSearchRequest,
-    VectorStoreSearchResponse,
+    Annotation, ApiError, AssistantCreateRequest, AssistantCreateRequestToolResources,
+    AssistantListQueryParameters, AssistantListResponse, AssistantModifyRequest, AssistantResponse,
+    AssistantStreamEvent, AssistantTool, ChatCompletionRequestMessage, ChatCompletionStreamOptions,
+    CompletionCreateRequest, CompletionResponse, ConversationCreateRequest, ConversationItem,
+    ConversationItemCreateRequest, ConversationItemList, ConversationItemListQueryParameters,
+    ConversationModifyRequest, ConversationResponse, CreateChatCompletionChunkResponse,
+    DeleteStatusResponse, EmbeddingCreateRequest, EmbeddingResponse, FileListQueryParameters,
+    FileListResponse, FileResponse, InputItem, InputParam, ListOrder, MessageContent, Metadata,
+    ModelListResponse, ModelResponse, ModerationCreateRequest, ModerationResponse, OutputItem,
+    OutputMessageContent, ResponseCreateRequest, ResponseGetQueryParameters, ResponseInputItemList,
+    ResponseInputItemListQueryParameters, ResponseObject, ResponseObjectStatus,
+    ResponseStreamEvent, RunCreateRequest, RunListQueryParameters, RunListResponse,
+    RunModifyRequest, RunResponse, RunResponseStatus, RunStepInclude, RunStepListQueryParameters,
+    RunStepListResponse, RunStepResponse, RunThreadCreateRequest, SubmitToolOutputsRequest,
+    ThreadCreateRequest, ThreadMessageCreateRequest, ThreadMessageListQueryParameters,
+    ThreadMessageListResponse, ThreadMessageModifyRequest, ThreadMessageResponse,
+    ThreadModifyRequest, ThreadResponse, Tool, VectorStoreCreateRequest,
+    VectorStoreFileBatchCreateRequest, VectorStoreFileBatchFileListQueryParameters,
+    VectorStoreFileBatchResponse, VectorStoreFileCreateRequest, VectorStoreFileListQueryParameters,
+    VectorStoreFileListResponse, VectorStoreFileModifyRequest, VectorStoreFileResponse,
+    VectorStoreListQueryParameters, VectorStoreListResponse, VectorStoreModifyRequest,
+    VectorStoreResponse, VectorStoreSearchRequest, VectorStoreSearchResponse,
 };
 
 /// The README's examples, compiled as doc tests.

@@ -52,6 +52,20 @@ impl From<String> for InputParam {
     }
 }
 
+/// A conversation by id: `conversation: Some(conversation.id.as_str().into())`.
+impl From<&str> for ConversationParam {
+    fn from(id: &str) -> Self {
+        ConversationParam::String(id.to_owned())
+    }
+}
+
+/// A conversation by id.
+impl From<String> for ConversationParam {
+    fn from(id: String) -> Self {
+        ConversationParam::String(id)
+    }
+}
+
 impl InputItem {
     /// A message from the user.
     pub fn user(text: impl Into<String>) -> Self {

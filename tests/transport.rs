@@ -804,6 +804,11 @@ fn public_types_are_send_and_sync() {
     assert_send_sync::<Error>();
     assert_send_sync::<FileSource>();
     assert_send_sync::<Request>();
+    // Streams move to the thread that reads them.
+    fn assert_send<T: Send>() {}
+    assert_send::<openai_blocking::ResponseStream>();
+    assert_send::<openai_blocking::RunStream>();
+    assert_send::<openai_blocking::ChatCompletionStream>();
 }
 
 #[test]
