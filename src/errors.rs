@@ -89,6 +89,16 @@ pub enum Error {
         /// Why it was rejected.
         message: String,
     },
+    /// A line of a batch file that breaks the Batch API's rules (refused before it is written)
+    /// or that cannot be read back.
+    InvalidBatchLine {
+        /// The line's number in its file, from 1.
+        line: u64,
+        /// Its `custom_id`, when it has one.
+        custom_id: Option<String>,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A local I/O error, e.g. opening a file to upload.
     Io(std::io::Error),
     /// The client configuration is invalid (empty key, bad base URL, bad header value).
@@ -115,12 +125,13 @@ pub enum Error {
         /// The last object it saw.
         last: Box<Polled>,
     },
-    /// An upload of several files was stopped by its cancel flag. Files already uploaded
-    /// were deleted again; nothing of the batch is left on the server.
+    /// An upload of several files, or of a large file's parts, was stopped by its cancel flag.
+    /// Files already uploaded were deleted again, a large file's upload cancelled: nothing of
+    /// it is left on the server.
     UploadCancelled {
-        /// How many files had been uploaded (and were deleted) when it stopped.
+        /// How many files (parts) had been uploaded (and were deleted) when it stopped.
         uploaded: usize,
-        /// How many files the upload had.
+        /// How many files (parts) the upload had.
         total: usize,
     },
     /// A run ended other than `completed` where its answer was expected; holds the final run
@@ -253,6 +264,14 @@ impl fmt::Display for Error {
             Error::InvalidArgument { name, message } => {
                 write!(f, "invalid argument `{name}`: {message}")
             }
+            Error::InvalidBatchLine {
+                line,
+                custom_id,
+                message,
+            } => match custom_id {
+                Some(id) => write!(f, "batch line {line} (custom_id {id:?}): {message}"),
+                None => write!(f, "batch line {line}: {message}"),
+            },
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
             Error::PollTimeout {
@@ -273,7 +292,7 @@ impl fmt::Display for Error {
             ),
             Error::UploadCancelled { uploaded, total } => write!(
                 f,
-                "upload cancelled after {uploaded} of {total} files (those were deleted)"
+                "upload cancelled after {uploaded} of {total} files or parts (those were deleted)"
             ),
             Error::RunNotCompleted(run) => {
                 write!(f, "run {} ended with status {}", run.id, run.status)?;

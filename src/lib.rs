@@ -93,6 +93,8 @@
 #![deny(missing_docs)]
 
 mod assistants;
+mod batch;
+mod batches;
 mod chat;
 mod client;
 mod concurrency;
@@ -119,16 +121,22 @@ mod streaming;
 mod threads;
 mod transport;
 pub mod types;
+mod uploads;
 mod vector_store_files;
 mod vector_stores;
 
+pub use batch::{
+    read_batch_lines, BatchAnswer, BatchFile, BatchLimits, BatchLine, BatchLineError, BatchRequest,
+    BatchResult, BatchResults, BatchWriter, MAX_BATCH_EMBEDDING_INPUTS, MAX_BATCH_FILE_BYTES,
+    MAX_BATCH_LINES,
+};
 pub use client::{OpenAIClient, OpenAIClientBuilder};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit, ResponseMeta};
 pub use files::FileUploadRequest;
 pub use options::RequestOptions;
 pub use pagination::{Page, PageIter};
 pub use patch::Patch;
-pub use polling::{PollProgress, Polled, Waiter};
+pub use polling::{PollCounts, PollProgress, Polled, Waiter};
 pub use query::{CursorQuery, QueryParameters};
 pub use response_requests::FunctionCall;
 pub use streaming::{
@@ -138,6 +146,7 @@ pub use streaming::{
 pub use transport::{
     encode_path_id, ApiResponse, ContentReader, FileSource, Multipart, Request, MAX_RETRY_AFTER,
 };
+pub use uploads::{MAX_UPLOAD_BYTES, MAX_UPLOAD_PART_BYTES};
 pub use ureq;
 pub use ureq::http::HeaderMap;
 
@@ -146,26 +155,29 @@ pub use ureq::http::HeaderMap;
 pub use types::{
     Annotation, ApiError, AssistantCreateRequest, AssistantCreateRequestToolResources,
     AssistantListQueryParameters, AssistantListResponse, AssistantModifyRequest, AssistantResponse,
-    AssistantStreamEvent, AssistantTool, ChatCompletionRequestMessage, ChatCompletionStreamOptions,
-    CompletionCreateRequest, CompletionResponse, ConversationCreateRequest, ConversationItem,
-    ConversationItemCreateRequest, ConversationItemList, ConversationItemListQueryParameters,
-    ConversationModifyRequest, ConversationResponse, CreateChatCompletionChunkResponse,
-    DeleteStatusResponse, EmbeddingCreateRequest, EmbeddingResponse, FileListQueryParameters,
-    FileListResponse, FileResponse, InputItem, InputParam, ListOrder, MessageContent, Metadata,
-    ModelListResponse, ModelResponse, ModerationCreateRequest, ModerationResponse, OutputItem,
-    OutputMessageContent, ResponseCreateRequest, ResponseGetQueryParameters, ResponseInputItemList,
+    AssistantStreamEvent, AssistantTool, BatchCreateRequest, BatchCreateRequestEndpoint,
+    BatchListQueryParameters, BatchListResponse, BatchResponse, BatchResponseStatus,
+    ChatCompletionRequestMessage, ChatCompletionStreamOptions, CompletionCreateRequest,
+    CompletionResponse, ConversationCreateRequest, ConversationItem, ConversationItemCreateRequest,
+    ConversationItemList, ConversationItemListQueryParameters, ConversationModifyRequest,
+    ConversationResponse, CreateChatCompletionChunkResponse, DeleteStatusResponse,
+    EmbeddingCreateRequest, EmbeddingResponse, FileListQueryParameters, FileListResponse,
+    FileResponse, InputItem, InputParam, ListOrder, MessageContent, Metadata, ModelListResponse,
+    ModelResponse, ModerationCreateRequest, ModerationResponse, OutputItem, OutputMessageContent,
+    ResponseCreateRequest, ResponseGetQueryParameters, ResponseInputItemList,
     ResponseInputItemListQueryParameters, ResponseObject, ResponseObjectStatus,
     ResponseStreamEvent, RunCreateRequest, RunListQueryParameters, RunListResponse,
     RunModifyRequest, RunResponse, RunResponseStatus, RunStepInclude, RunStepListQueryParameters,
     RunStepListResponse, RunStepResponse, RunThreadCreateRequest, SubmitToolOutputsRequest,
     ThreadCreateRequest, ThreadMessageCreateRequest, ThreadMessageListQueryParameters,
     ThreadMessageListResponse, ThreadMessageModifyRequest, ThreadMessageResponse,
-    ThreadModifyRequest, ThreadResponse, Tool, VectorStoreCreateRequest,
-    VectorStoreFileBatchCreateRequest, VectorStoreFileBatchFileListQueryParameters,
-    VectorStoreFileBatchResponse, VectorStoreFileCreateRequest, VectorStoreFileListQueryParameters,
-    VectorStoreFileListResponse, VectorStoreFileModifyRequest, VectorStoreFileResponse,
-    VectorStoreListQueryParameters, VectorStoreListResponse, VectorStoreModifyRequest,
-    VectorStoreResponse, VectorStoreSearchRequest, VectorStoreSearchResponse,
+    ThreadModifyRequest, ThreadResponse, Tool, UploadCreateRequest, UploadCreateRequestPurpose,
+    UploadResponse, VectorStoreCreateRequest, VectorStoreFileBatchCreateRequest,
+    VectorStoreFileBatchFileListQueryParameters, VectorStoreFileBatchResponse,
+    VectorStoreFileCreateRequest, VectorStoreFileListQueryParameters, VectorStoreFileListResponse,
+    VectorStoreFileModifyRequest, VectorStoreFileResponse, VectorStoreListQueryParameters,
+    VectorStoreListResponse, VectorStoreModifyRequest, VectorStoreResponse,
+    VectorStoreSearchRequest, VectorStoreSearchResponse,
 };
 
 /// The README's examples, compiled as doc tests.

@@ -212,4 +212,5 @@ pages!(
     crate::VectorStoreListResponse => crate::VectorStoreResponse,
     crate::VectorStoreFileListResponse => crate::VectorStoreFileResponse,
     crate::FileListResponse => crate::FileResponse,
+    crate::types::BatchListResponse => crate::types::BatchResponse,
 );

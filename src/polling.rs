@@ -36,6 +36,21 @@ pub struct PollProgress {
     pub elapsed: Duration,
     /// 1 for the first poll, then 2, 3, ...
     pub attempt: u32,
+    /// For a batch or a vector store's file batch: how many of its requests or files are
+    /// done, failed and in all, as the server just reported them.
+    pub counts: Option<PollCounts>,
+}
+
+/// How far a batch (or a vector store's file batch) has got, in a [`PollProgress`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollCounts {
+    /// Requests (files) done.
+    pub completed: u64,
+    /// Requests (files) that failed.
+    pub failed: u64,
+    /// Requests (files) in all.
+    pub total: u64,
 }
 
 /// The last object a wait saw, carried by [`Error::PollTimeout`] and [`Error::PollCancelled`].
@@ -57,6 +72,8 @@ pub enum Polled {
     VectorStoreFileBatch(VectorStoreFileBatchResponse),
     /// A (background) response.
     Response(ResponseObject),
+    /// A batch.
+    Batch(BatchResponse),
 }
 
 impl Polled {
@@ -70,6 +87,7 @@ impl Polled {
             Polled::VectorStoreFile(o) => o.status_text(),
             Polled::VectorStoreFileBatch(o) => o.status_text(),
             Polled::Response(o) => o.status_text(),
+            Polled::Batch(o) => o.status_text(),
         }
     }
 }
@@ -84,6 +102,7 @@ impl fmt::Display for Polled {
             Polled::VectorStoreFile(o) => ("vector store file", Some(&o.id)),
             Polled::VectorStoreFileBatch(o) => ("file batch", Some(&o.id)),
             Polled::Response(o) => ("response", Some(&o.id)),
+            Polled::Batch(o) => ("batch", Some(&o.id)),
         };
         match id {
             Some(id) => write!(f, "{kind} {id} ({})", self.status()),
@@ -97,6 +116,18 @@ trait Pollable: Sized {
     fn status_text(&self) -> String;
     fn is_done(&self) -> bool;
     fn into_polled(self) -> Polled;
+    fn counts(&self) -> Option<PollCounts> {
+        None
+    }
+}
+
+fn counts(completed: i64, failed: i64, total: i64) -> PollCounts {
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    PollCounts {
+        completed: n(completed),
+        failed: n(failed),
+        total: n(total),
+    }
 }
 
 fn text_of<T: fmt::Display>(status: Option<&T>) -> String {
@@ -186,6 +217,29 @@ impl Pollable for VectorStoreFileBatchResponse {
     fn into_polled(self) -> Polled {
         Polled::VectorStoreFileBatch(self)
     }
+    fn counts(&self) -> Option<PollCounts> {
+        let c = &self.file_counts;
+        Some(counts(c.completed, c.failed, c.total))
+    }
+}
+
+impl Pollable for BatchResponse {
+    fn status_text(&self) -> String {
+        self.status.to_string()
+    }
+    /// Stops on completed, failed, expired and cancelled; goes on through validating,
+    /// in_progress, finalizing, cancelling and values this crate does not know.
+    fn is_done(&self) -> bool {
+        use BatchResponseStatus::*;
+        matches!(self.status, Completed | Failed | Expired | Cancelled)
+    }
+    fn into_polled(self) -> Polled {
+        Polled::Batch(self)
+    }
+    fn counts(&self) -> Option<PollCounts> {
+        let c = self.request_counts.as_ref()?;
+        Some(counts(c.completed, c.failed, c.total))
+    }
 }
 
 impl Pollable for ResponseObject {
@@ -240,6 +294,7 @@ pub struct Waiter<'c> {
     cancel: Option<Arc<AtomicBool>>,
     cancel_on_stop: bool,
     concurrency: usize,
+    part_size: u64,
 }
 
 impl fmt::Debug for Waiter<'_> {
@@ -251,6 +306,7 @@ impl fmt::Debug for Waiter<'_> {
             .field("cancel", &self.cancel)
             .field("cancel_on_stop", &self.cancel_on_stop)
             .field("concurrency", &self.concurrency)
+            .field("part_size", &self.part_size)
             .finish()
     }
 }
@@ -267,6 +323,7 @@ impl OpenAIClient {
             cancel: None,
             cancel_on_stop: false,
             concurrency: DEFAULT_UPLOAD_CONCURRENCY,
+            part_size: crate::MAX_UPLOAD_PART_BYTES,
         }
     }
 }
@@ -298,10 +355,10 @@ impl<'c> Waiter<'c> {
         self
     }
 
-    /// When a wait for a response or a run times out or is cancelled, cancel the response
-    /// ([`cancel_response`](OpenAIClient::cancel_response)) or the run
-    /// ([`cancel_run`](OpenAIClient::cancel_run)) on the server too, so that it stops
-    /// spending tokens. The error's `last` is then the object the cancel call returned; a
+    /// When a wait for a response, a run or a batch times out or is cancelled, cancel it on
+    /// the server too ([`cancel_response`](OpenAIClient::cancel_response),
+    /// [`cancel_run`](OpenAIClient::cancel_run), [`cancel_batch`](OpenAIClient::cancel_batch)),
+    /// so that it stops spending tokens. The error's `last` is then the object the cancel call returned; a
     /// cancel call that fails is logged (`log` crate, level warn) and the wait's error is
     /// returned as it was. Off by default: a wait otherwise leaves the object as it is.
     pub fn cancel_on_stop(mut self, cancel: bool) -> Self {
@@ -314,6 +371,18 @@ impl<'c> Waiter<'c> {
     pub fn max_concurrency(mut self, uploads: usize) -> Self {
         self.concurrency = uploads.max(1);
         self
+    }
+
+    /// The size of the parts of [`upload_large_file`](Self::upload_large_file): 64 MB (the
+    /// API's largest) by default; smaller parts cost less to send again on a poor link. Kept
+    /// between 1 byte and 64 MB.
+    pub fn part_size(mut self, bytes: u64) -> Self {
+        self.part_size = bytes.clamp(1, crate::MAX_UPLOAD_PART_BYTES);
+        self
+    }
+
+    pub(crate) fn upload_part_size(&self) -> u64 {
+        self.part_size
     }
 
     fn cancelled(&self) -> bool {
@@ -344,6 +413,7 @@ impl<'c> Waiter<'c> {
                     status: object.status_text(),
                     elapsed,
                     attempt,
+                    counts: object.counts(),
                 });
             }
             let object = match finish(object) {
@@ -439,6 +509,17 @@ impl<'c> Waiter<'c> {
         let client = self.client;
         let result = self.until_done(|| client.get_run_with_response(thread_id, run_id));
         self.stop_on_server(result, || client.cancel_run(thread_id, run_id))
+    }
+
+    /// Polls a batch until it stops: `completed` (read its results with
+    /// [`batch_results`](OpenAIClient::batch_results)), `failed` (its `errors` say why: often
+    /// lines of the input file), `expired` (the requests not done in the window are in the
+    /// error file) or `cancelled`. It goes on through `validating`, `in_progress`,
+    /// `finalizing` and `cancelling`; the progress callback gets the request counts.
+    pub fn wait_for_batch_to_complete(&mut self, batch_id: &str) -> Result<BatchResponse, Error> {
+        let client = self.client;
+        let result = self.until_done(|| client.get_batch_with_response(batch_id));
+        self.stop_on_server(result, || client.cancel_batch(batch_id))
     }
 
     /// Polls a background response until it stops: `completed`, `failed`, `cancelled` or
@@ -591,12 +672,27 @@ impl<'c> Waiter<'c> {
 
     /// Uploads every file, `concurrency` at a time; all ids in order, or the first error
     /// (an [`Error::UploadCancelled`] when the cancel flag stopped it).
+    /// The client the waiter polls with.
+    pub(crate) fn client(&self) -> &'c OpenAIClient {
+        self.client
+    }
+
+    /// `work` applied to every item with the waiter's concurrency; after a failure or once
+    /// the cancel flag is raised no new item starts (those have `None`).
+    pub(crate) fn in_parallel<T: Send, R: Send>(
+        &self,
+        items: Vec<T>,
+        work: impl Fn(T) -> Result<R, Error> + Sync,
+    ) -> Vec<Option<Result<R, Error>>> {
+        let cancel = self.cancel.as_deref();
+        let cancelled = || cancel.is_some_and(|flag| flag.load(Ordering::SeqCst));
+        bounded_map(items, self.concurrency, &cancelled, work)
+    }
+
     fn upload_all(&self, files: Vec<FileSource>) -> Result<Vec<String>, Error> {
         let client = self.client;
         let total = files.len();
-        let cancel = self.cancel.as_deref();
-        let cancelled = || cancel.is_some_and(|flag| flag.load(Ordering::SeqCst));
-        let results = bounded_map(files, self.concurrency, &cancelled, |file| {
+        let results = self.in_parallel(files, |file| {
             client
                 .upload_file_with_response("assistants", file)
                 .map(|r| r.into_data().id)
@@ -736,6 +832,7 @@ shortcuts! {
     fn run_and_get_assistant_response(thread_id: &str, request: &RunCreateRequest) -> String;
     fn wait_for_response_to_complete(response_id: &str) -> ResponseObject;
     fn create_response_and_wait(request: &ResponseCreateRequest) -> ResponseObject;
+    fn wait_for_batch_to_complete(batch_id: &str) -> BatchResponse;
 }
 
 impl OpenAIClient {

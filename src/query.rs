@@ -81,6 +81,7 @@ cursor_queries!(
     VectorStoreFileBatchFileListQueryParameters,
     ResponseInputItemListQueryParameters,
     ConversationItemListQueryParameters,
+    BatchListQueryParameters,
 );
 
 query_parameters!(

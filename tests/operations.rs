@@ -165,6 +165,37 @@ fn calls() -> Vec<(&'static str, Call)> {
         ("createModeration", |c| {
             drop(c.create_moderation(&ModerationCreateRequest::new("hi")))
         }),
+        ("listBatches", |c| drop(c.get_batches(None))),
+        ("createBatch", |c| {
+            drop(c.create_batch(&BatchCreateRequest::new(
+                "file-1",
+                BatchCreateRequestEndpoint::V1Responses,
+            )))
+        }),
+        ("retrieveBatch", |c| drop(c.get_batch("p1"))),
+        ("cancelBatch", |c| drop(c.cancel_batch("p1"))),
+        ("createUpload", |c| {
+            drop(c.create_upload(&UploadCreateRequest {
+                bytes: 1,
+                expires_after: None,
+                filename: "a.txt".into(),
+                mime_type: "text/plain".into(),
+                purpose: UploadCreateRequestPurpose::Assistants,
+            }))
+        }),
+        ("addUploadPart", |c| {
+            drop(c.add_upload_part("p1", FileSource::from_bytes("part", b"x".to_vec())))
+        }),
+        ("completeUpload", |c| {
+            drop(c.complete_upload(
+                "p1",
+                &UploadCompleteRequest {
+                    md5: None,
+                    part_ids: vec!["part_1".into()],
+                },
+            ))
+        }),
+        ("cancelUpload", |c| drop(c.cancel_upload("p1"))),
         ("createChatCompletion", |c| {
             let request = CompletionCreateRequest::new(
                 "gpt-4o",

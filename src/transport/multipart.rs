@@ -23,6 +23,8 @@ pub struct FileSource {
 enum SourceKind {
     Bytes(Arc<[u8]>),
     Path(PathBuf),
+    /// `len` bytes of a file from `offset`.
+    Range(PathBuf, u64, u64),
     Reader(Mutex<Option<Box<dyn Read + Send>>>, Option<u64>),
 }
 
@@ -44,6 +46,16 @@ impl FileSource {
         FileSource {
             file_name,
             kind: SourceKind::Path(path),
+        }
+    }
+
+    /// Upload `len` bytes of the file at `path` from byte `offset` (a part of a large upload),
+    /// streamed from disk and read again if the request is retried. The file name is
+    /// `part`.
+    pub fn from_file_range(path: impl Into<PathBuf>, offset: u64, len: u64) -> Self {
+        FileSource {
+            file_name: "part".into(),
+            kind: SourceKind::Range(path.into(), offset, len),
         }
     }
 
@@ -88,6 +100,22 @@ impl FileSource {
                 // `take` keeps the body at the announced length if the file grows meanwhile.
                 Ok((Box::new(file.take(len)), Some(len)))
             }
+            SourceKind::Range(path, offset, len) => {
+                use std::io::{Seek, SeekFrom};
+                let mut file = std::fs::File::open(path)?;
+                let size = file.metadata()?.len();
+                if offset.saturating_add(*len) > size {
+                    return Err(Error::InvalidArgument {
+                        name: "file",
+                        message: format!(
+                            "{} has {size} bytes: it has no range of {len} bytes from {offset}",
+                            path.display()
+                        ),
+                    });
+                }
+                file.seek(SeekFrom::Start(*offset))?;
+                Ok((Box::new(file.take(*len)), Some(*len)))
+            }
             SourceKind::Reader(reader, len) => {
                 let reader = reader
                     .lock()
@@ -113,6 +141,10 @@ impl fmt::Debug for FileSource {
         match &self.kind {
             SourceKind::Bytes(bytes) => s.field("bytes", &bytes.len()),
             SourceKind::Path(path) => s.field("path", path),
+            SourceKind::Range(path, offset, len) => s
+                .field("path", path)
+                .field("offset", offset)
+                .field("len", len),
             SourceKind::Reader(_, len) => s.field("reader_len", len),
         };
         s.finish()
