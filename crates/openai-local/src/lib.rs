@@ -53,6 +53,7 @@ mod panic_safety;
 mod search;
 mod sse;
 mod store;
+mod structured;
 mod summary;
 mod text;
 
@@ -67,9 +68,9 @@ use std::time::Duration;
 pub use clock::ManualClock;
 pub use deterministic::DeterministicModel;
 pub use model::{
-    FileSearch, ModelAnswer, ModelCitation, ModelFunction, ModelImage, ModelMessage, ModelReply,
-    ModelRequest, ModelRole, ModelToolCall, ModelToolChoice, ModelToolOutput, Responder,
-    SearchDocument, SearchPassage,
+    FileSearch, ModelAnswer, ModelCitation, ModelDocument, ModelFormat, ModelFunction, ModelImage,
+    ModelMessage, ModelReply, ModelRequest, ModelRole, ModelToolCall, ModelToolChoice,
+    ModelToolOutput, Responder, SearchDocument, SearchPassage,
 };
 
 use clock::{Clock, MAX_SPAN};
