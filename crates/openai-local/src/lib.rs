@@ -43,6 +43,7 @@ mod driver;
 mod engine;
 mod http;
 mod image;
+mod items;
 mod json;
 mod lifecycle;
 mod model;
@@ -50,6 +51,7 @@ mod multipart;
 mod page;
 #[cfg(test)]
 mod panic_safety;
+mod responding;
 mod search;
 mod sse;
 mod store;

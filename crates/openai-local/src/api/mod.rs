@@ -5,8 +5,13 @@ mod chat;
 mod files;
 mod filters;
 mod indexing;
+mod input;
 mod messages;
 mod resources;
+mod response_checks;
+mod response_events;
+mod response_plan;
+mod responses;
 mod run_stream;
 mod runs;
 mod threads;
@@ -98,6 +103,13 @@ pub(crate) fn route(
         }
 
         ("POST", ["chat", "completions"]) => chat::create(ctx),
+
+        ("POST", ["responses"]) => responses::create(ctx),
+        ("POST", ["responses", "input_tokens"]) => responses::input_tokens(ctx),
+        ("GET", ["responses", r]) => responses::get(ctx, r),
+        ("DELETE", ["responses", r]) => responses::delete(ctx, r),
+        ("POST", ["responses", r, "cancel"]) => responses::cancel(ctx, r),
+        ("GET", ["responses", r, "input_items"]) => responses::input_items(ctx, r),
         _ => return None,
     })
 }
