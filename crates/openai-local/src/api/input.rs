@@ -42,6 +42,13 @@ struct TextShape {
     _text: String,
 }
 
+/// The fields of an image part.
+#[derive(Deserialize)]
+struct ImageShape {
+    #[serde(rename = "detail")]
+    _detail: ImageDetail,
+}
+
 /// The fields of a refusal part.
 #[derive(Deserialize)]
 struct RefusalShape {
@@ -83,25 +90,42 @@ struct IdShape {
     _id: String,
 }
 
-/// A request's `input`: a text (one user message) or items.
-pub(super) fn parse_input(input: &InputParam) -> Result<Vec<Given>, Failure> {
+/// A request's `input`: a text (one user message) or items. `raw` is the request's JSON
+/// (see [`parse_items`]).
+pub(super) fn parse_input(
+    input: &InputParam,
+    raw: &serde_json::Value,
+) -> Result<Vec<Given>, Failure> {
     match input {
         InputParam::String(text) => Ok(vec![Given {
             param: "input".into(),
             what: GivenItem::New(Body::user_text(text)),
         }]),
-        InputParam::Array(items) => parse_items(items, "input"),
+        InputParam::Array(items) => parse_items(items, raw.get("input"), "input"),
     }
 }
 
-/// Items given at `prefix` (`input`, `items`).
-pub(super) fn parse_items(items: &[InputItem], prefix: &str) -> Result<Vec<Given>, Failure> {
+/// Items given at `prefix` (`input`, `items`). `raw` is the same list as JSON: the generated
+/// union decodes an `item_reference` as another kind of item without its id, so references
+/// are read there.
+pub(super) fn parse_items(
+    items: &[InputItem],
+    raw: Option<&serde_json::Value>,
+    prefix: &str,
+) -> Result<Vec<Given>, Failure> {
     items
         .iter()
         .enumerate()
         .map(|(i, item)| {
             let param = format!("{prefix}[{i}]");
-            let what = parse_item(item, &param)?;
+            let raw = raw.and_then(|r| r.get(i));
+            let what = match raw.filter(|r| r.get("type").is_some_and(|t| t == "item_reference")) {
+                Some(r) => match r.get("id").and_then(|id| id.as_str()) {
+                    Some(id) => GivenItem::Reference(id.to_string()),
+                    None => return Err(missing(&format!("{param}.id"))),
+                },
+                None => parse_item(item, &param)?,
+            };
             Ok(Given { param, what })
         })
         .collect()
@@ -318,7 +342,9 @@ fn parts_of(
                     &at,
                     &[
                         ("input_text", &|b, p| parse_at::<TextShape>(b, p).map(drop)),
-                        ("input_image", &|_, _| Ok(())),
+                        ("input_image", &|b, p| {
+                            parse_at::<ImageShape>(b, p).map(drop)
+                        }),
                         ("input_file", &|_, _| Ok(())),
                     ],
                 ))

@@ -58,6 +58,7 @@ impl Plan {
         raw: &[u8],
         needs_model: bool,
     ) -> Result<Self, Failure> {
+        let raw_json: serde_json::Value = serde_json::from_slice(raw).unwrap_or_default();
         let model = match (&r.model, needs_model) {
             (Some(m), _) => m.0.clone(),
             (None, true) => return Err(missing("model")),
@@ -76,7 +77,7 @@ impl Plan {
             .code("mutually_exclusive_parameters"));
         }
         let given = match &r.input {
-            Some(input) => parse_input(input)?,
+            Some(input) => parse_input(input, &raw_json)?,
             None if r.previous_response_id.is_some() || conversation.is_some() => Vec::new(),
             None => return Err(missing("input")),
         };
@@ -124,17 +125,14 @@ impl Plan {
         let (functions, search) = tools(r.tools.as_ref().map_or(&[], |t| t.0.as_slice()))?;
         // `{"type": "function", "name": ...}` decodes as a `ToolChoiceTypes` of an unknown
         // type, without its name (the untagged union tries that shape first): read it here.
-        let named = serde_json::from_slice::<serde_json::Value>(raw)
-            .ok()
-            .and_then(|v| {
-                let choice = v.get("tool_choice")?;
-                (choice.get("type")? == "function").then(|| {
-                    choice
-                        .get("name")
-                        .and_then(|n| n.as_str())
-                        .map(str::to_string)
-                })
-            });
+        let named = raw_json.get("tool_choice").and_then(|choice| {
+            (choice.get("type")? == "function").then(|| {
+                choice
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_string)
+            })
+        });
         let choice = match named {
             Some(Some(name)) => Some(ToolChoiceParam::ToolChoiceFunction(ToolChoiceFunction {
                 name,

@@ -13,6 +13,7 @@ mod file_search;
 mod modify;
 mod pagination;
 mod responder;
+mod response_streams;
 mod responses;
 mod runs;
 mod support;
