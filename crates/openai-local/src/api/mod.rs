@@ -2,6 +2,7 @@
 
 mod assistants;
 mod chat;
+mod conversations;
 mod files;
 mod filters;
 mod indexing;
@@ -110,6 +111,15 @@ pub(crate) fn route(
         ("DELETE", ["responses", r]) => responses::delete(ctx, r),
         ("POST", ["responses", r, "cancel"]) => responses::cancel(ctx, r),
         ("GET", ["responses", r, "input_items"]) => responses::input_items(ctx, r),
+
+        ("POST", ["conversations"]) => conversations::create(ctx),
+        ("GET", ["conversations", c]) => conversations::get(ctx, c),
+        ("POST", ["conversations", c]) => conversations::update(ctx, c),
+        ("DELETE", ["conversations", c]) => conversations::delete(ctx, c),
+        ("POST", ["conversations", c, "items"]) => conversations::create_items(ctx, c),
+        ("GET", ["conversations", c, "items"]) => conversations::list_items(ctx, c),
+        ("GET", ["conversations", c, "items", i]) => conversations::get_item(ctx, c, i),
+        ("DELETE", ["conversations", c, "items", i]) => conversations::delete_item(ctx, c, i),
         _ => return None,
     })
 }

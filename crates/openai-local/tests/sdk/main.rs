@@ -7,6 +7,7 @@
 
 mod chat;
 mod concurrency;
+mod conversations;
 mod deletes;
 mod errors;
 mod file_search;
