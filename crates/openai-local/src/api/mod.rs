@@ -3,11 +3,14 @@
 mod assistants;
 mod chat;
 mod conversations;
+mod embeddings;
 mod files;
 mod filters;
 mod indexing;
 mod input;
 mod messages;
+mod models;
+mod moderations;
 mod resources;
 mod response_checks;
 mod response_events;
@@ -120,6 +123,11 @@ pub(crate) fn route(
         ("GET", ["conversations", c, "items"]) => conversations::list_items(ctx, c),
         ("GET", ["conversations", c, "items", i]) => conversations::get_item(ctx, c, i),
         ("DELETE", ["conversations", c, "items", i]) => conversations::delete_item(ctx, c, i),
+
+        ("GET", ["models"]) => models::list(ctx),
+        ("GET", ["models", m]) => models::get(ctx, m),
+        ("POST", ["embeddings"]) => embeddings::create(ctx),
+        ("POST", ["moderations"]) => moderations::create(ctx),
         _ => return None,
     })
 }

@@ -11,6 +11,7 @@ mod conversations;
 mod deletes;
 mod errors;
 mod file_search;
+mod models;
 mod modify;
 mod pagination;
 mod responder;
