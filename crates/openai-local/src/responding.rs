@@ -255,8 +255,15 @@ pub(crate) fn pump_conversation(session: &mut Session<'_>, id: &str) {
 /// the response is still the one claimed. Returns the response as the turn left it (a
 /// response not to be stored is removed then: this is its last state).
 pub(crate) fn take_turn(session: &mut Session<'_>, due: Due) -> Option<Snapshot> {
-    let reply = session.respond(&due.request);
-    let search = due.request.file_search.as_ref();
+    let turn = answer(session, &due.request);
+    let done = session.now();
+    session.with_store(|store| finish(store, &due.id, due.round, turn, done))
+}
+
+/// The model's answer to `request` (store free), to apply with [`finish`].
+pub(crate) fn answer(session: &mut Session<'_>, request: &ModelRequest) -> Turn {
+    let reply = session.respond(request);
+    let search = request.file_search.as_ref();
     let searches = search.map(FileSearch::take_searches).unwrap_or_default();
     let filenames: HashMap<String, String> = search
         .map(|s| {
@@ -266,26 +273,38 @@ pub(crate) fn take_turn(session: &mut Session<'_>, due: Due) -> Option<Snapshot>
                 .collect()
         })
         .unwrap_or_default();
-    let turn = Turn {
+    Turn {
         reply,
         searches,
         filenames,
-        prompt_tokens: model::prompt_tokens(&due.request),
-    };
-    let done = session.now();
-    session.with_store(|store| finish(store, &due.id, due.round, turn, done))
+        prompt_tokens: model::prompt_tokens(request),
+    }
 }
 
 /// What the model produced for one turn.
-struct Turn {
+pub(crate) struct Turn {
     reply: Result<ModelReply, String>,
     searches: Vec<(String, Vec<SearchPassage>)>,
     filenames: HashMap<String, String>,
     prompt_tokens: i64,
 }
 
-/// Applies a turn to response `id` (see the module documentation).
-fn finish(store: &mut Store, id: &str, round: u32, turn: Turn, now: Now) -> Option<Snapshot> {
+impl Due {
+    /// The turn's number, for [`finish`].
+    pub fn round(&self) -> u32 {
+        self.round
+    }
+}
+
+/// Applies a turn to response `id` (see the module documentation); `None` when the response
+/// is not the one claimed any more (cancelled, deleted).
+pub(crate) fn finish(
+    store: &mut Store,
+    id: &str,
+    round: u32,
+    turn: Turn,
+    now: Now,
+) -> Option<Snapshot> {
     let Store {
         responses,
         conversations,

@@ -28,6 +28,9 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     let request = plan.model_request(&gathered)?;
     let background = r.background == Some(true);
     let stream = r.stream == Some(true);
+    // Answered at once: the model first (store free), then the response is stored answered,
+    // in one step, so that nothing half made stays behind should anything fail.
+    let answered = (!background && !stream).then(|| responding::answer(ctx.session(), &request));
     let now = ctx.now();
     let (snapshot, due) = ctx.with_store(|store| {
         if let Some(c) = plan
@@ -63,6 +66,11 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         };
         let (stored, mut due) = StoredResponse::open(new, now);
         store.responses.insert(id.clone(), stored);
+        if let Some(turn) = answered {
+            let round = due.take().map_or(0, |claimed| claimed.round());
+            let last = responding::finish(store, &id, round, turn, now);
+            return Ok((last, None));
+        }
         if background && stream {
             due = responding::claim_now(store, &id, now);
         }
@@ -71,29 +79,25 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
     })?;
     let snapshot = snapshot.ok_or_else(|| Failure::server("The response vanished."))?;
     let id = snapshot.resp.id.clone();
-    if stream {
-        let prelude = events(&snapshot);
-        return Ok(Reply::events(move |session, out| {
-            for e in &prelude {
-                out.response_event(e);
-            }
-            out.send();
-            let last = due.and_then(|due| responding::take_turn(session, due));
-            let rest = match last {
-                Some(s) => events(&s),
-                None => current_events(session, &id, false),
-            };
-            for e in rest.iter().skip(prelude.len()) {
-                out.response_event(e);
-            }
-        }));
+    if !stream {
+        // Answered already, or queued in the background.
+        return Reply::json(&snapshot.resp);
     }
-    let finished = due.and_then(|due| responding::take_turn(ctx.session(), due));
-    let resp = match finished {
-        Some(s) => s.resp,
-        None => snapshot.resp,
-    };
-    Reply::json(&resp)
+    let prelude = events(&snapshot);
+    Ok(Reply::events(move |session, out| {
+        for e in &prelude {
+            out.response_event(e);
+        }
+        out.send();
+        let last = due.and_then(|due| responding::take_turn(session, due));
+        let rest = match last {
+            Some(s) => events(&s),
+            None => current_events(session, &id, false),
+        };
+        for e in rest.iter().skip(prelude.len()) {
+            out.response_event(e);
+        }
+    }))
 }
 
 /// The events of a stored response as it is now (none when it is gone).

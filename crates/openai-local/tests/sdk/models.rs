@@ -15,7 +15,11 @@ fn the_engine_lists_its_models() -> TestResult {
     let client = client_of(&server);
     let models = client.get_models()?;
     let ids: Vec<&str> = models.data.iter().map(|m| m.id.as_str()).collect();
-    for expected in ["gpt-4o-mini", "text-embedding-3-small", "omni-moderation-latest"] {
+    for expected in [
+        "gpt-4o-mini",
+        "text-embedding-3-small",
+        "omni-moderation-latest",
+    ] {
         assert!(ids.contains(&expected), "{ids:?}");
     }
     let one = client.get_model("gpt-4o-mini")?;
@@ -112,7 +116,9 @@ fn base64_embeddings_hold_the_same_vector_as_f32() -> TestResult {
         "encoding_format": "base64"
     }))?)?;
     use base64::Engine as _;
-    let text = raw.data["data"][0]["embedding"].as_str().expect("a base64 string");
+    let text = raw.data["data"][0]["embedding"]
+        .as_str()
+        .expect("a base64 string");
     let bytes = base64::engine::general_purpose::STANDARD.decode(text)?;
     let decoded: Vec<f64> = bytes
         .chunks_exact(4)
