@@ -474,6 +474,12 @@ fn annotated(
             continue; // overlaps the previous marker
         }
         out.extend(&chars[at..c.start]);
+        // A marker set apart by a space leaves one space, not two.
+        let next = chars.get(c.end).copied();
+        if out.ends_with(' ') && next.is_none_or(|n| n.is_whitespace() || n.is_ascii_punctuation())
+        {
+            out.pop();
+        }
         notes.push(Annotation::FileCitation {
             file_id: c.file_id.clone(),
             filename: filenames.get(&c.file_id).cloned().unwrap_or_default(),
@@ -513,6 +519,14 @@ mod tests {
         let names = HashMap::from([("file-a".to_string(), "a.md".to_string())]);
         let (text, notes) = annotated(&answer, &names);
         assert_eq!(text, "Thirty days.\n\nFree returns");
+        let spaced = ModelAnswer::new("See a.md 【0†source】 for details.")
+            .with_citation(ModelCitation::new(9, 19, "file-a"));
+        let (text, notes) = annotated(&spaced, &names);
+        assert_eq!(text, "See a.md for details.");
+        assert!(matches!(
+            notes[0],
+            Annotation::FileCitation { index: 8, .. }
+        ));
         assert_eq!(
             notes,
             [

@@ -817,3 +817,60 @@ fn bad_fields_are_refused_naming_them() -> TestResult {
     assert_eq!(error.param.as_deref(), Some("input[1].type"));
     Ok(())
 }
+
+#[cfg(feature = "pdf")]
+#[test]
+fn a_pdf_input_is_read_through_its_text_layer() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+    let pdf = copilot_pdf::render_text_pdf(
+        Some("Warranty"),
+        "Tents carry a two-year warranty against manufacturing defects.\n\n\
+         Shipping is free for orders above fifty euros.",
+    )?;
+    let ask = |file: InputContent| {
+        client.create_response(&ResponseCreateRequest::new(
+            "gpt-4o-mini",
+            vec![user_parts(vec![
+                input_text("How long is the tent warranty?"),
+                file,
+            ])],
+        ))
+    };
+    let inline = ask(input_file_data("warranty.pdf", &pdf))?;
+    assert_eq!(
+        inline.output_text(),
+        "Tents carry a two-year warranty against manufacturing defects."
+    );
+    let uploaded = client.upload_file("user_data", "warranty.pdf", pdf)?;
+    let by_id = ask(InputContent::InputFile {
+        detail: None,
+        file_data: None,
+        file_id: Some(uploaded.id.clone()),
+        file_url: None,
+        filename: None,
+        prompt_cache_breakpoint: None,
+    })?;
+    assert_eq!(by_id.output_text(), inline.output_text());
+    Ok(())
+}
+
+#[cfg(not(feature = "pdf"))]
+#[test]
+fn a_pdf_input_needs_the_pdf_feature() -> TestResult {
+    let server = engine(ms(5));
+    let client = client_of(&server);
+    let error = expect_error(
+        client.create_response(&ResponseCreateRequest::new(
+            "gpt-4o-mini",
+            vec![user_parts(vec![
+                input_text("read it"),
+                input_file_data("a.pdf", b"%PDF-1.4\n%%EOF\n"),
+            ])],
+        )),
+        400,
+    );
+    assert_eq!(error.param.as_deref(), Some("input[0].content[1]"));
+    assert!(error.message.contains("`pdf` feature"), "{}", error.message);
+    Ok(())
+}
