@@ -55,13 +55,16 @@ where
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ModelRequest {
-    /// The model name the run or completion asked for.
+    /// The model name the run, completion or response asked for.
     pub model: String,
-    /// Instructions: the assistant's (or the run's) instructions, or a chat's system and
+    /// Instructions: the assistant's (or the run's) instructions, a chat's system and
+    /// developer messages, or a response's `instructions` followed by its system and
     /// developer messages, joined by blank lines.
     pub instructions: String,
-    /// The conversation, oldest first (system and developer chat messages are in
-    /// `instructions`, not here).
+    /// The conversation, oldest first (system and developer messages are in `instructions`,
+    /// not here). For a response: the previous responses' or the conversation's items, then
+    /// its input; a turn of function calls reads as an assistant message without text, each
+    /// function call output as a [`ModelRole::Tool`] message.
     pub messages: Vec<ModelMessage>,
     /// The function tools the model may call.
     pub functions: Vec<ModelFunction>,
@@ -72,7 +75,8 @@ pub struct ModelRequest {
     /// Outputs of the function calls the model made in its previous turn; when this is not
     /// empty the model is expected to answer with them.
     pub tool_outputs: Vec<ModelToolOutput>,
-    /// The file search tool over the run's vector stores, when the run has it.
+    /// The file search tool over the run's (or the response's `file_search` tool's) vector
+    /// stores, when there is one.
     pub file_search: Option<FileSearch>,
     /// The shape the answer must have: plain text, or JSON (a Responses request's
     /// `text.format`, a chat completion's `response_format`).
@@ -199,7 +203,8 @@ pub enum ModelRole {
     User,
     /// The assistant (an earlier answer).
     Assistant,
-    /// A tool's output (chat completions' `tool` messages).
+    /// A tool's output (chat completions' `tool` messages, responses' `function_call_output`
+    /// items).
     Tool,
 }
 

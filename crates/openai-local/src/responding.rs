@@ -519,14 +519,6 @@ mod tests {
         let names = HashMap::from([("file-a".to_string(), "a.md".to_string())]);
         let (text, notes) = annotated(&answer, &names);
         assert_eq!(text, "Thirty days.\n\nFree returns");
-        let spaced = ModelAnswer::new("See a.md 【0†source】 for details.")
-            .with_citation(ModelCitation::new(9, 19, "file-a"));
-        let (text, notes) = annotated(&spaced, &names);
-        assert_eq!(text, "See a.md for details.");
-        assert!(matches!(
-            notes[0],
-            Annotation::FileCitation { index: 8, .. }
-        ));
         assert_eq!(
             notes,
             [
@@ -542,5 +534,13 @@ mod tests {
                 },
             ]
         );
+        let spaced = ModelAnswer::new("See a.md 【0†source】 for details.")
+            .with_citation(ModelCitation::new(9, 19, "file-a"));
+        let (text, notes) = annotated(&spaced, &names);
+        assert_eq!(text, "See a.md for details.");
+        assert!(matches!(
+            notes[0],
+            Annotation::FileCitation { index: 8, .. }
+        ));
     }
 }
