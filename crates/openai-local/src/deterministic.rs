@@ -2,9 +2,10 @@
 //! request every time.
 
 use super::model::{
-    ModelAnswer, ModelCitation, ModelFunction, ModelImage, ModelReply, ModelRequest, ModelToolCall,
-    ModelToolChoice, SearchPassage,
+    ModelAnswer, ModelCitation, ModelDocument, ModelFormat, ModelFunction, ModelImage, ModelReply,
+    ModelRequest, ModelToolCall, ModelToolChoice, SearchPassage,
 };
+use super::structured::{self, Hints};
 use super::{image, summary, text};
 
 /// The local engine's built-in model. It is deterministic and offline: it does not generate
@@ -20,17 +21,26 @@ use super::{image, summary, text};
 ///    is false.
 /// 3. **Images** in the last user message: each is described from its pixels (format, size,
 ///    orientation, dominant colours by name); PNG and JPEG are decoded.
-/// 4. **Summaries** when the message asks for one ("summarize", "summarise", "summary"): an
+/// 4. **Documents** given with the last user message (a response's `input_file`): a summary
+///    of each when the message asks for one, else the sentences of the documents sharing the
+///    most words with the message.
+/// 5. **Summaries** when the message asks for one ("summarize", "summarise", "summary"): an
 ///    extractive summary (the sentences closest to the TF-IDF centroid, in their original
 ///    order) of the text given with the request, else of the best matching searchable file
 ///    (with a citation), else of the instructions (a chat's system message).
-/// 5. **File search**, when the request has it: the passages of the run's files that rank
+/// 6. **File search**, when the request has it: the passages of the run's files that rank
 ///    best against the message (BM25), quoted by their most relevant sentences, each
 ///    followed by a citation marker `【n†source】` that becomes a `file_citation` annotation.
-/// 6. **Questions about a text given as instructions** (a chat completion whose system
+/// 7. **Questions about a text given as instructions** (a chat completion whose system
 ///    message holds documents): the sentences of that text sharing the most words with the
 ///    question.
-/// 7. Otherwise an echo: `You said: "…"`.
+/// 8. Otherwise an echo: `You said: "…"`.
+///
+/// When the request asks for JSON ([`ModelFormat`]), a text answer becomes JSON: with a
+/// JSON Schema, a value that validates against it, its fields filled from the message's
+/// `key=value` pairs (by property name), enum members named in the message, and otherwise
+/// the text answer (without citation markers); with a bare JSON object format,
+/// `{"answer": "…"}`. Function calls stay function calls.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DeterministicModel;
 
@@ -39,8 +49,45 @@ const MIN_SUMMARY_WORDS: usize = 25;
 
 impl super::Responder for DeterministicModel {
     fn respond(&self, request: &ModelRequest) -> Result<ModelReply, String> {
-        Ok(answer(request))
+        Ok(shaped(request, answer(request)))
     }
+}
+
+/// The reply in the format the request asks for.
+fn shaped(request: &ModelRequest, reply: ModelReply) -> ModelReply {
+    let ModelReply::Answer(answer) = &reply else {
+        return reply;
+    };
+    let plain = without_citations(answer);
+    match &request.format {
+        ModelFormat::JsonObject => {
+            ModelReply::text(serde_json::json!({ "answer": plain }).to_string())
+        }
+        ModelFormat::JsonSchema { schema, .. } => {
+            let user = request.last_user_text().unwrap_or_default();
+            let pairs = key_values(user).into_iter().map(|(_, k, v)| (k, v));
+            let hints = Hints::new(pairs, user, &plain);
+            ModelReply::text(structured::fill(schema, &hints).to_string())
+        }
+        _ => reply,
+    }
+}
+
+/// The answer's text without its citation markers, spaces squashed.
+fn without_citations(answer: &ModelAnswer) -> String {
+    let chars: Vec<char> = answer.text.chars().collect();
+    let kept: String = chars
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !answer
+                .citations
+                .iter()
+                .any(|c| (c.start..c.end).contains(i))
+        })
+        .map(|(_, c)| *c)
+        .collect();
+    text::squash_spaces(&kept)
 }
 
 fn answer(request: &ModelRequest) -> ModelReply {
@@ -75,6 +122,9 @@ fn answer(request: &ModelRequest) -> ModelReply {
             .collect();
         return ModelReply::text(described.join("\n"));
     }
+    if let Some(m) = message.filter(|m| !m.documents.is_empty()) {
+        return from_documents(&m.documents, user_text);
+    }
     if asks_for_summary(user_text) {
         return summarize(request, user_text);
     }
@@ -90,6 +140,38 @@ fn answer(request: &ModelRequest) -> ModelReply {
         }
     }
     ModelReply::text(format!("You said: \"{}\"", user_text.trim()))
+}
+
+/// An answer from the documents given with the message: their summaries when it asks for
+/// them, else their sentences closest to the message.
+fn from_documents(documents: &[ModelDocument], user_text: &str) -> ModelReply {
+    if asks_for_summary(user_text) {
+        let parts: Vec<String> = documents
+            .iter()
+            .map(|d| {
+                format!(
+                    "Summary of {}: {}",
+                    d.filename,
+                    summary::summarize(&d.text, 5)
+                )
+            })
+            .collect();
+        return ModelReply::text(parts.join("\n\n"));
+    }
+    let query = text::terms(user_text);
+    let quoted: Vec<String> = documents
+        .iter()
+        .map(|d| best_sentences(&d.text, &query))
+        .filter(|q| text::terms(q).iter().any(|t| query.contains(t)))
+        .collect();
+    if quoted.is_empty() {
+        let names: Vec<&str> = documents.iter().map(|d| d.filename.as_str()).collect();
+        return ModelReply::text(format!(
+            "I read {} and found nothing about that.",
+            names.join(", ")
+        ));
+    }
+    ModelReply::text(quoted.join("\n\n"))
 }
 
 fn asks_for_summary(text: &str) -> bool {
@@ -496,6 +578,68 @@ mod tests {
             best_sentences(passage, &query),
             "Start a return from the Orders page of your account.",
             "matched on its heading only: the first sentence"
+        );
+    }
+
+    #[test]
+    fn json_formats_shape_text_answers_only() {
+        let mut r = ModelRequest::from_user_text("plan trip city=Oslo nights=2");
+        r.format = ModelFormat::JsonSchema {
+            name: "trip".into(),
+            schema: serde_json::json!({
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "nights": {"type": "integer"}, "note": {"type": "string"}},
+                "required": ["city", "nights", "note"]
+            }),
+        };
+        let ModelReply::Answer(a) = DeterministicModel.respond(&r).unwrap() else {
+            panic!("expected an answer")
+        };
+        let v: serde_json::Value = serde_json::from_str(&a.text).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"city": "Oslo", "nights": 2, "note": "You said: \"plan trip city=Oslo nights=2\""})
+        );
+        r.format = ModelFormat::JsonObject;
+        let ModelReply::Answer(a) = DeterministicModel.respond(&r).unwrap() else {
+            panic!("expected an answer")
+        };
+        assert!(a.text.starts_with("{\"answer\":"), "{}", a.text);
+        // A function call stays one.
+        r.functions.push(ModelFunction::new("plan"));
+        assert!(matches!(
+            DeterministicModel.respond(&r).unwrap(),
+            ModelReply::ToolCalls(_)
+        ));
+        // Citation markers do not reach the JSON.
+        let cited = ModelAnswer::new("Thirty days【0†source】.")
+            .with_citation(ModelCitation::new(11, 21, "f"));
+        assert_eq!(without_citations(&cited), "Thirty days.");
+    }
+
+    #[test]
+    fn documents_answer_questions_and_summaries() {
+        let doc = ModelDocument::new(
+            "policy.md",
+            "Returns are accepted within 30 days. Tents carry a two-year warranty. Shipping is free above 50 euros.",
+        );
+        let ask = |text: &str| {
+            let r = ModelRequest::new(vec![
+                ModelMessage::new(ModelRole::User, text).with_document(doc.clone())
+            ]);
+            match DeterministicModel.respond(&r).unwrap() {
+                ModelReply::Answer(a) => a.text,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            ask("How long is the tent warranty?"),
+            "Tents carry a two-year warranty."
+        );
+        assert!(ask("Summarize it").starts_with("Summary of policy.md: "));
+        assert_eq!(
+            ask("zebras?"),
+            "I read policy.md and found nothing about that."
         );
     }
 

@@ -200,6 +200,12 @@ impl<'a> Ctx<'a> {
         self.session.pump(thread_id);
     }
 
+    /// The request's session with the engine (for the work shared with streamed answers,
+    /// which have a session of their own).
+    pub fn session(&mut self) -> &mut Session<'a> {
+        &mut self.session
+    }
+
     /// The model's reply to `request`; a panic of the model becomes an error.
     pub fn respond(&mut self, request: &ModelRequest) -> Result<ModelReply, String> {
         self.session.respond(request)
@@ -247,8 +253,8 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
-    /// The query string, parsed as a `Q`: `limit` is a number, `key[]` repeats into an array,
-    /// everything else is a string. A bad value is a 400 naming the parameter.
+    /// The query string, parsed as a `Q`: `limit` is a number, `key[]` or a key given more
+    /// than once makes an array, everything else is a string. A bad value is a 400 naming the parameter.
     pub fn query<Q: DeserializeOwned>(&self) -> Result<Q, Failure> {
         let mut map = serde_json::Map::new();
         for pair in self.query.split('&').filter(|p| !p.is_empty()) {
@@ -264,6 +270,12 @@ impl<'a> Ctx<'a> {
                     .or_insert_with(|| serde_json::Value::Array(Vec::new()))
                 {
                     items.push(value);
+                }
+            } else if let Some(existing) = map.get_mut(&k) {
+                // A key given again (`include=a&include=b`): all its values, in order.
+                match existing {
+                    serde_json::Value::Array(items) => items.push(value),
+                    other => *other = serde_json::Value::Array(vec![other.take(), value]),
                 }
             } else {
                 map.insert(k, value);

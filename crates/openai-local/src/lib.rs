@@ -1,6 +1,6 @@
-//! A local engine for [`openai_blocking`]: the Assistants-v2 HTTP API served on loopback,
-//! with real state and lifecycles and a deterministic model, so that code using the SDK runs
-//! and is tested without the network. Take it as a dev-dependency:
+//! A local engine for [`openai_blocking`]: the Assistants-v2 and Responses HTTP APIs served
+//! on loopback, with real state and lifecycles and a deterministic model, so that code using
+//! the SDK runs and is tested without the network. Take it as a dev-dependency:
 //!
 //! ```toml
 //! [dev-dependencies]
@@ -24,13 +24,16 @@
 //! # }
 //! ```
 //!
-//! [`LocalServer`] serves every endpoint the SDK covers, at the root and under `/v1`, with
-//! the API's JSON shapes, status codes and errors. Runs, vector-store files and file batches
-//! move through their statuses one [`step_delay`](LocalServerBuilder::step_delay) at a time,
-//! computed from timestamps when they are read; the time is the machine's, or a
-//! [`ManualClock`] that tests move by hand. Answers come from a [`Responder`]: the built-in
-//! [`DeterministicModel`] unless another is plugged in. Runs and chat completions asked with
-//! `stream: true` answer with the server-sent events the API sends.
+//! [`LocalServer`] serves every endpoint the SDK covers (assistants, threads, runs, files,
+//! vector stores, chat completions, responses, conversations, models, embeddings,
+//! moderations), at the root and under `/v1`, with the API's JSON shapes, status codes and
+//! errors. Runs, background responses, vector-store files and file batches move through
+//! their statuses one [`step_delay`](LocalServerBuilder::step_delay) at a time, computed from
+//! timestamps when they are read; the time is the machine's, or a [`ManualClock`] that tests
+//! move by hand. Answers come from a [`Responder`], the same for runs, chat completions and
+//! responses: the built-in [`DeterministicModel`] unless another is plugged in. Runs, chat
+//! completions and responses asked with `stream: true` answer with the server-sent events
+//! the API sends.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -43,6 +46,7 @@ mod driver;
 mod engine;
 mod http;
 mod image;
+mod items;
 mod json;
 mod lifecycle;
 mod model;
@@ -50,9 +54,11 @@ mod multipart;
 mod page;
 #[cfg(test)]
 mod panic_safety;
+mod responding;
 mod search;
 mod sse;
 mod store;
+mod structured;
 mod summary;
 mod text;
 
@@ -67,9 +73,9 @@ use std::time::Duration;
 pub use clock::ManualClock;
 pub use deterministic::DeterministicModel;
 pub use model::{
-    FileSearch, ModelAnswer, ModelCitation, ModelFunction, ModelImage, ModelMessage, ModelReply,
-    ModelRequest, ModelRole, ModelToolCall, ModelToolChoice, ModelToolOutput, Responder,
-    SearchDocument, SearchPassage,
+    FileSearch, ModelAnswer, ModelCitation, ModelDocument, ModelFormat, ModelFunction, ModelImage,
+    ModelMessage, ModelReply, ModelRequest, ModelRole, ModelToolCall, ModelToolChoice,
+    ModelToolOutput, Responder, SearchDocument, SearchPassage,
 };
 
 use clock::{Clock, MAX_SPAN};
@@ -84,7 +90,8 @@ pub mod __private {
     pub use super::store::Store;
 }
 
-/// A running local engine: an HTTP server on loopback speaking the Assistants-v2 API.
+/// A running local engine: an HTTP server on loopback speaking the OpenAI API (Assistants-v2,
+/// chat completions, Responses, Conversations, models, embeddings, moderations).
 ///
 /// It stops when dropped (in-flight requests are answered first). Every server has its own
 /// empty state.
@@ -231,9 +238,10 @@ impl LocalServerBuilder {
         self
     }
 
-    /// The time between two status changes of a run, vector-store file or file batch
-    /// (default 25 ms); also the `openai-poll-after-ms` hint of every answer. Zero makes
-    /// everything happen at the first read. Delays over a thousand years count as that.
+    /// The time between two status changes of a run, background response, vector-store file
+    /// or file batch (default 25 ms); also the `openai-poll-after-ms` hint of every answer.
+    /// Zero makes everything happen at the first read. Delays over a thousand years count as
+    /// that.
     pub fn step_delay(mut self, delay: Duration) -> Self {
         self.step_delay = delay.min(MAX_SPAN);
         self
@@ -291,7 +299,8 @@ impl LocalServerBuilder {
         self
     }
 
-    /// The model answering runs and chat completions (default [`DeterministicModel`]).
+    /// The model answering runs, chat completions and responses (default
+    /// [`DeterministicModel`]).
     pub fn responder(mut self, responder: impl Responder + 'static) -> Self {
         self.responder = Arc::new(responder);
         self

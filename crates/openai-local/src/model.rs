@@ -1,10 +1,13 @@
-//! The model behind the local engine's runs and chat completions: the [`Responder`] trait, the
-//! request it answers ([`ModelRequest`]) and the reply it gives ([`ModelReply`]).
+//! The model behind the local engine's runs, chat completions and responses: the
+//! [`Responder`] trait, the request it answers ([`ModelRequest`]) and the reply it gives
+//! ([`ModelReply`]).
 //!
-//! The engine turns a run (thread messages, instructions, tools, vector stores) or a chat
-//! completion request into a [`ModelRequest`], asks the responder, and turns the reply into
-//! API objects: an assistant message with `file_citation` annotations, a `requires_action`
-//! run waiting for tool outputs, run steps, usage figures. The built-in responder is
+//! The engine turns a run (thread messages, instructions, tools, vector stores), a chat
+//! completion request or a Responses request (its input items, the previous response's or
+//! the conversation's items, instructions, tools) into a [`ModelRequest`], asks the
+//! responder, and turns the reply into API objects: an assistant message with
+//! `file_citation` annotations, a `requires_action` run waiting for tool outputs, a
+//! response's `function_call` items, run steps, usage figures. The built-in responder is
 //! [`DeterministicModel`](super::DeterministicModel); plug in another one with
 //! [`LocalServerBuilder::responder`](super::LocalServerBuilder::responder).
 
@@ -18,9 +21,11 @@ use super::text;
 /// `Send + Sync`.
 ///
 /// The responder is called without any engine lock held, from the server's worker threads,
-/// possibly for several runs at once. An `Err` fails the run (`last_error.code` is
-/// `server_error`, the message is the error) or answers a chat completion with a 500 error;
-/// a panic is caught and treated the same way.
+/// possibly for several runs at once. The same responder answers runs, chat completions and
+/// responses: one scripted model serves all three APIs. An `Err` fails the run
+/// (`last_error.code` is `server_error`, the message is the error) or the response (status
+/// `failed`, `error.code` `server_error`), or answers a chat completion with a 500 error; a
+/// panic is caught and treated the same way.
 ///
 /// ```
 /// use openai_local::{ModelReply, ModelRequest, Responder};
@@ -50,13 +55,16 @@ where
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ModelRequest {
-    /// The model name the run or completion asked for.
+    /// The model name the run, completion or response asked for.
     pub model: String,
-    /// Instructions: the assistant's (or the run's) instructions, or a chat's system and
+    /// Instructions: the assistant's (or the run's) instructions, a chat's system and
+    /// developer messages, or a response's `instructions` followed by its system and
     /// developer messages, joined by blank lines.
     pub instructions: String,
-    /// The conversation, oldest first (system and developer chat messages are in
-    /// `instructions`, not here).
+    /// The conversation, oldest first (system and developer messages are in `instructions`,
+    /// not here). For a response: the previous responses' or the conversation's items, then
+    /// its input; a turn of function calls reads as an assistant message without text, each
+    /// function call output as a [`ModelRole::Tool`] message.
     pub messages: Vec<ModelMessage>,
     /// The function tools the model may call.
     pub functions: Vec<ModelFunction>,
@@ -67,8 +75,12 @@ pub struct ModelRequest {
     /// Outputs of the function calls the model made in its previous turn; when this is not
     /// empty the model is expected to answer with them.
     pub tool_outputs: Vec<ModelToolOutput>,
-    /// The file search tool over the run's vector stores, when the run has it.
+    /// The file search tool over the run's (or the response's `file_search` tool's) vector
+    /// stores, when there is one.
     pub file_search: Option<FileSearch>,
+    /// The shape the answer must have: plain text, or JSON (a Responses request's
+    /// `text.format`, a chat completion's `response_format`).
+    pub format: ModelFormat,
 }
 
 impl ModelRequest {
@@ -88,6 +100,7 @@ impl ModelRequest {
             parallel_tool_calls: true,
             tool_outputs: Vec::new(),
             file_search: None,
+            format: ModelFormat::Text,
         }
     }
 
@@ -115,6 +128,9 @@ pub struct ModelMessage {
     pub text: String,
     /// Its images, in order.
     pub images: Vec<ModelImage>,
+    /// The documents given with it (a Responses `input_file`: a text file, or a PDF's text
+    /// layer), in order.
+    pub documents: Vec<ModelDocument>,
 }
 
 impl ModelMessage {
@@ -124,6 +140,7 @@ impl ModelMessage {
             role,
             text: text.into(),
             images: Vec::new(),
+            documents: Vec::new(),
         }
     }
 
@@ -132,6 +149,50 @@ impl ModelMessage {
         self.images.push(image);
         self
     }
+
+    /// The same message with a document added.
+    pub fn with_document(mut self, document: ModelDocument) -> Self {
+        self.documents.push(document);
+        self
+    }
+}
+
+/// A document given with a message, read as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ModelDocument {
+    /// Its file name (`document` when the request gave none).
+    pub filename: String,
+    /// Its text.
+    pub text: String,
+}
+
+impl ModelDocument {
+    /// A document named `filename` holding `text`.
+    pub fn new(filename: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            filename: filename.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// The shape an answer must have.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub enum ModelFormat {
+    /// Plain text (the default).
+    #[default]
+    Text,
+    /// A JSON object, any shape.
+    JsonObject,
+    /// JSON that validates against `schema`.
+    JsonSchema {
+        /// The format's name.
+        name: String,
+        /// The JSON Schema the answer must follow.
+        schema: serde_json::Value,
+    },
 }
 
 /// Who wrote a [`ModelMessage`].
@@ -142,7 +203,8 @@ pub enum ModelRole {
     User,
     /// The assistant (an earlier answer).
     Assistant,
-    /// A tool's output (chat completions' `tool` messages).
+    /// A tool's output (chat completions' `tool` messages, responses' `function_call_output`
+    /// items).
     Tool,
 }
 
@@ -373,7 +435,7 @@ pub struct FileSearch {
     files: Vec<Arc<IndexedFile>>,
     max_results: usize,
     score_threshold: f64,
-    log: Mutex<Vec<Vec<SearchPassage>>>,
+    log: Mutex<Vec<(String, Vec<SearchPassage>)>>,
 }
 
 impl FileSearch {
@@ -410,7 +472,7 @@ impl FileSearch {
         self.log
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(found.clone());
+            .push((query.to_string(), found.clone()));
         found
     }
 
@@ -428,6 +490,14 @@ impl FileSearch {
 
     /// The results of every search made so far, in order.
     pub(crate) fn take_log(&self) -> Vec<Vec<SearchPassage>> {
+        self.take_searches()
+            .into_iter()
+            .map(|(_, found)| found)
+            .collect()
+    }
+
+    /// Every search made so far, in order: its query and its results.
+    pub(crate) fn take_searches(&self) -> Vec<(String, Vec<SearchPassage>)> {
         std::mem::take(&mut *self.log.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
@@ -437,6 +507,9 @@ pub(crate) fn prompt_tokens(request: &ModelRequest) -> i64 {
     let mut n = text::token_count(&request.instructions);
     for m in &request.messages {
         n += text::token_count(&m.text) + 4;
+        for d in &m.documents {
+            n += text::token_count(&d.text);
+        }
     }
     for o in &request.tool_outputs {
         n += text::token_count(&o.output);

@@ -89,6 +89,9 @@ struct World {
     store: String,
     thread: String,
     waiting: (String, String, String),
+    /// A conversation with an item, and a response that made a function call.
+    conversation: (String, String),
+    calling: (String, String),
 }
 
 fn world(engine: &Engine) -> World {
@@ -131,12 +134,37 @@ fn world(engine: &Engine) -> World {
         .as_str()
         .expect("a tool call")
         .to_string();
+    let conversation = ok(
+        engine,
+        "POST",
+        "/v1/conversations",
+        json!({"items": [{"role": "user", "content": "hello"}]}),
+    );
+    let items = ok(
+        engine,
+        "GET",
+        &format!("/v1/conversations/{}/items", id(&conversation)),
+        Value::Null,
+    );
+    let calling = ok(
+        engine,
+        "POST",
+        "/v1/responses",
+        json!({"model": "m", "input": "get_weather city=Oslo",
+               "tools": [{"type": "function", "name": "get_weather"}]}),
+    );
+    let response_call = calling["output"][0]["call_id"]
+        .as_str()
+        .expect("a function call")
+        .to_string();
     World {
         files: [a, b],
         assistant,
         store,
         thread,
         waiting: (waiting_thread, id(&run), call_id),
+        conversation: (id(&conversation), id(&items["data"][0])),
+        calling: (id(&calling), response_call),
     }
 }
 
@@ -145,6 +173,16 @@ fn scenarios(w: &World) -> Vec<(&'static str, String, Value)> {
     let [a, b] = &w.files;
     let (asst, vs, thread) = (&w.assistant, &w.store, &w.thread);
     let (waiting, run, call_id) = &w.waiting;
+    let (conversation, item) = &w.conversation;
+    let (calling, response_call) = &w.calling;
+    let png = super::image::tests::png(2, 2, |_, _| [0, 0, 230, 255]);
+    let image = {
+        use base64::Engine as _;
+        format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png)
+        )
+    };
     let attached = json!({"role": "user", "content": "see file",
         "attachments": [{"file_id": b, "tools": [{"type": "file_search"}]}]});
     let inline = json!({"file_search": {"vector_stores": [{"file_ids": [a, b]}]}});
@@ -241,6 +279,62 @@ fn scenarios(w: &World) -> Vec<(&'static str, String, Value)> {
             "/v1/chat/completions".into(),
             json!({"model": "m", "messages": [{"role": "user", "content": "get_weather city=Rome"}],
                    "tools": [{"type": "function", "function": {"name": "get_weather"}}]}),
+        ),
+        (
+            "POST",
+            "/v1/responses".into(),
+            json!({"model": "m", "input": [{"role": "user", "content": [
+                      {"type": "input_text", "text": "warranty?"},
+                      {"type": "input_image", "detail": "auto", "image_url": image},
+                      {"type": "input_file", "file_id": b}]}],
+                   "tools": [{"type": "file_search", "vector_store_ids": [vs]}]}),
+        ),
+        (
+            "POST",
+            "/v1/responses".into(),
+            json!({"model": "m", "previous_response_id": calling,
+                   "input": [{"type": "function_call_output", "call_id": response_call, "output": "-3°C"}]}),
+        ),
+        (
+            "POST",
+            "/v1/responses".into(),
+            json!({"model": "m", "conversation": conversation, "input": "and you?"}),
+        ),
+        (
+            "POST",
+            "/v1/responses".into(),
+            json!({"model": "m", "input": "streamed", "stream": true}),
+        ),
+        (
+            "POST",
+            "/v1/responses".into(),
+            json!({"model": "m", "input": "in the background", "background": true, "stream": true}),
+        ),
+        ("DELETE", format!("/v1/responses/{calling}"), Value::Null),
+        (
+            "POST",
+            "/v1/conversations".into(),
+            json!({"metadata": {"k": "v"}, "items": [{"role": "user", "content": "hi"}]}),
+        ),
+        (
+            "POST",
+            format!("/v1/conversations/{conversation}/items"),
+            json!({"items": [{"role": "assistant", "content": "hi"}, {"type": "item_reference", "id": item}]}),
+        ),
+        (
+            "POST",
+            format!("/v1/conversations/{conversation}"),
+            json!({"metadata": {"k": "v"}}),
+        ),
+        (
+            "DELETE",
+            format!("/v1/conversations/{conversation}/items/{item}"),
+            Value::Null,
+        ),
+        (
+            "DELETE",
+            format!("/v1/conversations/{conversation}"),
+            Value::Null,
         ),
     ]
 }

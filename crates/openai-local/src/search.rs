@@ -60,11 +60,7 @@ pub(crate) fn index_file(
     bytes: &[u8],
     chunking: Chunking,
 ) -> Result<IndexedFile, Unreadable> {
-    let text = if bytes.starts_with(b"%PDF-") {
-        read_pdf(filename, bytes)?
-    } else {
-        read_text(bytes)?
-    };
+    let text = read_document(filename, bytes)?;
     let ranges = match chunking {
         Chunking::Auto => auto_passages(&text),
         Chunking::Static {
@@ -90,6 +86,15 @@ pub(crate) fn index_file(
         text,
         passages,
     })
+}
+
+/// The text of a file: a PDF's text layer (with the `pdf` feature), else UTF-8 text.
+pub(crate) fn read_document(filename: &str, bytes: &[u8]) -> Result<String, Unreadable> {
+    if bytes.starts_with(b"%PDF-") {
+        read_pdf(filename, bytes)
+    } else {
+        read_text(bytes)
+    }
 }
 
 /// The text layer of a PDF, page after page.

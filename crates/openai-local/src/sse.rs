@@ -1,4 +1,5 @@
-//! Server-sent events: the `text/event-stream` bodies of streamed runs and chat completions.
+//! Server-sent events: the `text/event-stream` bodies of streamed runs, chat completions and
+//! responses.
 //!
 //! An [`EventWriter`] frames events (`event: NAME\ndata: JSON\n\n`, or `data: JSON\n\n` for
 //! chat chunks) and sends them, each [`send`](EventWriter::send) as one HTTP chunk flushed
@@ -10,7 +11,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use openai_blocking::types::AssistantStreamEvent;
+use openai_blocking::types::{AssistantStreamEvent, ResponseStreamEvent};
 
 /// Where the events go.
 enum Sink<'w> {
@@ -56,6 +57,13 @@ impl<'w> EventWriter<'w> {
             other => other.to_string(),
         };
         self.frame(Some(name), &data);
+    }
+
+    /// Adds a Responses stream event: its `type` on the `event:` line, the event as the data.
+    pub fn response_event(&mut self, event: &ResponseStreamEvent) {
+        let value = serde_json::to_value(event).unwrap_or_default();
+        let name = value["type"].as_str().unwrap_or("error").to_string();
+        self.frame(Some(&name), &value.to_string());
     }
 
     /// Adds a `data:` line holding `value` as JSON, without an event name (chat chunks).

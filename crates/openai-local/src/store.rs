@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use openai_blocking::types::*;
 
+use super::items::Item;
 use super::lifecycle::Run;
+use super::responding::StoredResponse;
 use super::search::{IndexedFile, Unreadable};
 
 /// How fast objects move through their lifecycles.
@@ -131,6 +133,26 @@ pub(crate) struct FileBatch {
     pub cancelled: bool,
 }
 
+/// A conversation with its items, oldest first.
+#[derive(Debug)]
+pub(crate) struct Conversation {
+    pub resp: ConversationResponse,
+    pub items: Vec<Item>,
+}
+
+impl Conversation {
+    /// Adds items, keeping them in creation order (a background response's items join when
+    /// it completes, after items added meanwhile were created). Items it already holds (given again by reference) are not added twice.
+    pub fn append(&mut self, items: impl IntoIterator<Item = Item>) {
+        for item in items {
+            if !self.items.iter().any(|i| i.id == item.id) {
+                self.items.push(item);
+            }
+        }
+        self.items.sort_by_key(|i| i.seq);
+    }
+}
+
 /// Everything the engine holds. (Public only for the doc tests of the lock discipline, see
 /// `Session`: its contents are the engine's own.)
 #[derive(Debug)]
@@ -141,6 +163,8 @@ pub struct Store {
     pub(crate) threads: HashMap<String, Thread>,
     pub(crate) files: HashMap<String, StoredFile>,
     pub(crate) vector_stores: HashMap<String, VectorStore>,
+    pub(crate) responses: HashMap<String, StoredResponse>,
+    pub(crate) conversations: HashMap<String, Conversation>,
 }
 
 impl Store {
@@ -153,6 +177,8 @@ impl Store {
             threads: HashMap::new(),
             files: HashMap::new(),
             vector_stores: HashMap::new(),
+            responses: HashMap::new(),
+            conversations: HashMap::new(),
         }
     }
 }

@@ -8,8 +8,8 @@ use super::super::data_url::{data_url_bytes, url_image};
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::json::{explain_variant, parse_at};
 use super::super::model::{
-    self, ModelFunction, ModelImage, ModelMessage, ModelReply, ModelRequest, ModelRole,
-    ModelToolChoice, ModelToolOutput,
+    self, ModelFormat, ModelFunction, ModelImage, ModelMessage, ModelReply, ModelRequest,
+    ModelRole, ModelToolChoice, ModelToolOutput,
 };
 use super::super::sse::EventWriter;
 use super::super::text;
@@ -465,6 +465,19 @@ fn model_request(
     request.tool_choice = tool_choice;
     request.parallel_tool_calls = r.parallel_tool_calls.as_ref().is_none_or(|p| p.0);
     request.tool_outputs = outputs;
+    request.format = match &r.response_format {
+        Some(ResponseFormat::JsonObject) => ModelFormat::JsonObject,
+        Some(ResponseFormat::JsonSchema(s)) => ModelFormat::JsonSchema {
+            name: s.name.clone(),
+            schema: s
+                .schema
+                .as_ref()
+                .map_or(serde_json::Value::Bool(true), |s| {
+                    serde_json::Value::Object(s.0.clone())
+                }),
+        },
+        _ => ModelFormat::Text,
+    };
     Ok(request)
 }
 

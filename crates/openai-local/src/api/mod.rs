@@ -2,11 +2,20 @@
 
 mod assistants;
 mod chat;
+mod conversations;
+mod embeddings;
 mod files;
 mod filters;
 mod indexing;
+mod input;
 mod messages;
+mod models;
+mod moderations;
 mod resources;
+mod response_checks;
+mod response_events;
+mod response_plan;
+mod responses;
 mod run_stream;
 mod runs;
 mod threads;
@@ -98,6 +107,27 @@ pub(crate) fn route(
         }
 
         ("POST", ["chat", "completions"]) => chat::create(ctx),
+
+        ("POST", ["responses"]) => responses::create(ctx),
+        ("POST", ["responses", "input_tokens"]) => responses::input_tokens(ctx),
+        ("GET", ["responses", r]) => responses::get(ctx, r),
+        ("DELETE", ["responses", r]) => responses::delete(ctx, r),
+        ("POST", ["responses", r, "cancel"]) => responses::cancel(ctx, r),
+        ("GET", ["responses", r, "input_items"]) => responses::input_items(ctx, r),
+
+        ("POST", ["conversations"]) => conversations::create(ctx),
+        ("GET", ["conversations", c]) => conversations::get(ctx, c),
+        ("POST", ["conversations", c]) => conversations::update(ctx, c),
+        ("DELETE", ["conversations", c]) => conversations::delete(ctx, c),
+        ("POST", ["conversations", c, "items"]) => conversations::create_items(ctx, c),
+        ("GET", ["conversations", c, "items"]) => conversations::list_items(ctx, c),
+        ("GET", ["conversations", c, "items", i]) => conversations::get_item(ctx, c, i),
+        ("DELETE", ["conversations", c, "items", i]) => conversations::delete_item(ctx, c, i),
+
+        ("GET", ["models"]) => models::list(ctx),
+        ("GET", ["models", m]) => models::get(ctx, m),
+        ("POST", ["embeddings"]) => embeddings::create(ctx),
+        ("POST", ["moderations"]) => moderations::create(ctx),
         _ => return None,
     })
 }

@@ -1,5 +1,5 @@
-//! `openai-local`: serves the built-in local engine, the Assistants-v2 API with a
-//! deterministic model, until the process is killed.
+//! `openai-local`: serves the built-in local engine, the Assistants-v2 and Responses APIs
+//! with a deterministic model, until the process is killed.
 //!
 //! ```text
 //! openai-local --port 8080 [--host 127.0.0.1] [--step-delay-ms 25] [--api-key KEY]
@@ -16,13 +16,15 @@ use openai_local::LocalServer;
 const USAGE: &str =
     "usage: openai-local --port PORT [--host ADDRESS] [--step-delay-ms MS] [--api-key KEY]
 
-Serves OpenAI's Assistants-v2 API (assistants, threads, messages, runs, files, vector stores,
-chat completions) on loopback, answered by a deterministic local model. Point a client at the
-printed base URL with any API key (or the one given with --api-key).
+Serves OpenAI's API (assistants, threads, messages, runs, files, vector stores, chat
+completions, responses, conversations, models, embeddings, moderations) on loopback, answered
+by a deterministic local model. Point a client at the printed base URL with any API key (or
+the one given with --api-key).
 
   --port PORT          the port to listen on (0 picks a free one)
   --host ADDRESS       the address to listen on (default 127.0.0.1)
-  --step-delay-ms MS   time between two status changes of runs and files (default 25)
+  --step-delay-ms MS   time between two status changes of runs, background responses and
+                       files (default 25)
   --api-key KEY        accept only this key (default: any non-empty key)";
 
 fn main() -> ExitCode {

@@ -177,6 +177,7 @@ fn random_bodies_get_typed_errors_never_crashes() {
     let server = fast();
     let http = Http::new(&server);
     let thread = id(&http.ok("POST", "/v1/threads", None));
+    let conversation = id(&http.ok("POST", "/v1/conversations", None));
     let paths = [
         "/v1/assistants".to_string(),
         "/v1/threads".to_string(),
@@ -185,6 +186,12 @@ fn random_bodies_get_typed_errors_never_crashes() {
         "/v1/threads/runs".to_string(),
         "/v1/vector_stores".to_string(),
         "/v1/chat/completions".to_string(),
+        "/v1/responses".to_string(),
+        "/v1/responses/input_tokens".to_string(),
+        "/v1/conversations".to_string(),
+        format!("/v1/conversations/{conversation}/items"),
+        "/v1/embeddings".to_string(),
+        "/v1/moderations".to_string(),
     ];
     let mut seed = 42u64;
     let mut next = || {
@@ -214,10 +221,15 @@ fn random_bodies_get_typed_errors_never_crashes() {
         "\"user\"",
         "\"content\"",
         "\"assistant_id\"",
+        "\"input\"",
+        "\"items\"",
+        "\"input_text\"",
+        "\"function_call_output\"",
+        "\"item_reference\"",
         "\u{fffd}",
         "\\u0000",
     ];
-    for round in 0..300 {
+    for round in 0..600 {
         let body: Vec<u8> = if round % 4 == 0 {
             (0..next() % 80).map(|_| (next() & 0xff) as u8).collect()
         } else {

@@ -14,6 +14,7 @@ mod files;
 mod messages;
 mod pagination;
 mod responder;
+mod responses;
 mod runs;
 mod server;
 mod streaming;

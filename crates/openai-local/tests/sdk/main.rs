@@ -7,12 +7,16 @@
 
 mod chat;
 mod concurrency;
+mod conversations;
 mod deletes;
 mod errors;
 mod file_search;
+mod models;
 mod modify;
 mod pagination;
 mod responder;
+mod response_streams;
+mod responses;
 mod runs;
 mod support;
 mod vector_stores;

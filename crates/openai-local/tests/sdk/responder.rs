@@ -293,3 +293,123 @@ fn a_custom_responder_changes_the_answers() -> TestResult {
     );
     Ok(())
 }
+
+/// The same scripted model answers a run and a response alike: it sees the same request
+/// (conversation, tools, searchable files, tool outputs) and its replies become function
+/// calls and cited answers in both APIs.
+#[test]
+fn one_scripted_model_answers_runs_and_responses_alike() -> TestResult {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let server = LocalServer::builder()
+        .step_delay(ms(2))
+        .responder(scripted(seen.clone()))
+        .start()?;
+    let client = client_of(&server);
+    let policy = client.upload_file("assistants", "warranty.md", POLICY.as_bytes())?;
+    let store = client.create_vector_store_and_wait_to_complete(&VectorStoreCreateRequest::new(
+        "w",
+        vec![policy.id.clone()],
+    ))?;
+    let price_schema = json!({"type": "object", "properties": {"item": {"type": "string"}}});
+
+    // A run: its tool calls, then its answer from the outputs.
+    let assistant = client.create_assistant(&AssistantCreateRequest {
+        instructions: Some("Sell tents.".into()),
+        tools: Some(vec![
+            function_tool("price", "The price of an item", price_schema.clone()),
+            AssistantTool::file_search(),
+        ]),
+        tool_resources: Some(AssistantCreateRequestToolResources::file_search(vec![
+            store.id.clone(),
+        ])),
+        ..AssistantCreateRequest::new("scripted-1")
+    })?;
+    let thread = client.create_thread(&ThreadCreateRequest {
+        messages: Some(vec![ThreadMessageCreateRequest::user("add")]),
+        ..Default::default()
+    })?;
+    let waiting = client.create_run_and_wait(&thread.id, &RunCreateRequest::new(&assistant.id))?;
+    let calls = waiting
+        .required_action
+        .expect("an action")
+        .submit_tool_outputs
+        .tool_calls;
+    let run_request = seen.lock().unwrap().last().cloned().expect("a request");
+    let outputs = SubmitToolOutputsRequest::new([
+        (calls[0].id.as_str(), "120"),
+        (calls[1].id.as_str(), "35"),
+    ]);
+    client.submit_tool_outputs_and_wait(&thread.id, &waiting.id, &outputs)?;
+    let run_answer = client.wait_for_assistant_message(&thread.id, None)?.text();
+
+    // A response with the same tools and message.
+    let tools = ToolsArray(vec![
+        Tool::function("price", "The price of an item", price_schema),
+        Tool::file_search([store.id.as_str()]),
+    ]);
+    let asked = client.create_response(&ResponseCreateRequest {
+        instructions: Some("Sell tents.".into()),
+        tools: Some(tools.clone()),
+        ..ResponseCreateRequest::text("scripted-1", "add")
+    })?;
+    let response_request = seen.lock().unwrap().last().cloned().expect("a request");
+    assert_eq!(
+        response_request, run_request,
+        "the model sees the same request"
+    );
+    let response_calls: Vec<(&str, &str)> = asked
+        .function_calls()
+        .iter()
+        .map(|c| (c.name, c.arguments))
+        .collect();
+    let run_calls: Vec<(&str, &str)> = calls
+        .iter()
+        .map(|c| (c.function.name.as_str(), c.function.arguments.as_str()))
+        .collect();
+    assert_eq!(response_calls, run_calls);
+    let answered = client.create_response(&ResponseCreateRequest {
+        tools: Some(tools.clone()),
+        previous_response_id: Some(asked.id.clone()),
+        ..ResponseCreateRequest::new(
+            "scripted-1",
+            vec![
+                InputItem::function_call_output(asked.function_calls()[0].call_id, "120"),
+                InputItem::function_call_output(asked.function_calls()[1].call_id, "35"),
+            ],
+        )
+    })?;
+    assert_eq!(answered.output_text(), run_answer);
+    assert_eq!(run_answer, "The total is 155.");
+
+    // Its citation: a file_citation annotation in both, the marker kept in the run's text
+    // and replaced by the annotation's place in the response's.
+    let cited = client.create_response(&ResponseCreateRequest {
+        tools: Some(tools),
+        ..ResponseCreateRequest::text("scripted-1", "cite")
+    })?;
+    assert_eq!(cited.output_text(), "See warranty.md for details.");
+    let [Annotation::FileCitation {
+        file_id,
+        filename,
+        index,
+    }] = cited.citations().as_slice()
+    else {
+        panic!("one citation: {:?}", cited.citations())
+    };
+    assert_eq!(
+        (file_id.as_str(), filename.as_str(), *index),
+        (policy.id.as_str(), "warranty.md", 15)
+    );
+    // A failing model fails the response, as it fails a run.
+    let failed = client.create_response(&ResponseCreateRequest::text("scripted-1", "panic"))?;
+    assert_eq!(failed.status, Some(ResponseObjectStatus::Failed));
+    assert!(failed
+        .error
+        .expect("an error")
+        .message
+        .contains("scripted panic"));
+    let undeclared =
+        client.create_response(&ResponseCreateRequest::text("scripted-1", "undeclared"))?;
+    assert_eq!(undeclared.status, Some(ResponseObjectStatus::Failed));
+    Ok(())
+}
