@@ -99,6 +99,13 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A list reported more pages but named, as the cursor to the next one, a cursor it was
+    /// already asked for: following it would fetch the same pages forever. The items before
+    /// it were yielded.
+    PaginationLoop {
+        /// The repeated cursor (the `after` id).
+        after: String,
+    },
     /// A local I/O error, e.g. opening a file to upload.
     Io(std::io::Error),
     /// The client configuration is invalid (empty key, bad base URL, bad header value).
@@ -264,6 +271,10 @@ impl fmt::Display for Error {
             Error::InvalidArgument { name, message } => {
                 write!(f, "invalid argument `{name}`: {message}")
             }
+            Error::PaginationLoop { after } => write!(
+                f,
+                "the list reported more pages but pointed back at cursor {after:?}; stopped"
+            ),
             Error::InvalidBatchLine {
                 line,
                 custom_id,

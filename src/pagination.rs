@@ -17,7 +17,9 @@ pub trait Page: DeserializeOwned {
 /// An iterator over every item of a cursor-paginated list, fetching pages as it goes; what
 /// the client's `iter_*` methods return.
 ///
-/// After an error it yields that error once and then ends.
+/// After an error it yields that error once and then ends. A server that reports more pages
+/// but points back at a cursor already followed ends the walk with
+/// [`Error::PaginationLoop`] instead of fetching the same pages forever.
 #[must_use = "iterators are lazy: no page is fetched until the iterator is used"]
 pub struct PageIter<'a, T> {
     items: std::vec::IntoIter<T>,
@@ -36,6 +38,7 @@ where
     Q: CursorQuery + 'a,
 {
     let mut next_query = Some(query);
+    let mut followed = std::collections::HashSet::new();
     PageIter {
         items: Vec::new().into_iter(),
         next_page: Box::new(move || {
@@ -47,6 +50,10 @@ where
             let (items, has_more, last_id) = page.into_page_parts();
             // An empty page or one without a cursor cannot lead anywhere: stop there.
             if let Some(last_id) = last_id.filter(|_| has_more && !items.is_empty()) {
+                if !followed.insert(last_id.clone()) {
+                    // The items of a repeated page were yielded already.
+                    return Some(Err(Error::PaginationLoop { after: last_id }));
+                }
                 query.set_after(Some(last_id));
                 next_query = Some(query);
             }
@@ -157,6 +164,28 @@ mod tests {
         assert!(matches!(iter.next(), Some(Ok(1))));
         assert!(matches!(iter.next(), Some(Err(Error::Config(_)))));
         assert!(iter.next().is_none());
+        assert!(iter.next().is_none());
+        drop(iter);
+        assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn a_cursor_pointing_back_ends_with_an_error() {
+        // A mock that answers every page with the same example: `has_more` and the same id.
+        let mut calls = 0;
+        let mut iter = pages(Query::default(), |q: &Query| {
+            calls += 1;
+            Ok(match q.after.as_deref() {
+                None | Some("id_2") => page(&[1, 2], true),
+                other => panic!("unexpected cursor {other:?}"),
+            })
+        });
+        assert!(matches!(iter.next(), Some(Ok(1))));
+        assert!(matches!(iter.next(), Some(Ok(2))));
+        match iter.next() {
+            Some(Err(Error::PaginationLoop { after })) => assert_eq!(after, "id_2"),
+            other => panic!("expected a pagination loop, got {other:?}"),
+        }
         assert!(iter.next().is_none());
         drop(iter);
         assert_eq!(calls, 2);

@@ -515,7 +515,7 @@ fn put(output: &mut Vec<OutputItem>, output_index: i64, item: OutputItem) -> usi
 fn empty_text() -> OutputMessageContent {
     OutputMessageContent::OutputText {
         annotations: Vec::new(),
-        logprobs: Vec::new(),
+        logprobs: None,
         text: String::new(),
     }
 }

@@ -1590,3 +1590,854 @@ pub fn chat_completion_custom_tool() -> Fixture<CompletionCreateRequest> {
         }),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+/// The JSON-schema parameters of the Responses `get_weather` function (the same schema as
+/// [`weather_function`]'s).
+fn weather_parameters() -> Value {
+    json!({
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["c", "f"]}},
+        "required": ["city", "unit"],
+        "additionalProperties": false
+    })
+}
+
+/// Input items of every kind a request commonly carries: developer and system messages, a user
+/// message with text, image and file parts (by id, inline and by URL), an earlier reasoning
+/// item, a function call with its output, and a reference to a stored item.
+fn response_input_items() -> Fixture<Vec<InputItem>> {
+    Fixture {
+        request: vec![
+            InputItem::developer("Answer from the handbook; call get_weather for weather."),
+            InputItem::InputMessage(InputMessage {
+                content: InputMessageContentList(vec![InputContent::InputText {
+                    prompt_cache_breakpoint: None,
+                    text: "Be brief.".into(),
+                }]),
+                role: InputMessageRole::System,
+                status: Some(InputMessageStatus::Completed),
+                type_: Some(InputMessageType::Message),
+            }),
+            InputItem::EasyInputMessage(EasyInputMessage {
+                content: EasyInputMessageContent::InputMessageContentList(InputMessageContentList(
+                    vec![
+                        InputContent::InputText {
+                            prompt_cache_breakpoint: Some(PromptCacheBreakpointConfig {
+                                mode: PromptCacheBreakpointConfigMode::Explicit,
+                            }),
+                            text:
+                                "Can I still return this jacket, and what is the weather in Oslo?"
+                                    .into(),
+                        },
+                        InputContent::InputImage {
+                            detail: ImageDetail::High,
+                            file_id: Some("file-Jacket7".into()),
+                            image_url: None,
+                            prompt_cache_breakpoint: None,
+                        },
+                        InputContent::InputImage {
+                            detail: ImageDetail::Low,
+                            file_id: None,
+                            image_url: Some("https://example.com/label.jpg".into()),
+                            prompt_cache_breakpoint: None,
+                        },
+                        InputContent::InputFile {
+                            detail: None,
+                            file_data: None,
+                            file_id: Some("file-Receipt1".into()),
+                            file_url: None,
+                            filename: None,
+                            prompt_cache_breakpoint: None,
+                        },
+                        InputContent::InputFile {
+                            detail: Some(FileInputDetail::High),
+                            file_data: Some("data:application/pdf;base64,JVBERi0xLjQK".into()),
+                            file_id: None,
+                            file_url: None,
+                            filename: Some("policy.pdf".into()),
+                            prompt_cache_breakpoint: None,
+                        },
+                        InputContent::InputFile {
+                            detail: Some(FileInputDetail::Auto),
+                            file_data: None,
+                            file_id: None,
+                            file_url: Some("https://example.com/terms.pdf".into()),
+                            filename: None,
+                            prompt_cache_breakpoint: None,
+                        },
+                    ],
+                )),
+                phase: None,
+                role: EasyInputMessageRole::User,
+                type_: Some(EasyInputMessageType::Message),
+            }),
+            InputItem::ReasoningItem(ReasoningItem {
+                content: None,
+                encrypted_content: Some("gAAAAABoRTU0ZXhhbXBsZQ==".into()),
+                id: "rs_01".into(),
+                status: Some(ReasoningItemStatus::Completed),
+                summary: vec![SummaryTextContent {
+                    text: "The user asks about returns and weather.".into(),
+                    type_: SummaryTextContentType::SummaryText,
+                }],
+                type_: ReasoningItemType::Reasoning,
+            }),
+            InputItem::FunctionToolCall(FunctionToolCall {
+                arguments: r#"{"city":"Oslo","unit":"c"}"#.into(),
+                call_id: "call_Wq3".into(),
+                caller: None,
+                id: Some("fc_01".into()),
+                name: "get_weather".into(),
+                namespace: None,
+                status: Some(FunctionToolCallStatus::Completed),
+                type_: FunctionToolCallType::FunctionCall,
+            }),
+            InputItem::FunctionCallOutputItemParam(FunctionCallOutputItemParam {
+                call_id: Some("call_Wq3".into()),
+                caller: None,
+                id: None,
+                name: None,
+                namespace: None,
+                output: FunctionCallOutputItemParamOutput::String(
+                    r#"{"temp_c":4,"sky":"rain"}"#.into(),
+                ),
+                status: Some(FunctionCallItemStatus::Completed),
+                type_: FunctionCallOutputItemParamType::FunctionCallOutput,
+            }),
+            InputItem::ItemReferenceParam(ItemReferenceParam {
+                id: "msg_prev1".into(),
+                type_: Some(ItemReferenceParamType::ItemReference),
+            }),
+        ],
+        json: json!([
+            {"type": "message", "role": "developer",
+             "content": "Answer from the handbook; call get_weather for weather."},
+            {"type": "message", "role": "system", "status": "completed",
+             "content": [{"type": "input_text", "text": "Be brief."}]},
+            {"type": "message", "role": "user", "content": [
+                {"type": "input_text",
+                 "text": "Can I still return this jacket, and what is the weather in Oslo?",
+                 "prompt_cache_breakpoint": {"mode": "explicit"}},
+                {"type": "input_image", "detail": "high", "file_id": "file-Jacket7"},
+                {"type": "input_image", "detail": "low", "image_url": "https://example.com/label.jpg"},
+                {"type": "input_file", "file_id": "file-Receipt1"},
+                {"type": "input_file", "detail": "high", "filename": "policy.pdf",
+                 "file_data": "data:application/pdf;base64,JVBERi0xLjQK"},
+                {"type": "input_file", "detail": "auto", "file_url": "https://example.com/terms.pdf"}
+            ]},
+            {"type": "reasoning", "id": "rs_01", "status": "completed",
+             "encrypted_content": "gAAAAABoRTU0ZXhhbXBsZQ==",
+             "summary": [{"type": "summary_text", "text": "The user asks about returns and weather."}]},
+            {"type": "function_call", "id": "fc_01", "call_id": "call_Wq3", "name": "get_weather",
+             "arguments": "{\"city\":\"Oslo\",\"unit\":\"c\"}", "status": "completed"},
+            {"type": "function_call_output", "call_id": "call_Wq3",
+             "output": "{\"temp_c\":4,\"sky\":\"rain\"}", "status": "completed"},
+            {"type": "item_reference", "id": "msg_prev1"}
+        ]),
+    }
+}
+
+/// Responses tools: a strict function with every option, file search with a compound filter
+/// and hybrid ranking, web search with a location, code interpreter in an automatic container,
+/// a custom tool with a regex grammar.
+fn response_tools() -> Fixture<Vec<Tool>> {
+    let output_schema = json!({"type": "object", "properties": {"temp_c": {"type": "number"}}});
+    Fixture {
+        request: vec![
+            Tool::Function {
+                allowed_callers: Some(vec![CallableToolAllowedCaller::Direct]),
+                defer_loading: Some(false),
+                description: Some("Current weather for a city".into()),
+                name: "get_weather".into(),
+                output_schema: Some(FunctionToolOutputSchema(object(output_schema))),
+                parameters: Some(FunctionToolParameters(object(weather_parameters()))),
+                strict: Some(true),
+            },
+            Tool::FileSearch {
+                filters: Some(Filters::CompoundFilter(CompoundFilter {
+                    type_: CompoundFilterType::And,
+                    filters: vec![
+                        CompoundFilterFiltersItem::Variant0(ComparisonFilter {
+                            key: "category".into(),
+                            type_: ComparisonFilterType::Eq,
+                            value: ComparisonFilterValue::String("returns".into()),
+                        }),
+                        CompoundFilterFiltersItem::Variant0(ComparisonFilter {
+                            key: "year".into(),
+                            type_: ComparisonFilterType::Gte,
+                            value: ComparisonFilterValue::Number(2024.0),
+                        }),
+                    ],
+                })),
+                max_num_results: Some(8),
+                ranking_options: Some(RankingOptions {
+                    hybrid_search: Some(HybridSearchOptions {
+                        embedding_weight: 0.7,
+                        text_weight: 0.3,
+                    }),
+                    ranker: Some(RankerVersionType::Auto),
+                    score_threshold: Some(0.4),
+                }),
+                vector_store_ids: vec!["vs_handbook".into()],
+            },
+            Tool::WebSearch {
+                external_web_access: Some(false),
+                filters: Some(WebSearchToolFilters {
+                    allowed_domains: Some(vec!["yr.no".into()]),
+                }),
+                search_context_size: Some(WebSearchToolSearchContextSize::Low),
+                user_location: Some(WebSearchApproximateLocation {
+                    city: Some("Oslo".into()),
+                    country: Some("NO".into()),
+                    region: Some("Oslo".into()),
+                    timezone: Some("Europe/Oslo".into()),
+                    type_: Some(WebSearchApproximateLocationType::Approximate),
+                }),
+            },
+            Tool::CodeInterpreter {
+                allowed_callers: None,
+                container: CodeInterpreterToolContainer::AutoCodeInterpreterToolParam(
+                    AutoCodeInterpreterToolParam {
+                        file_ids: Some(vec!["file-Csv1".into()]),
+                        memory_limit: Some(ContainerMemoryLimit::X4g),
+                        network_policy: None,
+                        type_: AutoCodeInterpreterToolParamType::Auto,
+                    },
+                ),
+            },
+            Tool::Custom {
+                allowed_callers: None,
+                defer_loading: None,
+                description: Some("Looks up a Norwegian postcode".into()),
+                format: Some(CustomToolFormat::Grammar {
+                    definition: "^[0-9]{4}$".into(),
+                    syntax: GrammarSyntax1::Regex,
+                }),
+                name: "postcode".into(),
+            },
+        ],
+        json: json!([
+            {"type": "function", "name": "get_weather", "description": "Current weather for a city",
+             "parameters": weather_parameters(), "strict": true,
+             "output_schema": {"type": "object", "properties": {"temp_c": {"type": "number"}}},
+             "defer_loading": false, "allowed_callers": ["direct"]},
+            {"type": "file_search", "vector_store_ids": ["vs_handbook"], "max_num_results": 8,
+             "filters": {"type": "and", "filters": [
+                 {"type": "eq", "key": "category", "value": "returns"},
+                 {"type": "gte", "key": "year", "value": 2024.0}
+             ]},
+             "ranking_options": {"ranker": "auto", "score_threshold": 0.4,
+                                 "hybrid_search": {"embedding_weight": 0.7, "text_weight": 0.3}}},
+            {"type": "web_search", "external_web_access": false,
+             "filters": {"allowed_domains": ["yr.no"]}, "search_context_size": "low",
+             "user_location": {"type": "approximate", "city": "Oslo", "country": "NO",
+                               "region": "Oslo", "timezone": "Europe/Oslo"}},
+            {"type": "code_interpreter", "container": {
+                "type": "auto", "file_ids": ["file-Csv1"], "memory_limit": "4g"
+            }},
+            {"type": "custom", "name": "postcode", "description": "Looks up a Norwegian postcode",
+             "format": {"type": "grammar", "syntax": "regex", "definition": "^[0-9]{4}$"}}
+        ]),
+    }
+}
+
+/// A strict JSON-schema text format with a description, low verbosity.
+fn weather_report_text() -> Fixture<ResponseTextParam> {
+    let schema = json!({
+        "type": "object",
+        "properties": {"summary": {"type": "string"}},
+        "required": ["summary"],
+        "additionalProperties": false
+    });
+    Fixture {
+        request: ResponseTextParam {
+            format: Some(TextResponseFormatConfiguration::JsonSchema {
+                description: Some("A short weather report".into()),
+                name: "weather_report".into(),
+                schema: ResponseFormatJsonSchemaSchema(object(schema)),
+                strict: Some(true),
+            }),
+            verbosity: Some(Verbosity::Low),
+        },
+        json: json!({
+            "format": {
+                "type": "json_schema",
+                "name": "weather_report",
+                "description": "A short weather report",
+                "schema": {
+                    "type": "object",
+                    "properties": {"summary": {"type": "string"}},
+                    "required": ["summary"],
+                    "additionalProperties": false
+                },
+                "strict": true
+            },
+            "verbosity": "low"
+        }),
+    }
+}
+
+/// `POST /responses`: every field (`previous_response_id` rather than `conversation`: the spec
+/// forbids both at once; see [`response_create_in_conversation`]).
+pub fn response_create() -> Fixture<ResponseCreateRequest> {
+    let input = response_input_items();
+    let tools = response_tools();
+    let text = weather_report_text();
+    Fixture {
+        request: ResponseCreateRequest {
+            background: Some(true),
+            context_management: Some(vec![ContextManagementParam {
+                compact_threshold: Some(200_000),
+                type_: "compaction".into(),
+            }]),
+            conversation: None,
+            include: Some(vec![
+                IncludeEnum::FileSearchCallResults,
+                IncludeEnum::ReasoningEncryptedContent,
+                IncludeEnum::MessageOutputTextLogprobs,
+            ]),
+            input: Some(InputParam::Array(input.request)),
+            instructions: Some("You are the returns desk of a clothing shop.".into()),
+            max_output_tokens: Some(800),
+            max_tool_calls: Some(5),
+            metadata: Some(metadata(&[("ticket", "T-1042")])),
+            model: Some(ModelIdsResponses("gpt-5-mini".into())),
+            moderation: Some(ModerationParam {
+                model: "omni-moderation-latest".into(),
+                policy: Some(ModerationPolicyParam {
+                    input: Some(ModerationConfigParam {
+                        mode: ModerationMode::Score,
+                    }),
+                    output: Some(ModerationConfigParam {
+                        mode: ModerationMode::Block,
+                    }),
+                }),
+            }),
+            parallel_tool_calls: Some(false),
+            previous_response_id: Some("resp_prev01".into()),
+            prompt: Some(Prompt {
+                id: "pmpt_returns".into(),
+                variables: Some(ResponsePromptVariables(HashMap::from([
+                    (
+                        "shop".to_owned(),
+                        ResponsePromptVariablesValue::String("Oslo Outdoor".into()),
+                    ),
+                    (
+                        "logo".to_owned(),
+                        ResponsePromptVariablesValue::InputContent(InputContent::InputImage {
+                            detail: ImageDetail::Auto,
+                            file_id: Some("file-Logo1".into()),
+                            image_url: None,
+                            prompt_cache_breakpoint: None,
+                        }),
+                    ),
+                ]))),
+                version: Some("3".into()),
+            }),
+            prompt_cache_key: Some("returns-desk-v1".into()),
+            prompt_cache_options: Some(PromptCacheOptionsParam {
+                mode: Some(PromptCacheModeEnum::Explicit),
+                ttl: Some(PromptCacheTtlEnum::X30m),
+            }),
+            prompt_cache_retention: Some(ResponseCreateRequestPromptCacheRetention::X24h),
+            reasoning: Some(Reasoning {
+                context: Some(ReasoningContext::CurrentTurn),
+                effort: Some(ReasoningEffort::Medium),
+                generate_summary: Some(ReasoningGenerateSummary::Concise),
+                mode: Some(ReasoningModeEnum("standard".into())),
+                summary: Some(ReasoningSummary::Auto),
+            }),
+            safety_identifier: Some("user-hash-1".into()),
+            service_tier: Some(ServiceTierResponses::Flex),
+            store: Some(true),
+            stream: Some(false),
+            stream_options: Some(ResponseStreamOptions {
+                include_obfuscation: Some(false),
+            }),
+            temperature: Some(0.4),
+            text: Some(text.request),
+            tool_choice: Some(ToolChoiceParam::ToolChoiceFunction(ToolChoiceFunction {
+                name: "get_weather".into(),
+                type_: ToolChoiceFunctionType::Function,
+            })),
+            tools: Some(ToolsArray(tools.request)),
+            top_logprobs: Some(2),
+            top_p: Some(0.9),
+            truncation: Some(ResponseCreateRequestTruncation::Auto),
+            user: Some("user-1".into()),
+        },
+        json: json!({
+            "model": "gpt-5-mini",
+            "input": input.json,
+            "instructions": "You are the returns desk of a clothing shop.",
+            "background": true,
+            "context_management": [{"type": "compaction", "compact_threshold": 200000}],
+            "include": [
+                "file_search_call.results",
+                "reasoning.encrypted_content",
+                "message.output_text.logprobs"
+            ],
+            "max_output_tokens": 800,
+            "max_tool_calls": 5,
+            "metadata": {"ticket": "T-1042"},
+            "moderation": {"model": "omni-moderation-latest",
+                           "policy": {"input": {"mode": "score"}, "output": {"mode": "block"}}},
+            "parallel_tool_calls": false,
+            "previous_response_id": "resp_prev01",
+            "prompt": {"id": "pmpt_returns", "version": "3", "variables": {
+                "shop": "Oslo Outdoor",
+                "logo": {"type": "input_image", "detail": "auto", "file_id": "file-Logo1"}
+            }},
+            "prompt_cache_key": "returns-desk-v1",
+            "prompt_cache_options": {"mode": "explicit", "ttl": "30m"},
+            "prompt_cache_retention": "24h",
+            "reasoning": {"effort": "medium", "summary": "auto", "generate_summary": "concise",
+                          "context": "current_turn", "mode": "standard"},
+            "safety_identifier": "user-hash-1",
+            "service_tier": "flex",
+            "store": true,
+            "stream": false,
+            "stream_options": {"include_obfuscation": false},
+            "temperature": 0.4,
+            "text": text.json,
+            "tool_choice": {"type": "function", "name": "get_weather"},
+            "tools": tools.json,
+            "top_logprobs": 2,
+            "top_p": 0.9,
+            "truncation": "auto",
+            "user": "user-1"
+        }),
+    }
+}
+
+/// `POST /responses`, the other shapes: a conversation (as an object) instead of a previous
+/// response, `allowed_tools` as `tool_choice`, JSON-object output, an MCP tool.
+pub fn response_create_in_conversation() -> Fixture<ResponseCreateRequest> {
+    Fixture {
+        request: ResponseCreateRequest {
+            conversation: Some(ConversationParam::ConversationParam2(ConversationParam2 {
+                id: "conv_689667905b048191b4740501625afd940c7533ace33a2dab".into(),
+            })),
+            tools: Some(ToolsArray(vec![
+                Tool::function("get_weather", "Current weather", weather_parameters()),
+                Tool::Mcp {
+                    allowed_callers: None,
+                    allowed_tools: None,
+                    authorization: None,
+                    connector_id: None,
+                    defer_loading: None,
+                    headers: None,
+                    require_approval: None,
+                    server_description: Some("Shop inventory".into()),
+                    server_label: "inventory".into(),
+                    server_url: Some("https://mcp.example.com/sse".into()),
+                    tunnel_id: None,
+                },
+            ])),
+            tool_choice: Some(ToolChoiceParam::ToolChoiceAllowed(ToolChoiceAllowed {
+                mode: ToolChoiceAllowedMode::Required,
+                tools: vec![object(json!({"type": "function", "name": "get_weather"}))],
+                type_: ToolChoiceAllowedType::AllowedTools,
+            })),
+            text: Some(ResponseTextParam {
+                format: Some(TextResponseFormatConfiguration::JsonObject),
+                verbosity: None,
+            }),
+            ..ResponseCreateRequest::text("gpt-5-mini", "Is the parka in stock? Answer in JSON.")
+        },
+        json: json!({
+            "model": "gpt-5-mini",
+            "input": "Is the parka in stock? Answer in JSON.",
+            "conversation": {"id": "conv_689667905b048191b4740501625afd940c7533ace33a2dab"},
+            "tools": [
+                {"type": "function", "name": "get_weather", "description": "Current weather",
+                 "parameters": weather_parameters(), "strict": null},
+                {"type": "mcp", "server_label": "inventory", "server_url": "https://mcp.example.com/sse",
+                 "server_description": "Shop inventory"}
+            ],
+            "tool_choice": {"type": "allowed_tools", "mode": "required",
+                            "tools": [{"type": "function", "name": "get_weather"}]},
+            "text": {"format": {"type": "json_object"}}
+        }),
+    }
+}
+
+/// `POST /responses`, built with the constructors only: user messages (one with an image), a
+/// function's output, a function and file search.
+pub fn response_create_with_constructors() -> Fixture<ResponseCreateRequest> {
+    Fixture {
+        request: ResponseCreateRequest {
+            tools: Some(ToolsArray(vec![
+                Tool::function(
+                    "get_weather",
+                    "Current weather for a city",
+                    weather_parameters(),
+                ),
+                Tool::file_search(["vs_handbook", "vs_faq"]),
+            ])),
+            ..ResponseCreateRequest::new(
+                "gpt-4o-mini",
+                vec![
+                    InputItem::user("What is the weather in Oslo?"),
+                    InputItem::user_with_image(
+                        "And can I return this?",
+                        "https://example.com/jacket.jpg",
+                    ),
+                    InputItem::function_call_output("call_Wq3", r#"{"temp_c":4}"#),
+                ],
+            )
+        },
+        json: json!({
+            "model": "gpt-4o-mini",
+            "input": [
+                {"type": "message", "role": "user", "content": "What is the weather in Oslo?"},
+                {"type": "message", "role": "user", "content": [
+                    {"type": "input_text", "text": "And can I return this?"},
+                    {"type": "input_image", "detail": "auto", "image_url": "https://example.com/jacket.jpg"}
+                ]},
+                {"type": "function_call_output", "call_id": "call_Wq3", "output": "{\"temp_c\":4}"}
+            ],
+            "tools": [
+                {"type": "function", "name": "get_weather", "description": "Current weather for a city",
+                 "parameters": weather_parameters(), "strict": null},
+                {"type": "file_search", "vector_store_ids": ["vs_handbook", "vs_faq"]}
+            ]
+        }),
+    }
+}
+
+/// `POST /responses`: a model and a text, nothing else.
+pub fn response_create_text() -> Fixture<ResponseCreateRequest> {
+    Fixture {
+        request: ResponseCreateRequest::text("gpt-4o-mini", "Say hi."),
+        json: json!({"model": "gpt-4o-mini", "input": "Say hi."}),
+    }
+}
+
+/// `GET /responses/{id}`: every parameter (`stream=false`, the only value `get_response`
+/// sends), `include` repeated.
+pub fn response_get_query() -> Query<ResponseGetQueryParameters> {
+    Query {
+        request: ResponseGetQueryParameters {
+            include: Some(vec![
+                IncludeEnum::FileSearchCallResults,
+                IncludeEnum::MessageOutputTextLogprobs,
+            ]),
+            include_obfuscation: Some(false),
+            starting_after: Some(3),
+            stream: Some(false),
+        },
+        query: "include=file_search_call.results&include=message.output_text.logprobs\
+                &include_obfuscation=false&starting_after=3&stream=false",
+    }
+}
+
+/// `GET /responses/{id}/input_items`: every parameter.
+pub fn response_input_items_query() -> Query<ResponseInputItemListQueryParameters> {
+    Query {
+        request: ResponseInputItemListQueryParameters {
+            after: Some("msg_a".into()),
+            include: Some(vec![IncludeEnum::MessageInputImageImageUrl]),
+            limit: Some(50),
+            order: Some(ListOrder::Asc),
+        },
+        query: "after=msg_a&include=message.input_image.image_url&limit=50&order=asc",
+    }
+}
+
+/// `POST /responses/input_tokens`: every field (a conversation, by id, rather than a previous
+/// response).
+pub fn response_input_tokens() -> Fixture<ResponseInputTokensRequest> {
+    let input = response_input_items();
+    let tools = response_tools();
+    let text = weather_report_text();
+    Fixture {
+        request: ResponseInputTokensRequest {
+            conversation: Some(ConversationParam::String("conv_123".into())),
+            input: Some(ResponseInputTokensRequestInput::Array(input.request)),
+            instructions: Some("You are the returns desk of a clothing shop.".into()),
+            model: Some("gpt-5-mini".into()),
+            parallel_tool_calls: Some(true),
+            personality: Some(PersonalityEnum("friendly".into())),
+            previous_response_id: None,
+            reasoning: Some(Reasoning {
+                effort: Some(ReasoningEffort::Low),
+                summary: Some(ReasoningSummary::Concise),
+                ..Default::default()
+            }),
+            text: Some(text.request),
+            tool_choice: Some(ToolChoiceParam::ToolChoiceOptions(ToolChoiceOptions::Auto)),
+            tools: Some(tools.request),
+            truncation: Some(TruncationEnum::Disabled),
+        },
+        json: json!({
+            "conversation": "conv_123",
+            "input": input.json,
+            "instructions": "You are the returns desk of a clothing shop.",
+            "model": "gpt-5-mini",
+            "parallel_tool_calls": true,
+            "personality": "friendly",
+            "reasoning": {"effort": "low", "summary": "concise"},
+            "text": text.json,
+            "tool_choice": "auto",
+            "tools": tools.json,
+            "truncation": "disabled"
+        }),
+    }
+}
+
+/// `POST /responses/compact`: every field.
+pub fn response_compact() -> Fixture<ResponseCompactRequest> {
+    Fixture {
+        request: ResponseCompactRequest {
+            input: Some(ResponseCompactRequestInput::Array(vec![
+                InputItem::user("What is the weather in Oslo?"),
+                InputItem::assistant("4 °C and rain."),
+            ])),
+            instructions: Some("Keep the facts about the weather.".into()),
+            model: ModelIdsCompaction(Some("gpt-5-mini".into())),
+            previous_response_id: Some("resp_prev01".into()),
+            prompt_cache_key: Some("returns-desk-v1".into()),
+            prompt_cache_options: Some(PromptCacheOptionsParam {
+                mode: Some(PromptCacheModeEnum::Implicit),
+                ttl: None,
+            }),
+            prompt_cache_retention: Some(PromptCacheRetentionEnum::InMemory),
+            service_tier: Some(ServiceTierEnum::Priority),
+        },
+        json: json!({
+            "model": "gpt-5-mini",
+            "input": [
+                {"type": "message", "role": "user", "content": "What is the weather in Oslo?"},
+                {"type": "message", "role": "assistant", "content": "4 °C and rain."}
+            ],
+            "instructions": "Keep the facts about the weather.",
+            "previous_response_id": "resp_prev01",
+            "prompt_cache_key": "returns-desk-v1",
+            "prompt_cache_options": {"mode": "implicit"},
+            "prompt_cache_retention": "in_memory",
+            "service_tier": "priority"
+        }),
+    }
+}
+
+/// `POST /responses/compact`, with the constructor: a model and a previous response.
+pub fn response_compact_previous() -> Fixture<ResponseCompactRequest> {
+    Fixture {
+        request: ResponseCompactRequest::new("gpt-5-mini", "resp_prev01"),
+        json: json!({"model": "gpt-5-mini", "previous_response_id": "resp_prev01"}),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversations
+
+/// `POST /conversations`: every field; first items of three kinds.
+pub fn conversation_create() -> Fixture<ConversationCreateRequest> {
+    Fixture {
+        request: ConversationCreateRequest {
+            items: Some(vec![
+                InputItem::system("You are the returns desk of a clothing shop."),
+                InputItem::user_with_image("Can I return this?", "https://example.com/jacket.jpg"),
+                InputItem::assistant("Yes, within 30 days."),
+            ]),
+            metadata: Some(metadata(&[("topic", "returns"), ("channel", "web")])),
+        },
+        json: json!({
+            "items": [
+                {"type": "message", "role": "system",
+                 "content": "You are the returns desk of a clothing shop."},
+                {"type": "message", "role": "user", "content": [
+                    {"type": "input_text", "text": "Can I return this?"},
+                    {"type": "input_image", "detail": "auto", "image_url": "https://example.com/jacket.jpg"}
+                ]},
+                {"type": "message", "role": "assistant", "content": "Yes, within 30 days."}
+            ],
+            "metadata": {"topic": "returns", "channel": "web"}
+        }),
+    }
+}
+
+/// `POST /conversations/{id}`: new metadata.
+pub fn conversation_modify() -> Fixture<ConversationModifyRequest> {
+    Fixture {
+        request: ConversationModifyRequest {
+            metadata: Some(metadata(&[("topic", "refunds")])),
+        },
+        json: json!({"metadata": {"topic": "refunds"}}),
+    }
+}
+
+/// `POST /conversations/{id}/items`: a user message, a function call and its output.
+pub fn conversation_items_create() -> Fixture<ConversationItemCreateRequest> {
+    Fixture {
+        request: ConversationItemCreateRequest {
+            items: vec![
+                InputItem::user("And the weather?"),
+                InputItem::FunctionToolCall(FunctionToolCall {
+                    arguments: r#"{"city":"Oslo","unit":"c"}"#.into(),
+                    call_id: "call_Wq3".into(),
+                    caller: None,
+                    id: None,
+                    name: "get_weather".into(),
+                    namespace: None,
+                    status: None,
+                    type_: FunctionToolCallType::FunctionCall,
+                }),
+                InputItem::function_call_output("call_Wq3", r#"{"temp_c":4}"#),
+            ],
+        },
+        json: json!({"items": [
+            {"type": "message", "role": "user", "content": "And the weather?"},
+            {"type": "function_call", "call_id": "call_Wq3", "name": "get_weather",
+             "arguments": "{\"city\":\"Oslo\",\"unit\":\"c\"}"},
+            {"type": "function_call_output", "call_id": "call_Wq3", "output": "{\"temp_c\":4}"}
+        ]}),
+    }
+}
+
+/// `POST /conversations/{id}/items`: the `include` parameter.
+pub fn conversation_items_create_query() -> Query<ConversationItemCreateQueryParameters> {
+    Query {
+        request: ConversationItemCreateQueryParameters {
+            include: Some(vec![IncludeEnum::MessageOutputTextLogprobs]),
+        },
+        query: "include=message.output_text.logprobs",
+    }
+}
+
+/// `GET /conversations/{id}/items`: every parameter.
+pub fn conversation_items_query() -> Query<ConversationItemListQueryParameters> {
+    Query {
+        request: ConversationItemListQueryParameters {
+            after: Some("msg_a".into()),
+            include: Some(vec![
+                IncludeEnum::CodeInterpreterCallOutputs,
+                IncludeEnum::WebSearchCallActionSources,
+            ]),
+            limit: Some(10),
+            order: Some(ListOrder::Desc),
+        },
+        query: "after=msg_a&include=code_interpreter_call.outputs\
+                &include=web_search_call.action.sources&limit=10&order=desc",
+    }
+}
+
+/// `GET /conversations/{id}/items/{id}`: the `include` parameter.
+pub fn conversation_item_get_query() -> Query<ConversationItemGetQueryParameters> {
+    Query {
+        request: ConversationItemGetQueryParameters {
+            include: Some(vec![IncludeEnum::ComputerCallOutputOutputImageUrl]),
+        },
+        query: "include=computer_call_output.output.image_url",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embeddings and moderations
+
+/// `POST /embeddings`: one text, every field.
+pub fn embedding_create() -> Fixture<EmbeddingCreateRequest> {
+    Fixture {
+        request: EmbeddingCreateRequest {
+            dimensions: Some(256),
+            encoding_format: Some(EmbeddingCreateRequestEncodingFormat::Float),
+            user: Some("user-1".into()),
+            ..EmbeddingCreateRequest::new(
+                "text-embedding-3-small",
+                "Items can be returned within 30 days.",
+            )
+        },
+        json: json!({
+            "model": "text-embedding-3-small",
+            "input": "Items can be returned within 30 days.",
+            "dimensions": 256,
+            "encoding_format": "float",
+            "user": "user-1"
+        }),
+    }
+}
+
+/// `POST /embeddings`: several texts, with the constructor.
+pub fn embedding_create_batch() -> Fixture<EmbeddingCreateRequest> {
+    Fixture {
+        request: EmbeddingCreateRequest::batch(
+            "text-embedding-3-large",
+            ["return policy", "refund window", "store hours"],
+        ),
+        json: json!({
+            "model": "text-embedding-3-large",
+            "input": ["return policy", "refund window", "store hours"]
+        }),
+    }
+}
+
+/// `POST /embeddings`: token arrays (one, and several), base64 output.
+pub fn embedding_create_tokens() -> Fixture<EmbeddingCreateRequest> {
+    Fixture {
+        request: EmbeddingCreateRequest {
+            input: EmbeddingCreateRequestInput::Variant3(vec![vec![9906, 1917], vec![13347]]),
+            encoding_format: Some(EmbeddingCreateRequestEncodingFormat::Base64),
+            ..EmbeddingCreateRequest::new("text-embedding-ada-002", "")
+        },
+        json: json!({
+            "model": "text-embedding-ada-002",
+            "input": [[9906, 1917], [13347]],
+            "encoding_format": "base64"
+        }),
+    }
+}
+
+/// `POST /moderations`: one text, with the constructor (the default model).
+pub fn moderation_create() -> Fixture<ModerationCreateRequest> {
+    Fixture {
+        request: ModerationCreateRequest::new("I will hurt you."),
+        json: json!({"input": "I will hurt you."}),
+    }
+}
+
+/// `POST /moderations`: text and an image, a named model.
+pub fn moderation_create_multimodal() -> Fixture<ModerationCreateRequest> {
+    Fixture {
+        request: ModerationCreateRequest {
+            input: ModerationCreateRequestInput::Variant2(vec![
+                ModerationCreateRequestInputVariant2Item::Text {
+                    text: "Is this allowed?".into(),
+                },
+                ModerationCreateRequestInputVariant2Item::ImageUrl {
+                    image_url: ModerationCreateRequestInputVariant2ItemImageUrl {
+                        url: "https://example.com/poster.png".into(),
+                    },
+                },
+            ]),
+            model: Some("omni-moderation-latest".into()),
+        },
+        json: json!({
+            "model": "omni-moderation-latest",
+            "input": [
+                {"type": "text", "text": "Is this allowed?"},
+                {"type": "image_url", "image_url": {"url": "https://example.com/poster.png"}}
+            ]
+        }),
+    }
+}
+
+/// `POST /moderations`: several texts.
+pub fn moderation_create_texts() -> Fixture<ModerationCreateRequest> {
+    Fixture {
+        request: ModerationCreateRequest {
+            input: ModerationCreateRequestInput::Variant1(vec![
+                "first comment".into(),
+                "second comment".into(),
+            ]),
+            model: Some("omni-moderation-2024-09-26".into()),
+        },
+        json: json!({
+            "model": "omni-moderation-2024-09-26",
+            "input": ["first comment", "second comment"]
+        }),
+    }
+}

@@ -228,6 +228,10 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     rules::hoist_nullable_definitions(&mut defs);
     rules::collapse_open_strings(&mut defs);
     rules::flatten_nested_unions(&mut defs);
+    // Before unions are inlined, so that a variant's copy carries the override.
+    for o in &cfg.optional {
+        rules::make_optional(&mut defs, &o.schema, &o.field)?;
+    }
     let union_names = cfg
         .union_names
         .iter()
@@ -237,9 +241,6 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
         eprintln!("warning: {w}");
     }
     rules::collapse_aliases(&mut defs);
-    for o in &cfg.optional {
-        rules::make_optional(&mut defs, &o.schema, &o.field)?;
-    }
     for o in &cfg.string_or_list {
         rules::string_or_list(&mut defs, &o.schema, &o.field)?;
     }

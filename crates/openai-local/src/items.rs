@@ -196,7 +196,7 @@ fn output_part(part: &ItemContent) -> Option<OutputMessageContent> {
         }),
         ItemContent::Text { text } => Some(OutputMessageContent::OutputText {
             annotations: Vec::new(),
-            logprobs: Vec::new(),
+            logprobs: Some(Vec::new()),
             text: text.clone(),
         }),
         _ => None,

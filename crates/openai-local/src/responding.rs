@@ -399,7 +399,7 @@ pub(crate) fn finish(
                     role: MessageRole::Assistant,
                     content: vec![ItemContent::OutputText {
                         annotations: notes,
-                        logprobs: Vec::new(),
+                        logprobs: Some(Vec::new()),
                         text: value,
                     }],
                     status: if status == ResponseObjectStatus::Incomplete {
@@ -414,10 +414,10 @@ pub(crate) fn finish(
     };
     r.resp.usage = Some(ResponseUsage {
         input_tokens: turn.prompt_tokens,
-        input_tokens_details: ResponseUsageInputTokensDetails {
-            cache_write_tokens: 0,
+        input_tokens_details: Some(ResponseUsageInputTokensDetails {
+            cache_write_tokens: Some(0),
             cached_tokens: 0,
-        },
+        }),
         output_tokens,
         output_tokens_details: ResponseUsageOutputTokensDetails {
             reasoning_tokens: 0,

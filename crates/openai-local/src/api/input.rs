@@ -252,7 +252,7 @@ fn text_part(role: &MessageRole, text: &str) -> ItemContent {
     if *role == MessageRole::Assistant {
         ItemContent::OutputText {
             annotations: Vec::new(),
-            logprobs: Vec::new(),
+            logprobs: Some(Vec::new()),
             text: text.to_string(),
         }
     } else {

@@ -193,7 +193,7 @@ fn part_events(out: &mut Numbered, index: i64, item_id: &str, k: i64, part: &Out
     let empty = match part {
         OutputMessageContent::OutputText { .. } => OutputContent::OutputText {
             annotations: Vec::new(),
-            logprobs: Vec::new(),
+            logprobs: Some(Vec::new()),
             text: String::new(),
         },
         OutputMessageContent::Refusal { .. } => OutputContent::Refusal {
