@@ -4,7 +4,7 @@
 //!
 //! Without arguments it chats about `examples/data/return-policy.md`. With no
 //! `OPENAI_BASE_URL` it runs against the built-in local engine (no key, no network). The
-//! conversation lives in an Assistants thread; its ids are saved to a JSON file (in the
+//! conversation lives in a Conversation of the Responses API; its ids are saved to a JSON file (in the
 //! temporary folder, named after this process, so no file of yours is touched), a second
 //! copilot resumes from it, and everything is deleted at the end.
 
@@ -16,9 +16,7 @@ use openai_copilots::prelude::*;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (_server, client) = common::client()?;
-    let mut options = ChatCopilotOptions::new()
-        .with_backend(CopilotBackend::Assistants)
-        .with_vector_store_expire_days(Some(1));
+    let mut options = ChatCopilotOptions::new().with_vector_store_expire_days(Some(1));
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     options = if paths.is_empty() {
         let policy = include_str!("data/return-policy.md");

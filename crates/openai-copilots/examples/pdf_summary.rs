@@ -4,7 +4,7 @@
 //!
 //! Without arguments it summarises a PDF made from `examples/data/return-policy.md`. With no
 //! `OPENAI_BASE_URL` it runs against the built-in local engine (no key, no network); set
-//! `COPILOT_BACKEND=assistants` to use the Assistants backend instead of chat completions.
+//! `COPILOT_BACKEND=chat_completions` or `assistants` to use another backend than Responses.
 
 mod common;
 
@@ -27,7 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let backend = match std::env::var("COPILOT_BACKEND").as_deref() {
         Ok("assistants") => CopilotBackend::Assistants,
-        _ => CopilotBackend::ChatCompletions,
+        Ok("chat_completions") => CopilotBackend::ChatCompletions,
+        _ => CopilotBackend::Responses,
     };
 
     let options = SummaryCopilotOptions::new()

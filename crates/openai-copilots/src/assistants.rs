@@ -2,6 +2,7 @@
 //! attached to a thread, one run per question.
 
 use crate::documents::Loaded;
+use crate::streamed::TextSink;
 use crate::{CommonOptions, CopilotBackend, CopilotContext, CopilotError};
 use openai_blocking::types::*;
 use openai_blocking::*;
@@ -57,34 +58,14 @@ fn build(
         .map_err(CopilotError::from_create)?;
     context.assistant_id = Some(assistant.id);
 
-    let mut names = Vec::new();
-    for document in documents {
-        let (file_name, bytes) = document.upload()?;
-        let file = client.upload_file("assistants", &file_name, bytes)?;
-        context.file_ids.push(file.id);
-        names.push(document.name());
-    }
-
-    let mut request = VectorStoreCreateRequest::new(name, context.file_ids.clone());
-    request.expires_after = setup.expire_days.map(|days| VectorStoreExpirationAfter {
-        anchor: VectorStoreExpirationAfterAnchor::LastActiveAt,
-        days: days.into(),
-    });
-    let store = client
-        .create_vector_store(&request)
-        .map_err(CopilotError::from_create)?;
-    context.vector_store_id = Some(store.id.clone());
-    let store = client.wait_for_vector_store_to_complete(&store.id)?;
-    if store.file_counts.as_ref().is_some_and(|c| c.failed > 0) {
-        return Err(failed_document(client, &store.id, context, &names));
-    }
+    let store = store_documents(client, name, setup.expire_days, documents, context)?;
 
     let thread = client
         .create_thread(&ThreadCreateRequest {
             tool_resources: Some(ThreadCreateRequestToolResources {
                 code_interpreter: None,
                 file_search: Some(ThreadCreateRequestToolResourcesFileSearch::Variant0 {
-                    vector_store_ids: vec![store.id],
+                    vector_store_ids: vec![store],
                 }),
             }),
             ..Default::default()
@@ -92,6 +73,42 @@ fn build(
         .map_err(CopilotError::from_create)?;
     context.thread_id = Some(thread.id);
     Ok(())
+}
+
+/// Uploads the documents, puts them in a new vector store (expiring `expire_days` after its
+/// last use) and waits for it to be indexed; the ids go into `context` as they are made, so
+/// a failure leaves them there for [`delete`]. Returns the store's id.
+pub(crate) fn store_documents(
+    client: &OpenAIClient,
+    name: &str,
+    expire_days: Option<u32>,
+    documents: &[Loaded],
+    context: &mut CopilotContext,
+) -> Result<String, CopilotError> {
+    let mut names = Vec::new();
+    for document in documents {
+        let (file_name, bytes) = document.upload()?;
+        let file = client.upload_file("assistants", &file_name, bytes)?;
+        context.file_ids.push(file.id);
+        names.push(document.name());
+    }
+    let mut request = VectorStoreCreateRequest::new(name, context.file_ids.clone());
+    request.expires_after = expire_days.map(|days| VectorStoreExpirationAfter {
+        anchor: VectorStoreExpirationAfterAnchor::LastActiveAt,
+        days: days.into(),
+    });
+    let store = client
+        .create_vector_store(&request)
+        .map_err(|e| match context.backend {
+            CopilotBackend::Assistants => CopilotError::from_create(e),
+            _ => CopilotError::Api(e),
+        })?;
+    context.vector_store_id = Some(store.id.clone());
+    let store = client.wait_for_vector_store_to_complete(&store.id)?;
+    if store.file_counts.as_ref().is_some_and(|c| c.failed > 0) {
+        return Err(failed_document(client, &store.id, context, &names));
+    }
+    Ok(store.id)
 }
 
 /// The error for the first document the vector store could not index.
@@ -127,14 +144,16 @@ fn failed_document(
     CopilotError::Document { name, message }
 }
 
-/// Adds the user's messages to the thread, runs the assistant and returns its answer with
-/// the file_search citation markers removed.
+/// Adds the user's messages to the thread, runs the assistant (streaming the answer to
+/// `sink` when there is one) and returns its answer with the file_search citation markers
+/// removed.
 pub(crate) fn ask(
     client: &OpenAIClient,
     context: &CopilotContext,
     common: &CommonOptions,
     messages: &[String],
     truncation: Option<&TruncationObject>,
+    sink: Option<&mut TextSink<'_>>,
 ) -> Result<String, CopilotError> {
     let (Some(assistant), Some(thread)) = (&context.assistant_id, &context.thread_id) else {
         return Err(CopilotError::Document {
@@ -153,11 +172,23 @@ pub(crate) fn ask(
         truncation_strategy: truncation.cloned(),
         ..RunCreateRequest::new(assistant)
     };
-    let answer = client.run_and_get_assistant_response(thread, &request)?;
+    let answer = match sink {
+        None => client.run_and_get_assistant_response(thread, &request)?,
+        Some(sink) => {
+            let mut stream = client.create_run_stream(thread, &request)?;
+            for delta in stream.text_deltas() {
+                sink.push(&delta?);
+            }
+            sink.finish();
+            let run = stream.until_done()?.clone();
+            client.get_assistant_response(&run)?
+        }
+    };
     Ok(strip_citation_markers(&answer))
 }
 
-/// Deletes every object of the context (an object already gone counts as deleted) and
+/// Deletes every object of the context, on any backend (an object already gone counts as
+/// deleted) and
 /// empties it. After trying them all, a failure is [`CopilotError::Cleanup`] with what is
 /// left (also left in `context`) and the first error.
 pub(crate) fn delete(
@@ -165,32 +196,40 @@ pub(crate) fn delete(
     context: &mut CopilotContext,
 ) -> Result<(), CopilotError> {
     let mut first = None;
-    let mut check = |result: Result<DeleteStatusResponse, Error>| match result {
+    let mut check = |result: Result<(), Error>| match result {
         Err(e) if e.status() != Some(404) => {
             first.get_or_insert(e);
             false
         }
         _ => true,
     };
+    if let Some(id) = context.conversation_id.take() {
+        if !check(client.delete_conversation(&id).map(|_| ())) {
+            context.conversation_id = Some(id);
+        }
+    }
     if let Some(id) = context.thread_id.take() {
-        if !check(client.delete_thread(&id)) {
+        if !check(client.delete_thread(&id).map(|_| ())) {
             context.thread_id = Some(id);
         }
     }
     if let Some(id) = context.assistant_id.take() {
-        if !check(client.delete_assistant(&id)) {
+        if !check(client.delete_assistant(&id).map(|_| ())) {
             context.assistant_id = Some(id);
         }
     }
     if let Some(id) = context.vector_store_id.take() {
-        if !check(client.delete_vector_store(&id)) {
+        if !check(client.delete_vector_store(&id).map(|_| ())) {
             context.vector_store_id = Some(id);
         }
     }
-    context.file_ids.retain(|id| !check(client.delete_file(id)));
+    context
+        .file_ids
+        .retain(|id| !check(client.delete_file(id).map(|_| ())));
     match first {
         Some(source) => {
             let left = CopilotContext {
+                conversation_id: context.conversation_id.clone(),
                 assistant_id: context.assistant_id.clone(),
                 thread_id: context.thread_id.clone(),
                 vector_store_id: context.vector_store_id.clone(),

@@ -2,9 +2,10 @@
 
 use std::path::Path;
 
-use crate::completions::{complete, estimate_tokens, prompt_budget, select_passages};
+use crate::completions::{complete_streamed, estimate_tokens, prompt_budget, select_passages};
 use crate::documents::{load_all, refuse_input};
-use crate::{assistants, output};
+use crate::streamed::TextSink;
+use crate::{assistants, output, responses};
 use crate::{ChatCopilotOptions, CopilotBackend, CopilotContext, CopilotError, SaveFormat};
 use openai_blocking::types::TruncationObjectType;
 use openai_blocking::{ChatCompletionRequestMessage, OpenAIClient};
@@ -17,8 +18,8 @@ of the question.";
 /// Answers questions about documents, keeping the conversation; made by
 /// [`client.get_chat_copilot(options)`](crate::CopilotClientExt::get_chat_copilot).
 ///
-/// The conversation lives in a thread (Assistants backend) or in the message history (chat
-/// completions). [`save_context`](Self::save_context) writes it to a JSON file from which a new
+/// The conversation lives in a Conversation (Responses backend, the default), a thread
+/// (Assistants backend) or the message history (chat completions). [`save_context`](Self::save_context) writes it to a JSON file from which a new
 /// copilot can resume; [`delete_context`](Self::delete_context) deletes every object the
 /// copilot created on the server and lets the conversation start anew.
 ///
@@ -122,6 +123,17 @@ impl ChatCopilot {
         }
         let documents = load_all(&self.options.common.documents)?;
         let context = match backend {
+            CopilotBackend::Responses => responses::open(
+                &self.client,
+                &self.options.common,
+                self.options
+                    .common
+                    .assistant_name
+                    .as_deref()
+                    .unwrap_or("Chat copilot"),
+                self.options.vector_store_expire_days,
+                &documents,
+            )?,
             CopilotBackend::Assistants => {
                 let setup = assistants::Setup {
                     common: &self.options.common,
@@ -154,24 +166,71 @@ impl ChatCopilot {
         &mut self,
         messages: &[S],
     ) -> Result<String, CopilotError> {
+        self.respond(messages, None)
+    }
+
+    /// [`get_response`](Self::get_response), with the answer's text passed to `on_text` as
+    /// it arrives (file_search citation markers left out); returns the whole answer.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use openai_copilots::prelude::*;
+    /// # let server = openai_local::LocalServer::start()?;
+    /// # let client = server.client()?;
+    /// let notes = "The meeting is on Tuesday at ten, in room four. Bring the figures for the \
+    ///              third quarter and the draft of the hiring plan, and tell Anna if you \
+    ///              cannot come.";
+    /// let mut chat = client
+    ///     .get_chat_copilot(ChatCopilotOptions::new().with_document(TextDocument::new("notes.txt", notes)));
+    /// let answer = chat.get_response_streamed("When is the meeting?", |text| print!("{text}"))?;
+    /// assert!(answer.contains("Tuesday"));
+    /// chat.close()?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_response_streamed(
+        &mut self,
+        message: &str,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<String, CopilotError> {
+        let mut sink = TextSink::new(&mut on_text);
+        self.respond(&[message], Some(&mut sink))
+    }
+
+    fn respond<S: AsRef<str>>(
+        &mut self,
+        messages: &[S],
+        sink: Option<&mut TextSink<'_>>,
+    ) -> Result<String, CopilotError> {
         let messages: Vec<String> = messages.iter().map(|m| m.as_ref().to_owned()).collect();
         self.ensure_context()?;
+        let context = self.context.as_ref().expect("context was just ensured");
         match self.options.common.backend {
-            CopilotBackend::Assistants => {
-                let context = self.context.as_ref().expect("context was just ensured");
-                assistants::ask(
-                    &self.client,
-                    context,
-                    &self.options.common,
-                    &messages,
-                    self.options.truncation_strategy.as_ref(),
-                )
-            }
-            CopilotBackend::ChatCompletions => self.ask_with_history(messages),
+            CopilotBackend::Responses => responses::ask(
+                &self.client,
+                context,
+                &self.options.common,
+                self.instructions(),
+                &messages,
+                sink,
+            ),
+            CopilotBackend::Assistants => assistants::ask(
+                &self.client,
+                context,
+                &self.options.common,
+                &messages,
+                self.options.truncation_strategy.as_ref(),
+                sink,
+            ),
+            CopilotBackend::ChatCompletions => self.ask_with_history(messages, sink),
         }
     }
 
-    fn ask_with_history(&mut self, messages: Vec<String>) -> Result<String, CopilotError> {
+    fn ask_with_history(
+        &mut self,
+        messages: Vec<String>,
+        sink: Option<&mut TextSink<'_>>,
+    ) -> Result<String, CopilotError> {
         if self.texts.is_none() {
             // A restored conversation: the documents come from the options again.
             let documents = load_all(&self.options.common.documents)?;
@@ -222,7 +281,7 @@ impl ChatCopilot {
             .map(ChatCompletionRequestMessage::user)
             .collect();
         request.extend(users.iter().cloned());
-        let answer = complete(&self.client, &self.options.common, request)?;
+        let answer = complete_streamed(&self.client, &self.options.common, request, sink)?;
         context.history.extend(users);
         context
             .history
@@ -273,8 +332,8 @@ impl ChatCopilot {
         Ok(())
     }
 
-    /// Deletes every object the conversation created on the server (thread, assistant,
-    /// vector store, files), saved or not, and forgets the history. The next question starts
+    /// Deletes every object the conversation created on the server (conversation, thread,
+    /// assistant, vector store, files), saved or not, and forgets the history. The next question starts
     /// anew.
     ///
     /// When a deletion fails the error is [`CopilotError::Cleanup`]; what could not be

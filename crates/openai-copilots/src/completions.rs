@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::parallel::try_map;
+use crate::streamed::TextSink;
 use crate::{CommonOptions, CopilotError};
 use openai_blocking::types::*;
 use openai_blocking::*;
@@ -119,11 +120,31 @@ pub(crate) fn complete(
     common: &CommonOptions,
     messages: Vec<ChatCompletionRequestMessage>,
 ) -> Result<String, CopilotError> {
+    complete_streamed(client, common, messages, None)
+}
+
+/// [`complete`], with the answer's text streamed to `sink` as it arrives when there is one.
+pub(crate) fn complete_streamed(
+    client: &OpenAIClient,
+    common: &CommonOptions,
+    messages: Vec<ChatCompletionRequestMessage>,
+    sink: Option<&mut TextSink<'_>>,
+) -> Result<String, CopilotError> {
     let mut request = CompletionCreateRequest::new(&common.model, messages);
     request.temperature = common.temperature;
     request.top_p = common.top_p;
     request.max_completion_tokens = common.max_completion_tokens;
-    let response = client.create_completion(&request)?;
+    let response = match sink {
+        None => client.create_completion(&request)?,
+        Some(sink) => {
+            let mut stream = client.create_completion_stream(&request)?;
+            for delta in stream.text_deltas() {
+                sink.push(&delta?);
+            }
+            sink.finish();
+            stream.until_done()?
+        }
+    };
     match response.text() {
         Some(text) if !text.trim().is_empty() => Ok(text.to_owned()),
         _ => Err(CopilotError::NoAnswer {
@@ -139,47 +160,51 @@ pub(crate) fn complete(
 
 /// Asks `prompt` about the documents; when they do not fit one request, summarises them
 /// part by part, then combines the parts' summaries (again by groups if need be).
+///
+/// With a `sink`, the final request (the only one when the documents fit) is streamed to it.
 pub(crate) fn summarize(
     client: &OpenAIClient,
     common: &CommonOptions,
     instructions: &str,
     prompt: &str,
     documents: &[(String, String)],
+    mut sink: Option<&mut TextSink<'_>>,
 ) -> Result<String, CopilotError> {
     let overhead = estimate_tokens(instructions) + estimate_tokens(prompt) + 64;
     let budget = prompt_budget(common).saturating_sub(overhead).max(128);
-    let ask = |body: String| {
+    let ask_last = |body: String, sink: Option<&mut TextSink<'_>>| {
         let messages = vec![
             ChatCompletionRequestMessage::system(instructions),
             ChatCompletionRequestMessage::user(body),
         ];
-        complete(client, common, messages)
+        complete_streamed(client, common, messages, sink)
     };
+    let ask = |body: String| ask_last(body, None);
     let all = format_documents(documents);
     if estimate_tokens(&all) <= budget {
-        return ask(format!("{prompt}\n\n{all}"));
+        return ask_last(format!("{prompt}\n\n{all}"), sink.take());
     }
 
     let mut parts = Vec::new();
     for (name, text) in documents {
         let pieces = split_to_fit(text, budget);
         let count = pieces.len();
-        for (i, piece) in pieces.into_iter().enumerate() {
-            parts.push(format!(
-                "This is part {} of {count} of the document \"{name}\". Summarise this part \
-                 on its own, keeping names, figures and conclusions.\n\n{piece}",
-                i + 1
-            ));
+        for (i, piece) in pieces.iter().enumerate() {
+            parts.push(part_request(name, i, count, piece));
         }
     }
     let mut summaries = ask_all(parts, &ask)?;
     loop {
         let combined = summaries.join("\n\n---\n\n");
         if estimate_tokens(&combined) <= budget {
-            return ask(format!(
-                "{prompt}\n\nThe documents were too long to read at once; below are summaries \
-                 of their consecutive parts, in order. Write the summary from them.\n\n{combined}"
-            ));
+            return ask_last(
+                format!(
+                    "{prompt}\n\nThe documents were too long to read at once; below are \
+                     summaries of their consecutive parts, in order. Write the summary from \
+                     them.\n\n{combined}"
+                ),
+                sink.take(),
+            );
         }
         let groups = group_to_fit(&summaries, budget);
         if groups.len() >= summaries.len() {
@@ -208,6 +233,15 @@ pub(crate) fn summarize(
             .collect();
         summaries = ask_all(requests, &ask)?;
     }
+}
+
+/// The request for a summary of part `index` (from 0) of `count` of a long document.
+pub(crate) fn part_request(name: &str, index: usize, count: usize, piece: &str) -> String {
+    format!(
+        "This is part {} of {count} of the document \"{name}\". Summarise this part on its \
+         own, keeping names, figures and conclusions.\n\n{piece}",
+        index + 1
+    )
 }
 
 /// Sends every request, a few at a time; the answers in order or the first error.

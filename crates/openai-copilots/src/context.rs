@@ -8,13 +8,18 @@ use crate::{CopilotBackend, CopilotError};
 use openai_blocking::ChatCompletionRequestMessage;
 
 /// What a copilot conversation holds: the ids of the objects it created on the server
-/// (Assistants backend) or the message history (chat completions). Saved as JSON by
+/// (a conversation, vector store and files on the Responses backend; an assistant, thread,
+/// vector store and files on the Assistants backend) or the message history (chat
+/// completions). Saved as JSON by
 /// [`ChatCopilot::save_context`](crate::ChatCopilot::save_context).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CopilotContext {
     /// The backend the conversation lives on.
     pub backend: CopilotBackend,
+    /// The Conversation holding the chat (Responses backend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
     /// The assistant created for the conversation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assistant_id: Option<String>,
@@ -43,16 +48,23 @@ impl CopilotContext {
 
     /// Whether any object on the server belongs to this context.
     pub fn has_server_objects(&self) -> bool {
-        self.assistant_id.is_some()
+        self.conversation_id.is_some()
+            || self.assistant_id.is_some()
             || self.thread_id.is_some()
             || self.vector_store_id.is_some()
             || !self.file_ids.is_empty()
     }
 
-    /// The server objects of the context, named for people: `thread thread_abc`,
-    /// `assistant asst_abc`, `vector store vs_abc`, `file file-abc`, in that order.
+    /// The server objects of the context, named for people: `conversation conv_abc`,
+    /// `thread thread_abc`, `assistant asst_abc`, `vector store vs_abc`, `file file-abc`, in
+    /// that order.
     pub fn server_objects(&self) -> Vec<String> {
         let mut out = Vec::new();
+        out.extend(
+            self.conversation_id
+                .iter()
+                .map(|id| format!("conversation {id}")),
+        );
         out.extend(self.thread_id.iter().map(|id| format!("thread {id}")));
         out.extend(self.assistant_id.iter().map(|id| format!("assistant {id}")));
         out.extend(
@@ -71,7 +83,7 @@ impl CopilotContext {
             path: path.to_owned(),
             message: e.to_string(),
         })?;
-        std::fs::write(path, json).map_err(|e| CopilotError::io(path, e))
+        crate::output::write_atomically(path, &json)
     }
 
     /// Reads a context written by [`save`](Self::save).
@@ -96,6 +108,7 @@ mod tests {
         let path = dir.join("ctx.json");
         let context = CopilotContext {
             backend: CopilotBackend::Assistants,
+            conversation_id: Some("conv_1".into()),
             assistant_id: Some("asst_1".into()),
             thread_id: Some("thread_1".into()),
             vector_store_id: Some("vs_1".into()),
@@ -118,6 +131,7 @@ mod tests {
         assert_eq!(
             context.server_objects(),
             [
+                "conversation conv_1",
                 "thread thread_1",
                 "assistant asst_1",
                 "vector store vs_1",

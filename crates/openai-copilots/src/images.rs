@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::completions::complete;
 use crate::documents::{load_all, refuse_input, Loaded};
 use crate::parallel::try_map;
-use crate::{CopilotError, ImageDescriptionCopilotOptions, ImageDetail};
+use crate::{responses, CopilotBackend, CopilotError, ImageDescriptionCopilotOptions, ImageDetail};
 use copilot_pdf::{
     add_alt_texts, extract_images, load_image_file, EncodedImage, ImageKey, ImagePlacement,
     SkippedImage,
@@ -62,8 +62,9 @@ pub struct ImageDescriptionResult {
 /// [`client.get_image_description_copilot(options)`](crate::CopilotClientExt::get_image_description_copilot).
 ///
 /// Each distinct image is sent once (an image drawn on several pages, or found in several
-/// documents, is described once) to `/chat/completions` as a base64 data URL, a few at a
-/// time.
+/// documents, is described once) as a base64 data URL, a few at a time: to `/responses` as
+/// an `input_image` part on the Responses backend (the default), else to
+/// `/chat/completions`.
 #[derive(Debug)]
 pub struct ImageDescriptionCopilot {
     client: OpenAIClient,
@@ -138,7 +139,7 @@ impl ImageDescriptionCopilot {
                 .filter_map(|d| Some((d.key?, d.description.clone())))
                 .collect();
             let bytes = add_alt_texts(pdf, &descriptions)?;
-            std::fs::write(path, bytes).map_err(|e| CopilotError::io(path, e))?;
+            crate::output::write_atomically(path, &bytes)?;
         }
         Ok(outputs)
     }
@@ -192,9 +193,23 @@ impl ImageDescriptionCopilot {
         Ok(results)
     }
 
-    /// One description request: the prompt and the image as a data URL.
+    /// One description request: the prompt and the image as a data URL, as `input_image` on
+    /// the Responses backend, else as a chat completion's `image_url` part.
     fn describe(&self, image: &EncodedImage) -> Result<String, CopilotError> {
         let url = image.data_url();
+        let instructions = self.options.common.instructions_or(INSTRUCTIONS);
+        let prompt = &self.options.image_description_prompt;
+        if self.options.common.backend == CopilotBackend::Responses {
+            let answer = responses::describe_image(
+                &self.client,
+                &self.options.common,
+                instructions,
+                prompt,
+                url,
+                self.options.image_detail,
+            )?;
+            return Ok(answer.trim().to_owned());
+        }
         let detail = match self.options.image_detail {
             ImageDetail::Auto => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Auto,
             ImageDetail::Low => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Low,
@@ -202,7 +217,7 @@ impl ImageDescriptionCopilot {
         };
         let parts = vec![
             ChatCompletionRequestUserMessageContentPart::Text {
-                text: self.options.image_description_prompt.clone(),
+                text: prompt.clone(),
                 prompt_cache_breakpoint: None,
             },
             ChatCompletionRequestUserMessageContentPart::ImageUrl {
@@ -213,7 +228,6 @@ impl ImageDescriptionCopilot {
                 prompt_cache_breakpoint: None,
             },
         ];
-        let instructions = self.options.common.instructions_or(INSTRUCTIONS);
         let messages = vec![
             ChatCompletionRequestMessage::system(instructions),
             ChatCompletionRequestMessage::User {

@@ -24,9 +24,13 @@
 //! # }
 //! ```
 //!
-//! Summary and chat work on two backends ([`CopilotBackend`]): chat completions with the
-//! text extracted locally (the default), or the Assistants API with file_search. Documents
-//! are read with the PDF layer, [`copilot_pdf`], whose [`PdfDocument`] is re-exported here.
+//! The copilots work on three backends ([`CopilotBackend`]): the Responses API (the
+//! default: documents in the request when they fit, else `file_search` over a vector store,
+//! see [`DocumentDelivery`]; a chat's context in a Conversation), chat completions with the
+//! text extracted locally, or the Assistants API with file_search. Answers can be streamed
+//! to a callback on each ([`ChatCopilot::get_response_streamed`],
+//! [`SummaryCopilot::get_summary_streamed`]). Documents are read with the PDF layer,
+//! [`copilot_pdf`], whose [`PdfDocument`] is re-exported here.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -35,23 +39,28 @@ mod assistants;
 mod chat;
 mod completions;
 mod context;
+mod corpus;
 mod documents;
 mod error;
 mod images;
 mod options;
 mod output;
 mod parallel;
+mod responses;
+mod streamed;
 mod summary;
 
 pub use chat::ChatCopilot;
 pub use context::CopilotContext;
 pub use copilot_pdf::PdfDocument;
+pub use corpus::{CorpusBatch, CorpusDocument, CorpusProgress, CorpusSummaries};
 pub use error::CopilotError;
 pub use images::{ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult};
 pub use options::{
-    ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotDocument,
+    ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotDocument, DocumentDelivery,
     ImageDescriptionCopilotOptions, ImageDetail, SaveFormat, SummaryCopilotOptions, TextDocument,
     DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
+    MAX_INLINE_BYTES,
 };
 pub use summary::SummaryCopilot;
 
@@ -93,8 +102,9 @@ impl CopilotClientExt for OpenAIClient {
 pub mod prelude {
     pub use crate::{
         ChatCopilot, ChatCopilotOptions, CopilotBackend, CopilotClientExt, CopilotContext,
-        CopilotError, ImageDescriptionCopilot, ImageDescriptionCopilotOptions, ImageDetail,
-        PdfDocument, SaveFormat, SummaryCopilot, SummaryCopilotOptions, TextDocument,
+        CopilotError, CorpusBatch, CorpusProgress, CorpusSummaries, DocumentDelivery,
+        ImageDescriptionCopilot, ImageDescriptionCopilotOptions, ImageDetail, PdfDocument,
+        SaveFormat, SummaryCopilot, SummaryCopilotOptions, TextDocument,
     };
     pub use openai_blocking::OpenAIClient;
 }

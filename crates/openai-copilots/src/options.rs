@@ -15,16 +15,50 @@ pub const DEFAULT_COPILOT_MODEL: &str = "gpt-4o-mini";
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CopilotBackend {
-    /// The default. Extract the documents' text locally and ask `/chat/completions`, in chunks
-    /// when the text is longer than the model's context, then a summary of the summaries.
-    /// Works against live OpenAI today and any compatible server.
+    /// The default: the Responses API, what live OpenAI serves today. Documents go in with
+    /// the request when they fit ([`DocumentDelivery`]: PDFs as `input_file` parts, text as
+    /// text), else into a vector store searched with the `file_search` tool. Chat keeps its
+    /// context in a Conversation; images go as `input_image` parts.
     #[default]
+    Responses,
+    /// Extract the documents' text locally and ask `/chat/completions`, in chunks when the
+    /// text is longer than the model's context, then a summary of the summaries. Reads every
+    /// part of a long document; works with any server that speaks chat completions.
     ChatCompletions,
     /// The seed's way: upload the documents, put them in a vector store, create an assistant
     /// with file_search, a thread and a run. Works against the local engine and any server
     /// that speaks Assistants v2 (OpenAI switched these endpoints off on 2026-08-26).
     Assistants,
 }
+
+/// How the [`Responses`](CopilotBackend::Responses) backend gives documents to the model.
+///
+/// With [`Auto`](Self::Auto) the documents go in with the request when all three hold:
+/// at most [`max_inline_documents`](CommonOptions::max_inline_documents) documents (10 by
+/// default), their text (extracted locally to count it) within
+/// [`max_inline_tokens`](CommonOptions::max_inline_tokens) (by default half of what the
+/// model's context leaves for the prompt, so the answer and a conversation fit too), and
+/// their files within [`MAX_INLINE_BYTES`] (OpenAI's cap on the file content of one
+/// request). Otherwise they are uploaded into a vector store and the model searches them
+/// with `file_search`, which scales to any number of documents but reads only the passages
+/// the search returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DocumentDelivery {
+    /// Inline when the documents fit, else `file_search` (the rule above).
+    #[default]
+    Auto,
+    /// Always in the request: PDFs as `input_file` parts (base64 `file_data`), text
+    /// documents as `input_text` parts. Nothing is uploaded; a request too large for the
+    /// model fails at the server.
+    Inline,
+    /// Always uploaded into a vector store searched with `file_search`; the store and files
+    /// are deleted when the copilot is done with them.
+    FileSearch,
+}
+
+/// OpenAI's cap on the file content of one Responses request: 32 MB.
+pub const MAX_INLINE_BYTES: usize = 32 * 1024 * 1024;
 
 /// A plain-text document: a name and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,11 +139,19 @@ pub struct CommonOptions {
     pub assistant_name: Option<String>,
     /// The documents to work on, in order.
     pub documents: Vec<CopilotDocument>,
-    /// Which API to use; default [`CopilotBackend::ChatCompletions`].
+    /// Which API to use; default [`CopilotBackend::Responses`].
     pub backend: CopilotBackend,
     /// The model's context window in tokens, when the built-in table does not know the model
     /// (it knows the gpt-3.5, gpt-4, gpt-4o, gpt-4.1, gpt-5 and o-series families).
     pub context_tokens: Option<usize>,
+    /// How the Responses backend gives documents to the model; default
+    /// [`DocumentDelivery::Auto`].
+    pub document_delivery: DocumentDelivery,
+    /// Most documents sent in the request under [`DocumentDelivery::Auto`]; default 10.
+    pub max_inline_documents: usize,
+    /// Most tokens of document text sent in the request under [`DocumentDelivery::Auto`];
+    /// default unset: half the prompt budget of the model.
+    pub max_inline_tokens: Option<usize>,
 }
 
 impl CommonOptions {
@@ -132,6 +174,9 @@ impl Default for CommonOptions {
             documents: Vec::new(),
             backend: CopilotBackend::default(),
             context_tokens: None,
+            document_delivery: DocumentDelivery::Auto,
+            max_inline_documents: 10,
+            max_inline_tokens: None,
         }
     }
 }
@@ -234,6 +279,25 @@ macro_rules! common_setters {
                 self.common.context_tokens = Some(tokens);
                 self
             }
+
+            /// How the Responses backend gives documents to the model.
+            pub fn with_document_delivery(mut self, delivery: crate::DocumentDelivery) -> Self {
+                self.common.document_delivery = delivery;
+                self
+            }
+
+            /// Most documents sent in the request under `DocumentDelivery::Auto`.
+            pub fn with_max_inline_documents(mut self, documents: usize) -> Self {
+                self.common.max_inline_documents = documents;
+                self
+            }
+
+            /// Most tokens of document text sent in the request under
+            /// `DocumentDelivery::Auto`.
+            pub fn with_max_inline_tokens(mut self, tokens: usize) -> Self {
+                self.common.max_inline_tokens = Some(tokens);
+                self
+            }
         }
     };
 }
@@ -280,7 +344,8 @@ impl SummaryCopilotOptions {
 pub struct ChatCopilotOptions {
     /// Options every copilot shares.
     pub common: CommonOptions,
-    /// Days after its last use when the vector store expires (Assistants backend); default 7.
+    /// Days after its last use when the vector store expires (Assistants backend, and the
+    /// Responses backend's `file_search`); default 7.
     pub vector_store_expire_days: Option<u32>,
     /// How a run trims the thread (Assistants backend) or how much history is resent (chat
     /// completions, `last_messages`); default unset: `auto`, the whole history that fits.
@@ -350,8 +415,9 @@ pub enum ImageDetail {
 #[non_exhaustive]
 #[must_use = "options do nothing until given to a copilot"]
 pub struct ImageDescriptionCopilotOptions {
-    /// Options every copilot shares (`backend` is not used: images always go through
-    /// `/chat/completions` as data URLs).
+    /// Options every copilot shares. On the Responses backend (the default) images go to
+    /// `/responses` as `input_image` parts; on the others to `/chat/completions`; both as
+    /// base64 data URLs.
     pub common: CommonOptions,
     /// The request for a description; default [`DEFAULT_IMAGE_DESCRIPTION_PROMPT`].
     pub image_description_prompt: String,

@@ -22,7 +22,33 @@ pub(crate) fn save(
         SaveFormat::Markdown => format!("# {title}\n\n{}\n", text.trim_end()).into_bytes(),
         SaveFormat::Text => format!("{title}\n\n{}\n", plain_text(text).trim_end()).into_bytes(),
     };
-    std::fs::write(path, bytes).map_err(|e| CopilotError::io(path, e))
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, renamed into place
+/// once whole: a failure halfway leaves the old file (or none), never half a new one.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CopilotError> {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::File::create(&temp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    let result = written.and_then(|()| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(|e| CopilotError::io(path, e))
 }
 
 /// Markdown without its marks: headings, emphasis, bullets and code fences become plain.
@@ -46,6 +72,27 @@ pub(crate) fn plain_text(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_atomic_write_replaces_whole_and_a_failed_one_leaves_the_old_file() {
+        let dir = std::env::temp_dir().join(format!("copilot-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.md");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        // A folder where the file should go: the rename fails, nothing is left behind.
+        let blocked = dir.join("blocked");
+        std::fs::create_dir_all(blocked.join("inner")).unwrap();
+        let err = write_atomically(&blocked, b"x").unwrap_err();
+        assert!(matches!(err, CopilotError::Io { .. }), "{err}");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn markdown_marks_are_dropped_in_plain_text() {

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use crate::documents::{load_all, refuse_input, Loaded};
-use crate::{assistants, completions, output};
+use crate::streamed::TextSink;
+use crate::{assistants, completions, output, responses};
 use crate::{CopilotBackend, CopilotError, PdfDocument, SaveFormat, SummaryCopilotOptions};
 use openai_blocking::OpenAIClient;
 
@@ -16,8 +17,10 @@ of the documents. You never add facts the documents do not state.";
 ///
 /// The summary is asked for once and kept: [`get_summary`](Self::get_summary),
 /// [`get_summary_document`](Self::get_summary_document) and [`save_summary`](Self::save_summary)
-/// reuse it. On the Assistants backend every object created for it is deleted afterwards,
-/// whether the run succeeded or not.
+/// reuse it. Every object created for it on the server (a vector store and files for
+/// `file_search`, an assistant and thread on the Assistants backend) is deleted afterwards,
+/// whether the request succeeded or not; on the Responses backend the response itself is not
+/// stored (`store: false`).
 #[derive(Debug)]
 pub struct SummaryCopilot {
     client: OpenAIClient,
@@ -44,37 +47,86 @@ impl SummaryCopilot {
 
     /// The summary's text (Markdown as the model wrote it), asked for on the first call.
     pub fn get_summary(&mut self) -> Result<String, CopilotError> {
+        self.summary_to(None)
+    }
+
+    /// [`get_summary`](Self::get_summary), with the text passed to `on_text` as it arrives
+    /// (file_search citation markers left out). A summary made in parts (chat completions
+    /// backend, documents longer than the context) streams its final, combining request. A
+    /// summary already made is passed whole, at once.
+    pub fn get_summary_streamed(
+        &mut self,
+        mut on_text: impl FnMut(&str),
+    ) -> Result<String, CopilotError> {
+        let mut sink = TextSink::new(&mut on_text);
+        if let Some(summary) = &self.summary {
+            sink.push(summary);
+            sink.finish();
+            return Ok(summary.clone());
+        }
+        self.summary_to(Some(&mut sink))
+    }
+
+    fn summary_to(&mut self, sink: Option<&mut TextSink<'_>>) -> Result<String, CopilotError> {
         if let Some(summary) = &self.summary {
             return Ok(summary.clone());
         }
         let documents = load_all(&self.options.common.documents)?;
-        let summary = match self.options.common.backend {
-            CopilotBackend::ChatCompletions => self.summarise_locally(&documents)?,
-            CopilotBackend::Assistants => self.summarise_with_assistant(&documents)?,
-        };
+        let summary = self.summarize_loaded(&documents, &self.options.summary_prompt, sink)?;
         self.summary = Some(summary.clone());
         Ok(summary)
     }
 
-    fn instructions(&self) -> &str {
+    /// A summary of `documents` asked with `prompt`, on the copilot's backend.
+    pub(crate) fn summarize_loaded(
+        &self,
+        documents: &[Loaded],
+        prompt: &str,
+        sink: Option<&mut TextSink<'_>>,
+    ) -> Result<String, CopilotError> {
+        let common = &self.options.common;
+        match common.backend {
+            CopilotBackend::Responses => responses::summarize(
+                &self.client,
+                common,
+                self.instructions(),
+                prompt,
+                documents,
+                sink,
+            ),
+            CopilotBackend::ChatCompletions => {
+                let texts = documents
+                    .iter()
+                    .map(|d| Ok((d.name(), d.text()?)))
+                    .collect::<Result<Vec<_>, CopilotError>>()?;
+                completions::summarize(
+                    &self.client,
+                    common,
+                    self.instructions(),
+                    prompt,
+                    &texts,
+                    sink,
+                )
+            }
+            CopilotBackend::Assistants => self.summarise_with_assistant(documents, prompt, sink),
+        }
+    }
+
+    /// The client it talks through.
+    pub(crate) fn client(&self) -> &OpenAIClient {
+        &self.client
+    }
+
+    pub(crate) fn instructions(&self) -> &str {
         self.options.common.instructions_or(INSTRUCTIONS)
     }
 
-    fn summarise_locally(&self, documents: &[Loaded]) -> Result<String, CopilotError> {
-        let texts = documents
-            .iter()
-            .map(|d| Ok((d.name(), d.text()?)))
-            .collect::<Result<Vec<_>, CopilotError>>()?;
-        completions::summarize(
-            &self.client,
-            &self.options.common,
-            self.instructions(),
-            &self.options.summary_prompt,
-            &texts,
-        )
-    }
-
-    fn summarise_with_assistant(&self, documents: &[Loaded]) -> Result<String, CopilotError> {
+    fn summarise_with_assistant(
+        &self,
+        documents: &[Loaded],
+        prompt: &str,
+        sink: Option<&mut TextSink<'_>>,
+    ) -> Result<String, CopilotError> {
         let setup = assistants::Setup {
             common: &self.options.common,
             default_name: "Summary copilot",
@@ -82,8 +134,15 @@ impl SummaryCopilot {
             expire_days: Some(1),
         };
         let mut context = assistants::open(&self.client, &setup, documents)?;
-        let prompt = [self.options.summary_prompt.clone()];
-        let answer = assistants::ask(&self.client, &context, &self.options.common, &prompt, None);
+        let prompt = [prompt.to_owned()];
+        let answer = assistants::ask(
+            &self.client,
+            &context,
+            &self.options.common,
+            &prompt,
+            None,
+            sink,
+        );
         let cleanup = assistants::delete(&self.client, &mut context);
         let answer = answer?;
         cleanup?;

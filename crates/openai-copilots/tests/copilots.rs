@@ -1,54 +1,22 @@
 //! The copilots end to end: the Assistants backend against the local engine, the
-//! chat-completions backend against the local engine and against httpmock.
+//! chat-completions backend against the local engine and against httpmock (the Responses
+//! backend, the default, has its own file: `responses_backend.rs`).
 //!
 //! The tests of `mod needs_pdf_samples` read real-world PDFs from `../shared/pdf-samples/`;
 //! they are ignored unless asked for (`cargo test -p openai-copilots -- --ignored
 //! needs_pdf_samples`) and fail when that folder is absent.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use copilot_pdf::*;
 use httpmock::prelude::*;
 use openai_blocking::*;
 use openai_copilots::*;
-use openai_local::*;
 use serde_json::{json, Value};
 
-const POLICY: &str = "Returns. Unused items may be returned within 30 days of delivery for a \
-full refund. Items bought in the winter sale can be returned within 14 days only. The \
-refund is paid to the original payment method within five working days.\n\nWarranty. \
-Every appliance carries a warranty of 24 months from delivery. The warranty covers \
-manufacturing defects but not damage caused by misuse, accidents or normal wear.\n\n\
-Shipping. Orders above 50 euros ship free of charge. Smaller orders pay a flat fee of \
-4.90 euros. Deliveries to islands take two extra days.";
-
-const TRAINS: &str = "The night train leaves Vienna at 22:10 and reaches Venice at 08:35. \
-Sleeping cars have two or four berths, and breakfast is served in the compartment. Bicycles \
-travel in a dedicated car and must be booked in advance. Tickets go on sale six months \
-before departure and can be refunded up to one day before travel.";
-
-fn engine() -> (LocalServer, OpenAIClient) {
-    let server = LocalServer::builder()
-        .step_delay(Duration::from_millis(2))
-        .start()
-        .unwrap();
-    let mut client = server.client().unwrap();
-    client.set_polling_interval(Some(Duration::from_millis(5)));
-    (server, client)
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("copilots-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A text PDF made with the crate's own report writer.
-fn text_pdf(name: &str, text: &str) -> PdfDocument {
-    PdfDocument::from_bytes(name, render_text_pdf(Some("Policy"), text).unwrap())
-}
+mod shared;
+use shared::*;
 
 /// How many assistants, vector stores and files the server holds.
 fn server_objects(client: &OpenAIClient) -> (usize, usize, usize) {
@@ -477,7 +445,9 @@ fn a_context_saved_for_another_backend_is_refused() {
 fn chat_completions_backend_against_the_engine_summarises_and_answers_from_the_text() {
     let (_server, client) = engine();
     let mut summary = client.get_summary_copilot(
-        SummaryCopilotOptions::new().with_document(text_pdf("policy.pdf", POLICY)),
+        SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document(text_pdf("policy.pdf", POLICY)),
     );
     let text = summary.get_summary().unwrap();
     assert!(text.split_whitespace().count() > 10, "{text}");
@@ -534,14 +504,6 @@ fn completion(text: &str) -> Value {
     })
 }
 
-fn mock_client(server: &MockServer) -> OpenAIClient {
-    OpenAIClient::create_with_api_key("sk-test")
-        .with_base_url(server.base_url())
-        .with_max_retries(0)
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn a_short_document_is_summarised_in_one_request_with_its_text() {
     let server = MockServer::start();
@@ -560,6 +522,7 @@ fn a_short_document_is_summarised_in_one_request_with_its_text() {
     });
     let mut copilot = mock_client(&server).get_summary_copilot(
         SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
             .with_model("gpt-4.1-mini")
             .with_temperature(0.3)
             .with_max_completion_tokens(300)
@@ -587,6 +550,7 @@ fn a_long_document_is_summarised_by_parts_then_as_a_whole() {
     let long = POLICY.repeat(12);
     let mut copilot = mock_client(&server).get_summary_copilot(
         SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
             .with_context_tokens(1200)
             .with_max_completion_tokens(100)
             .with_document(TextDocument::new("long.txt", long)),
@@ -617,7 +581,9 @@ fn chat_completions_chat_resends_the_history() {
             .json_body(completion("Yes, booked in advance."));
     });
     let mut chat = mock_client(&server).get_chat_copilot(
-        ChatCopilotOptions::new().with_document(TextDocument::new("trains.txt", TRAINS)),
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document(TextDocument::new("trains.txt", TRAINS)),
     );
     assert_eq!(
         chat.get_response("Who serves breakfast?").unwrap(),
@@ -641,7 +607,9 @@ fn an_empty_answer_is_an_error_not_an_empty_string() {
         then.status(200).json_body(completion(""));
     });
     let mut copilot = mock_client(&server).get_summary_copilot(
-        SummaryCopilotOptions::new().with_document(TextDocument::new("t", TRAINS)),
+        SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document(TextDocument::new("t", TRAINS)),
     );
     let err = copilot.get_summary().unwrap_err();
     assert!(matches!(err, CopilotError::NoAnswer { .. }), "{err:?}");
@@ -817,13 +785,20 @@ fn outputs_never_replace_an_input_document() {
         other => panic!("{what}: expected WouldOverwriteInput, got {other:?}"),
     };
 
-    let mut summary =
-        client.get_summary_copilot(SummaryCopilotOptions::new().with_document_path(&notes));
+    let mut summary = client.get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document_path(&notes),
+    );
     refused(
         summary.save_summary(&notes, SaveFormat::Markdown),
         "notes.md",
     );
-    let mut chat = client.get_chat_copilot(ChatCopilotOptions::new().with_document_path(&notes));
+    let mut chat = client.get_chat_copilot(
+        ChatCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document_path(&notes),
+    );
     let same_file = dir.join(".").join("notes.md");
     refused(
         chat.save_response("Shipping?", &same_file, SaveFormat::Text)
@@ -832,7 +807,9 @@ fn outputs_never_replace_an_input_document() {
     );
     refused(chat.save_context(&notes), "notes.md");
     let images = client.get_image_description_copilot(
-        ImageDescriptionCopilotOptions::new().with_document_path(&figures),
+        ImageDescriptionCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document_path(&figures),
     );
     // The inputs' own folder as the output folder would replace figures.pdf.
     refused(
@@ -875,6 +852,7 @@ fn identical_images_cost_one_request_and_carry_the_options() {
     std::fs::write(&b, png([20, 200, 20])).unwrap();
     let copilot = mock_client(&server).get_image_description_copilot(
         ImageDescriptionCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
             .with_documents([a.as_path(), b.as_path()])
             .with_image_detail(ImageDetail::High)
             .with_image_description_prompt("Describe it for a blind reader."),
@@ -916,6 +894,7 @@ fn part_summaries_too_long_to_combine_are_combined_by_groups_first() {
     });
     let mut copilot = mock_client(&server).get_summary_copilot(
         SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
             .with_context_tokens(1500)
             .with_max_completion_tokens(100)
             .with_document(TextDocument::new("long.txt", POLICY.repeat(20))),
@@ -944,6 +923,7 @@ mod needs_pdf_samples {
         let (_server, client) = engine();
         let mut chat = client.get_chat_copilot(
             ChatCopilotOptions::new()
+                .with_backend(CopilotBackend::ChatCompletions)
                 .with_backend(CopilotBackend::Assistants)
                 .with_document_path(samples.join("gmpl-es.pdf")),
         );
@@ -953,7 +933,9 @@ mod needs_pdf_samples {
 
         let dir = temp_dir("samples");
         let copilot = client.get_image_description_copilot(
-            ImageDescriptionCopilotOptions::new().with_document_path(samples.join("lo-jpeg.pdf")),
+            ImageDescriptionCopilotOptions::new()
+                .with_backend(CopilotBackend::ChatCompletions)
+                .with_document_path(samples.join("lo-jpeg.pdf")),
         );
         let written = copilot.add_pdf_image_descriptions(&dir).unwrap();
         let alts = alt_texts(&std::fs::read(&written[0]).unwrap());

@@ -3,7 +3,7 @@
 
 use super::model::{
     ModelAnswer, ModelCitation, ModelDocument, ModelFormat, ModelFunction, ModelImage, ModelReply,
-    ModelRequest, ModelToolCall, ModelToolChoice, SearchPassage,
+    ModelRequest, ModelRole, ModelToolCall, ModelToolChoice, SearchPassage,
 };
 use super::structured::{self, Hints};
 use super::{image, summary, text};
@@ -21,9 +21,10 @@ use super::{image, summary, text};
 ///    is false.
 /// 3. **Images** in the last user message: each is described from its pixels (format, size,
 ///    orientation, dominant colours by name); PNG and JPEG are decoded.
-/// 4. **Documents** given with the last user message (a response's `input_file`): a summary
-///    of each when the message asks for one, else the sentences of the documents sharing the
-///    most words with the message.
+/// 4. **Documents** given with the last user message (a response's `input_file`), else
+///    earlier in the conversation when the request has no file search: a summary of each
+///    when the message asks for one, else the sentences of the documents sharing the most
+///    words with the message.
 /// 5. **Summaries** when the message asks for one ("summarize", "summarise", "summary"): an
 ///    extractive summary (the sentences closest to the TF-IDF centroid, in their original
 ///    order) of the text given with the request, else of the best matching searchable file
@@ -32,8 +33,8 @@ use super::{image, summary, text};
 ///    best against the message (BM25), quoted by their most relevant sentences, each
 ///    followed by a citation marker `【n†source】` that becomes a `file_citation` annotation.
 /// 7. **Questions about a text given as instructions** (a chat completion whose system
-///    message holds documents): the sentences of that text sharing the most words with the
-///    question.
+///    message holds documents) or as an earlier user message of at least 25 words: the
+///    sentences of that text sharing the most words with the question.
 /// 8. Otherwise an echo: `You said: "…"`.
 ///
 /// When the request asks for JSON ([`ModelFormat`]), a text answer becomes JSON: with a
@@ -125,16 +126,38 @@ fn answer(request: &ModelRequest) -> ModelReply {
     if let Some(m) = message.filter(|m| !m.documents.is_empty()) {
         return from_documents(&m.documents, user_text);
     }
+    // Documents given earlier in the conversation (a chat that opened with them).
+    let earlier: Vec<ModelDocument> = request
+        .messages
+        .iter()
+        .flat_map(|m| m.documents.iter().cloned())
+        .collect();
+    if !earlier.is_empty() && request.file_search.is_none() {
+        return from_documents(&earlier, user_text);
+    }
     if asks_for_summary(user_text) {
         return summarize(request, user_text);
     }
     if let Some(search) = &request.file_search {
         return cited_answer(&search.search(user_text), user_text);
     }
-    if text::words(&request.instructions).len() >= MIN_SUMMARY_WORDS {
+    // A text given as instructions, or as an earlier user message long enough to be a text
+    // rather than a question (a chat that opened with documents).
+    let mut known = request.instructions.clone();
+    let users = request
+        .messages
+        .iter()
+        .filter(|m| m.role == ModelRole::User);
+    for m in users.take_while(|m| !message.is_some_and(|last| std::ptr::eq(*m, last))) {
+        if text::words(&m.text).len() >= MIN_SUMMARY_WORDS {
+            known.push_str("\n\n");
+            known.push_str(&m.text);
+        }
+    }
+    if text::words(&known).len() >= MIN_SUMMARY_WORDS {
         let query = text::terms(user_text);
         let shares = |s: &str| text::terms(s).iter().any(|t| query.contains(t));
-        let quoted = best_sentences(&request.instructions, &query);
+        let quoted = best_sentences(&known, &query);
         if shares(&quoted) {
             return ModelReply::text(quoted);
         }
@@ -615,6 +638,38 @@ mod tests {
         let cited = ModelAnswer::new("Thirty days【0†source】.")
             .with_citation(ModelCitation::new(11, 21, "f"));
         assert_eq!(without_citations(&cited), "Thirty days.");
+    }
+
+    #[test]
+    fn documents_and_texts_given_earlier_in_a_conversation_answer_later_questions() {
+        let doc = ModelDocument::new("policy.md", "Tents carry a two-year warranty.");
+        let text = "Returns are accepted within 30 days of delivery for a full refund, and \
+                    orders above 50 euros ship free of charge to every address in the \
+                    country, islands included, within three working days of the order.";
+        let answer = |opening: ModelMessage, question: &str| {
+            let r = ModelRequest::new(vec![
+                opening,
+                ModelMessage::new(ModelRole::Assistant, "Noted."),
+                ModelMessage::new(ModelRole::User, question),
+            ]);
+            match DeterministicModel.respond(&r).unwrap() {
+                ModelReply::Answer(a) => a.text,
+                other => panic!("{other:?}"),
+            }
+        };
+        let with_doc = ModelMessage::new(ModelRole::User, "Here it is.").with_document(doc);
+        assert_eq!(
+            answer(with_doc, "How long is the tent warranty?"),
+            "Tents carry a two-year warranty."
+        );
+        let long = ModelMessage::new(ModelRole::User, text);
+        assert!(answer(long, "Which orders ship free?").contains("50 euros"));
+        // A short earlier message is a question, not a text to quote.
+        let short = ModelMessage::new(ModelRole::User, "orders ship free");
+        assert_eq!(
+            answer(short, "Which orders ship free?"),
+            "You said: \"Which orders ship free?\""
+        );
     }
 
     #[test]

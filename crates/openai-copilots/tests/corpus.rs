@@ -1,0 +1,107 @@
+//! Corpus summaries through the Batch API, end to end against the local engine: 200
+//! generated documents, a long one in parts, an unreadable one; progress; resuming from a
+//! saved batch in a new copilot.
+
+use std::path::PathBuf;
+
+use openai_blocking::types::BatchCreateRequestEndpoint;
+use openai_copilots::*;
+
+mod shared;
+use shared::*;
+
+/// Document `i`: a short report with a fact of its own.
+fn report(i: usize) -> TextDocument {
+    TextDocument::new(
+        format!("reports/site-{i:03}.txt"),
+        format!(
+            "Site {i} inspection report. The inspectors visited site {i} in spring and counted \
+             {} working pumps out of {}. The roof of the main hall needs repairs before winter, \
+             and the budget for them is {} thousand euros. The next visit is planned for \
+             autumn.",
+            i % 7 + 3,
+            i % 7 + 5,
+            i * 3 + 10
+        ),
+    )
+}
+
+#[test]
+fn two_hundred_documents_are_summarised_in_one_batch_keyed_by_name() {
+    let (_server, client) = engine();
+    let long = TextDocument::new("reports/annual.txt", POLICY.repeat(30));
+    let missing = PathBuf::from("reports/missing.pdf");
+    let options = SummaryCopilotOptions::new()
+        .with_context_tokens(3000)
+        .with_documents((0..200).map(report))
+        .with_document(long)
+        .with_document_path(&missing);
+    let copilot = client.get_summary_copilot(options);
+
+    let mut events = Vec::new();
+    let corpus = copilot.summarize_each(|p| events.push(p)).unwrap();
+
+    assert_eq!(corpus.summaries.len(), 201, "{:?}", corpus.failures);
+    for i in [0, 17, 199] {
+        let summary = &corpus.summaries[&format!("reports/site-{i:03}.txt")];
+        assert!(
+            summary.contains(&format!("site {i}")) || summary.contains(&format!("Site {i}")),
+            "{summary}"
+        );
+    }
+    assert!(
+        corpus.summaries["reports/annual.txt"]
+            .split_whitespace()
+            .count()
+            > 5
+    );
+    assert_eq!(corpus.failures.len(), 1);
+    assert!(corpus.failures["reports/missing.pdf"].contains("missing.pdf"));
+
+    // Progress: every document prepared, the batch's counts, the long one combined.
+    let prepared = events
+        .iter()
+        .filter(|e| matches!(e, CorpusProgress::Prepared { total: 202, .. }))
+        .count();
+    assert_eq!(prepared, 202);
+    let requests = events.iter().find_map(|e| match e {
+        CorpusProgress::Submitted { requests, .. } => Some(*requests),
+        _ => None,
+    });
+    assert!(requests.unwrap() > 201, "the long document went in parts");
+    assert!(events.iter().any(
+        |e| matches!(e, CorpusProgress::Waiting { total, .. } if *total as usize == requests.unwrap())
+    ));
+    assert!(events.contains(&CorpusProgress::Combined { done: 1, total: 1 }));
+}
+
+#[test]
+fn a_saved_corpus_batch_is_collected_by_another_copilot() {
+    let (_server, client) = engine();
+    let dir = temp_dir("corpus-resume");
+    let options = SummaryCopilotOptions::new()
+        .with_backend(CopilotBackend::ChatCompletions)
+        .with_documents((0..5).map(report));
+    let batch = client
+        .get_summary_copilot(options.clone())
+        .submit_corpus_batch(|_| {})
+        .unwrap();
+    let saved = dir.join("batch.json");
+    batch.save(&saved).unwrap();
+    assert_eq!(
+        client.get_batch(&batch.batch_id).unwrap().endpoint,
+        BatchCreateRequestEndpoint::V1ChatCompletions
+    );
+
+    // A later process: the batch from the file, a new copilot with the same options.
+    let loaded = CorpusBatch::load(&saved).unwrap();
+    assert_eq!(loaded, batch);
+    let corpus = client
+        .get_summary_copilot(options)
+        .collect_corpus_batch(&loaded, |_| {})
+        .unwrap();
+    assert_eq!(corpus.summaries.len(), 5);
+    assert!(corpus.failures.is_empty());
+    assert!(corpus.summaries["reports/site-003.txt"].contains("3"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
