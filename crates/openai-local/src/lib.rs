@@ -49,6 +49,7 @@ mod image;
 mod items;
 mod json;
 mod lifecycle;
+mod md5;
 mod model;
 mod multipart;
 mod page;
@@ -56,6 +57,7 @@ mod page;
 mod panic_safety;
 mod responding;
 mod search;
+mod spool;
 mod sse;
 mod store;
 mod structured;
@@ -65,6 +67,7 @@ mod text;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -191,6 +194,7 @@ pub struct LocalServerBuilder {
     api_key: Option<String>,
     workers: usize,
     max_upload_bytes: usize,
+    temp_dir: Option<PathBuf>,
     responder: Arc<dyn Responder>,
 }
 
@@ -205,6 +209,7 @@ impl std::fmt::Debug for LocalServerBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "…"))
             .field("workers", &self.workers)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("temp_dir", &self.temp_dir)
             .finish_non_exhaustive()
     }
 }
@@ -220,6 +225,7 @@ impl Default for LocalServerBuilder {
             api_key: None,
             workers: 16,
             max_upload_bytes: 512 << 20,
+            temp_dir: None,
             responder: Arc::new(DeterministicModel),
         }
     }
@@ -299,6 +305,15 @@ impl LocalServerBuilder {
         self
     }
 
+    /// The directory under which the engine keeps what it does not hold in memory (the parts
+    /// of uploads and the files they complete into), in a
+    /// directory of its own removed when the server stops (default: the system's temporary
+    /// directory).
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.temp_dir = Some(dir.into());
+        self
+    }
+
     /// The model answering runs, chat completions and responses (default
     /// [`DeterministicModel`]).
     pub fn responder(mut self, responder: impl Responder + 'static) -> Self {
@@ -333,6 +348,7 @@ impl LocalServerBuilder {
             },
             self.responder,
             clock,
+            &self.temp_dir.unwrap_or_else(std::env::temp_dir),
         ));
         let stopping = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::with_capacity(self.workers);

@@ -19,6 +19,7 @@ mod responses;
 mod run_stream;
 mod runs;
 mod threads;
+mod uploads;
 mod vector_store_files;
 mod vector_stores;
 
@@ -128,6 +129,11 @@ pub(crate) fn route(
         ("GET", ["models", m]) => models::get(ctx, m),
         ("POST", ["embeddings"]) => embeddings::create(ctx),
         ("POST", ["moderations"]) => moderations::create(ctx),
+
+        ("POST", ["uploads"]) => uploads::create(ctx),
+        ("POST", ["uploads", u, "parts"]) => uploads::add_part(ctx, u),
+        ("POST", ["uploads", u, "complete"]) => uploads::complete(ctx, u),
+        ("POST", ["uploads", u, "cancel"]) => uploads::cancel(ctx, u),
         _ => return None,
     })
 }

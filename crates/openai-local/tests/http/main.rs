@@ -19,4 +19,5 @@ mod runs;
 mod server;
 mod streaming;
 mod support;
+mod uploads;
 mod vector_stores;
