@@ -22,6 +22,8 @@ pub(crate) struct Config {
     pub api_key: Option<String>,
     pub max_upload_bytes: usize,
     pub max_json_bytes: usize,
+    /// The most request lines a batch runs at one step.
+    pub batch_lines_per_step: usize,
 }
 
 /// The engine: state, settings, clock and model.
@@ -30,7 +32,7 @@ pub(crate) struct Engine {
     responder: Arc<dyn Responder>,
     clock: Clock,
     config: Config,
-    /// Where uploads' parts are kept.
+    /// Where uploads' parts and batches' files are kept.
     spool: Spool,
     requests: AtomicU64,
     #[cfg(test)]
@@ -158,6 +160,12 @@ impl<'e> Session<'e> {
     /// The engine's directory for bytes kept on disk.
     pub(crate) fn spool(&self) -> &'e Spool {
         &self.engine.spool
+    }
+
+    /// The engine itself, to answer a request in-process (a batch's lines) with a session of
+    /// its own.
+    pub(crate) fn engine(&self) -> &'e Engine {
+        self.engine
     }
 }
 

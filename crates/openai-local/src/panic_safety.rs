@@ -27,6 +27,7 @@ fn engine() -> Engine {
         api_key: None,
         max_upload_bytes: 1 << 20,
         max_json_bytes: 1 << 20,
+        batch_lines_per_step: 1000,
     };
     Engine::new(
         config,
@@ -103,7 +104,8 @@ struct World {
     /// A conversation with an item, and a response that made a function call.
     conversation: (String, String),
     calling: (String, String),
-    /// An upload with two parts.
+    /// A batch input file and a batch over it; an upload with two parts.
+    batch: (String, String),
     upload: (String, [String; 2]),
 }
 
@@ -170,6 +172,15 @@ fn world(engine: &Engine) -> World {
         .as_str()
         .expect("a function call")
         .to_string();
+    let line = json!({"custom_id": "q", "method": "POST", "url": "/v1/responses",
+                      "body": {"model": "m", "input": "hi"}});
+    let input = upload_for(engine, "batch", "in.jsonl", &line.to_string());
+    let batch = id(&ok(
+        engine,
+        "POST",
+        "/v1/batches",
+        json!({"input_file_id": input, "endpoint": "/v1/responses", "completion_window": "24h"}),
+    ));
     let upload = id(&ok(
         engine,
         "POST",
@@ -185,6 +196,7 @@ fn world(engine: &Engine) -> World {
         ))
     });
     World {
+        batch: (input, batch),
         upload: (upload, parts),
         files: [a, b],
         assistant,
@@ -203,6 +215,8 @@ fn scenarios(w: &World) -> Vec<(&'static str, String, Value)> {
     let (waiting, run, call_id) = &w.waiting;
     let (conversation, item) = &w.conversation;
     let (calling, response_call) = &w.calling;
+    // (A batch's cancel is not here: with a step of zero, reading the batch completes it.)
+    let (input, _batch) = &w.batch;
     let (upload, [p1, p2]) = &w.upload;
     let png = super::image::tests::png(2, 2, |_, _| [0, 0, 230, 255]);
     let image = {
@@ -364,6 +378,12 @@ fn scenarios(w: &World) -> Vec<(&'static str, String, Value)> {
             "DELETE",
             format!("/v1/conversations/{conversation}"),
             Value::Null,
+        ),
+        (
+            "POST",
+            "/v1/batches".into(),
+            json!({"input_file_id": input, "endpoint": "/v1/responses",
+                   "completion_window": "24h", "metadata": {"k": "v"}}),
         ),
         (
             "POST",

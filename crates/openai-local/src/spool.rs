@@ -8,7 +8,7 @@
 //! sequence of spooled files (an upload's parts in their order), read as one stream.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Cursor, Read, Write};
+use std::io::{self, BufWriter, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -222,6 +222,37 @@ impl Content {
         }
     }
 
+    /// `len` bytes from `offset` (fewer at the end of the content).
+    pub fn read_at(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let files = match self {
+            Content::Memory(bytes) => {
+                let start = usize::try_from(offset)
+                    .unwrap_or(usize::MAX)
+                    .min(bytes.len());
+                let end = start.saturating_add(len).min(bytes.len());
+                return Ok(bytes[start..end].to_vec());
+            }
+            Content::Spooled(files) => files,
+        };
+        let mut out = Vec::with_capacity(len);
+        let mut skip = offset;
+        for file in files.iter() {
+            if out.len() >= len {
+                break;
+            }
+            if skip >= file.len {
+                skip -= file.len;
+                continue;
+            }
+            let mut f = file.open()?;
+            f.seek(SeekFrom::Start(skip))?;
+            skip = 0;
+            let want = (len - out.len()) as u64;
+            f.take(want).read_to_end(&mut out)?;
+        }
+        Ok(out)
+    }
+
     /// All the bytes in memory: shared when they are there already, read from disk otherwise
     /// (slow: never with the store held). A spooled file over [`MAX_LOAD_BYTES`] is refused.
     pub fn load(&self) -> io::Result<Arc<Vec<u8>>> {
@@ -305,7 +336,13 @@ mod tests {
         let mut all = String::new();
         content.reader().read_to_string(&mut all).unwrap();
         assert_eq!(all, "hello wide world");
+        assert_eq!(content.read_at(4, 5).unwrap(), b"o wid");
+        assert_eq!(content.read_at(11, 100).unwrap(), b"world");
+        assert_eq!(content.read_at(40, 3).unwrap(), b"");
         assert_eq!(&**content.load().unwrap(), b"hello wide world");
+        let memory = Content::from(b"hello wide world".to_vec());
+        assert_eq!(memory.read_at(4, 5).unwrap(), b"o wid");
+        assert_eq!(memory.read_at(99, 5).unwrap(), b"");
 
         let dir = spool.dir.clone();
         let count = || std::fs::read_dir(&dir).unwrap().count();

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use openai_blocking::types::*;
 
+use super::batching::Batch;
 use super::items::Item;
 use super::lifecycle::Run;
 use super::responding::StoredResponse;
@@ -33,6 +34,13 @@ pub(crate) struct Ids {
 impl Ids {
     /// A new id with the given prefix, and its creation sequence number.
     pub fn issue(&mut self, prefix: &str) -> (String, u64) {
+        let (id, seq) = self.unlisted(prefix);
+        self.issued.insert(id.clone(), seq);
+        (id, seq)
+    }
+
+    /// A new id for an object no list shows (so no cursor names it): it is not remembered.
+    pub fn unlisted(&mut self, prefix: &str) -> (String, u64) {
         self.next += 1;
         let seq = self.next;
         // splitmix64 is a bijection: distinct sequence numbers give distinct ids.
@@ -40,7 +48,6 @@ impl Ids {
         id.push_str(prefix);
         push_base62(&mut id, splitmix64(seq), 11);
         push_base62(&mut id, splitmix64(seq ^ 0x5DEE_CE66_D1CE_5EED), 13);
-        self.issued.insert(id.clone(), seq);
         (id, seq)
     }
 
@@ -199,6 +206,7 @@ pub struct Store {
     pub(crate) responses: HashMap<String, StoredResponse>,
     pub(crate) conversations: HashMap<String, Conversation>,
     pub(crate) uploads: HashMap<String, Upload>,
+    pub(crate) batches: HashMap<String, Batch>,
 }
 
 impl Store {
@@ -214,6 +222,7 @@ impl Store {
             responses: HashMap::new(),
             conversations: HashMap::new(),
             uploads: HashMap::new(),
+            batches: HashMap::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The endpoint handlers, one module per resource, and the routing table.
 
 mod assistants;
+mod batches;
 mod chat;
 mod conversations;
 mod embeddings;
@@ -129,6 +130,11 @@ pub(crate) fn route(
         ("GET", ["models", m]) => models::get(ctx, m),
         ("POST", ["embeddings"]) => embeddings::create(ctx),
         ("POST", ["moderations"]) => moderations::create(ctx),
+
+        ("POST", ["batches"]) => batches::create(ctx),
+        ("GET", ["batches"]) => batches::list(ctx),
+        ("GET", ["batches", b]) => batches::get(ctx, b),
+        ("POST", ["batches", b, "cancel"]) => batches::cancel(ctx, b),
 
         ("POST", ["uploads"]) => uploads::create(ctx),
         ("POST", ["uploads", u, "parts"]) => uploads::add_part(ctx, u),

@@ -5,6 +5,7 @@
 
 mod assistants;
 mod auth;
+mod batches;
 mod chat;
 mod concurrency;
 mod deletes;
