@@ -15,6 +15,7 @@ use super::model::{
     ModelToolChoice,
 };
 use super::search::IndexedFile;
+use super::spool::Content;
 use super::store::{Store, StoredFile, Thread, VectorStore};
 
 /// File search returns at most this many passages unless the tool says otherwise.
@@ -28,6 +29,8 @@ pub(crate) struct Due {
     request: ModelRequest,
     score_threshold: f64,
     functions: Vec<String>,
+    /// Images of files on disk, read once the store is free: (message, image, bytes).
+    on_disk: Vec<(usize, usize, Content)>,
 }
 
 /// Brings the runs of `thread_id` up to date (see the module documentation).
@@ -41,7 +44,18 @@ pub(crate) fn pump(session: &mut Session<'_>, thread_id: &str) {
 
 /// Asks the model for a claimed turn (store free), then applies the reply (store held), if
 /// the run is still the one claimed.
-pub(crate) fn take_turn(session: &mut Session<'_>, thread_id: &str, due: Due) {
+pub(crate) fn take_turn(session: &mut Session<'_>, thread_id: &str, mut due: Due) {
+    for (m, i, content) in std::mem::take(&mut due.on_disk) {
+        if let (Some(image), Ok(bytes)) = (
+            due.request
+                .messages
+                .get_mut(m)
+                .and_then(|m| m.images.get_mut(i)),
+            content.load(),
+        ) {
+            *image = ModelImage::Bytes(bytes);
+        }
+    }
     let reply = session.respond(&due.request);
     let searches = due
         .request
@@ -119,7 +133,9 @@ fn claim(
         return None;
     }
     let run = &thread.runs[i];
-    let (request, score_threshold) = run_request(run, thread, files, vector_stores, now);
+    let mut on_disk = Vec::new();
+    let (request, score_threshold) =
+        run_request(run, thread, files, vector_stores, now, &mut on_disk);
     let functions = request.functions.iter().map(|f| f.name.clone()).collect();
     Some(Due {
         run_index: i,
@@ -128,23 +144,27 @@ fn claim(
         request,
         score_threshold,
         functions,
+        on_disk,
     })
 }
 
 /// The model request for a run's next turn, and the file search score threshold. File
-/// contents are shared with the store (`Arc`s), never copied.
+/// contents are shared with the store (`Arc`s), never copied; an image file on disk is left
+/// empty and listed in `on_disk`, to be read once the store is free.
 fn run_request(
     run: &Run,
     thread: &Thread,
     files: &HashMap<String, StoredFile>,
     stores: &HashMap<String, VectorStore>,
     now: Instant,
+    on_disk: &mut Vec<(usize, usize, Content)>,
 ) -> (ModelRequest, f64) {
     let messages = thread
         .messages
         .iter()
         .filter(|m| m.seq <= run.input_seq)
-        .map(|m| {
+        .enumerate()
+        .map(|(index, m)| {
             let role = match m.resp.role {
                 ThreadMessageResponseRole::Assistant => ModelRole::Assistant,
                 _ => ModelRole::User,
@@ -158,8 +178,15 @@ fn run_request(
                         images.push(super::data_url::url_image(&image_url.url))
                     }
                     MessageContent::ImageFile { image_file } => {
-                        if let Some(f) = files.get(&image_file.file_id) {
-                            images.push(ModelImage::Bytes(f.content.clone()));
+                        match files.get(&image_file.file_id).map(|f| &f.content) {
+                            Some(Content::Memory(bytes)) => {
+                                images.push(ModelImage::Bytes(bytes.clone()))
+                            }
+                            Some(content) => {
+                                on_disk.push((index, images.len(), content.clone()));
+                                images.push(ModelImage::Bytes(Arc::default()));
+                            }
+                            None => {}
                         }
                     }
                     _ => {}

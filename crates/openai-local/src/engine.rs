@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use super::clock::{Clock, Now};
 use super::model::{ModelReply, ModelRequest, Responder};
+use super::spool::Spool;
 use super::store::{Store, Timing};
 
 /// Settings fixed when the server starts.
@@ -21,6 +22,8 @@ pub(crate) struct Config {
     pub api_key: Option<String>,
     pub max_upload_bytes: usize,
     pub max_json_bytes: usize,
+    /// The most request lines a batch runs at one step.
+    pub batch_lines_per_step: usize,
 }
 
 /// The engine: state, settings, clock and model.
@@ -29,19 +32,28 @@ pub(crate) struct Engine {
     responder: Arc<dyn Responder>,
     clock: Clock,
     config: Config,
+    /// Where uploads' parts and batches' files are kept.
+    spool: Spool,
     requests: AtomicU64,
     #[cfg(test)]
     pub(crate) faults: faults::Faults,
 }
 
 impl Engine {
-    /// An engine with an empty store.
-    pub fn new(config: Config, responder: Arc<dyn Responder>, clock: Clock) -> Self {
+    /// An engine with an empty store, keeping the bytes it puts on disk in a new directory
+    /// under `temp_dir`.
+    pub fn new(
+        config: Config,
+        responder: Arc<dyn Responder>,
+        clock: Clock,
+        temp_dir: &std::path::Path,
+    ) -> Self {
         Self {
             store: Mutex::new(Store::new(config.timing)),
             responder,
             clock,
             config,
+            spool: Spool::new(temp_dir),
             requests: AtomicU64::new(0),
             #[cfg(test)]
             faults: faults::Faults::default(),
@@ -143,6 +155,17 @@ impl<'e> Session<'e> {
     /// The settings.
     pub(crate) fn config(&self) -> &'e Config {
         &self.engine.config
+    }
+
+    /// The engine's directory for bytes kept on disk.
+    pub(crate) fn spool(&self) -> &'e Spool {
+        &self.engine.spool
+    }
+
+    /// The engine itself, to answer a request in-process (a batch's lines) with a session of
+    /// its own.
+    pub(crate) fn engine(&self) -> &'e Engine {
+        self.engine
     }
 }
 

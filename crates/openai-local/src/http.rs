@@ -1,7 +1,7 @@
 //! The HTTP side of the engine: authentication, the beta header, routing to the handlers,
 //! query strings, request bodies, and OpenAI-shaped answers and errors.
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use super::clock::Now;
 use super::engine::{Config, Engine, Session};
 use super::model::{ModelReply, ModelRequest};
 use super::page::ListParams;
+use super::spool::{Content, Spool};
 use super::sse::EventWriter;
 use super::store::Store;
 
@@ -86,13 +87,15 @@ impl Failure {
 }
 
 /// A successful answer. The body is shared so that a download is sent from the stored file
-/// without a copy; a streamed answer has no body but [`Events`] that write it.
+/// without a copy; a streamed answer has no body but [`Events`] that write it; a download
+/// has its file's [`Content`] instead, read from disk as it is sent when it is there.
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Arc<Vec<u8>>,
     pub events: Option<Events>,
+    pub download: Option<Content>,
 }
 
 impl Reply {
@@ -105,7 +108,19 @@ impl Reply {
             content_type: "application/json",
             body: Arc::new(body),
             events: None,
+            download: None,
         })
+    }
+
+    /// A 200 answer of a file's bytes.
+    pub fn download(content: Content) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "application/octet-stream",
+            body: Arc::default(),
+            events: None,
+            download: Some(content),
+        }
     }
 
     /// A 200 `text/event-stream` answer whose events `producer` writes once the response head
@@ -118,6 +133,7 @@ impl Reply {
             content_type: "text/event-stream",
             body: Arc::default(),
             events: Some(Events(Box::new(producer))),
+            download: None,
         }
     }
 }
@@ -219,6 +235,11 @@ impl<'a> Ctx<'a> {
     /// The engine's settings.
     pub fn config(&self) -> &'a Config {
         self.session.config()
+    }
+
+    /// The engine's directory for bytes kept on disk.
+    pub fn spool(&self) -> &'a Spool {
+        self.session.spool()
     }
 
     /// The body, parsed as a `T` (see [`super::json::parse`]).
@@ -373,36 +394,26 @@ fn header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
         .map(|h| h.value.as_str())
 }
 
-/// Shared bytes, readable through a `Cursor`.
-#[derive(Clone, Debug)]
-pub(crate) struct Shared(Arc<Vec<u8>>);
-
-impl AsRef<[u8]> for Shared {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-/// The HTTP response sent for an answer.
-pub(crate) type Response = tiny_http::Response<Cursor<Shared>>;
+/// The HTTP response sent for an answer: its body is in memory, or a stored file's
+/// [`Content`] read as it is sent.
+pub(crate) type Response = tiny_http::Response<Box<dyn Read + Send>>;
 
 /// A response with a `Content-Length` (never chunked) and the given headers.
 pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: Arc<Vec<u8>>) -> Response {
+    response_of(status, headers, Content::Memory(body))
+}
+
+/// [`response`] with a body of any [`Content`].
+fn response_of(status: u16, headers: &[(&str, &str)], body: Content) -> Response {
     let headers = headers
         .iter()
         .filter_map(|(name, value)| {
             tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
         })
         .collect();
-    let len = body.len();
-    tiny_http::Response::new(
-        status.into(),
-        headers,
-        Cursor::new(Shared(body)),
-        Some(len),
-        None,
-    )
-    .with_chunked_threshold(usize::MAX)
+    let len = usize::try_from(body.len()).unwrap_or(usize::MAX);
+    tiny_http::Response::new(status.into(), headers, body.reader(), Some(len), None)
+        .with_chunked_threshold(usize::MAX)
 }
 
 /// The answer to a request: a whole response, or a stream of events still to write.
@@ -465,8 +476,11 @@ pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Answe
     let started = std::time::Instant::now();
     let result = serve(engine, request);
     let (status, content_type, body, events) = match result {
-        Ok(r) => (r.status, r.content_type, r.body, r.events),
-        Err(f) => (f.status, "application/json", Arc::new(f.body()), None),
+        Ok(r) => {
+            let body = r.download.unwrap_or(Content::Memory(r.body));
+            (r.status, r.content_type, body, r.events)
+        }
+        Err(f) => (f.status, "application/json", f.body().into(), None),
     };
     let poll_ms = engine.config().timing.step.as_millis().max(1).to_string();
     let processing_ms = started.elapsed().as_millis().to_string();
@@ -485,7 +499,7 @@ pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Answe
         None => {
             let headers: Vec<(&str, &str)> =
                 headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            Answer::Whole(response(status, &headers, body))
+            Answer::Whole(response_of(status, &headers, body))
         }
     }
 }

@@ -11,6 +11,7 @@ use openai_blocking::types::*;
 use super::data_url::{data_url_bytes, url_image};
 use super::model::{ModelDocument, ModelImage, ModelMessage, ModelRole, ModelToolOutput};
 use super::search::{self, Unreadable};
+use super::spool::Content;
 
 /// A stored item: its id, its creation sequence number (for cursors) and what it holds.
 #[derive(Clone, Debug, PartialEq)]
@@ -222,8 +223,9 @@ pub(crate) fn file_ids(body: &Body) -> Vec<&str> {
         .collect()
 }
 
-/// Uploaded files the items name, by id: their name and bytes (shared with the store).
-pub(crate) type Files = HashMap<String, (String, Arc<Vec<u8>>)>;
+/// Uploaded files the items name, by id: their name and bytes (shared with the store; read
+/// from disk by [`context`] when they are there).
+pub(crate) type Files = HashMap<String, (String, Content)>;
 
 /// What the model gets from a list of items.
 #[derive(Debug, Default)]
@@ -325,8 +327,8 @@ fn user_message(
                 file_id, image_url, ..
             } => match (file_id, image_url) {
                 (Some(id), _) => {
-                    if let Some((_, bytes)) = files.get(id) {
-                        message.images.push(ModelImage::Bytes(bytes.clone()));
+                    if let Some(bytes) = files.get(id).and_then(|(_, c)| c.load().ok()) {
+                        message.images.push(ModelImage::Bytes(bytes));
                     }
                 }
                 (None, Some(url)) => message.images.push(url_image(url)),
@@ -341,7 +343,18 @@ fn user_message(
             } => {
                 let (name, bytes) = match (file_id, file_data) {
                     (Some(id), _) => match files.get(id) {
-                        Some((name, bytes)) => (name.clone(), bytes.clone()),
+                        Some((name, content)) => match content.load() {
+                            Ok(bytes) => (name.clone(), bytes),
+                            Err(e) => match at() {
+                                Some(p) => {
+                                    return Err((
+                                        p,
+                                        format!("The file '{name}' cannot be read: {e}."),
+                                    ))
+                                }
+                                None => continue,
+                            },
+                        },
                         None => continue,
                     },
                     (None, Some(data)) => {

@@ -39,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod api;
+mod batching;
 mod clock;
 mod data_url;
 mod deterministic;
@@ -49,6 +50,7 @@ mod image;
 mod items;
 mod json;
 mod lifecycle;
+mod md5;
 mod model;
 mod multipart;
 mod page;
@@ -56,6 +58,7 @@ mod page;
 mod panic_safety;
 mod responding;
 mod search;
+mod spool;
 mod sse;
 mod store;
 mod structured;
@@ -65,6 +68,7 @@ mod text;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -191,6 +195,8 @@ pub struct LocalServerBuilder {
     api_key: Option<String>,
     workers: usize,
     max_upload_bytes: usize,
+    batch_lines_per_step: usize,
+    temp_dir: Option<PathBuf>,
     responder: Arc<dyn Responder>,
 }
 
@@ -205,6 +211,8 @@ impl std::fmt::Debug for LocalServerBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "…"))
             .field("workers", &self.workers)
             .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("batch_lines_per_step", &self.batch_lines_per_step)
+            .field("temp_dir", &self.temp_dir)
             .finish_non_exhaustive()
     }
 }
@@ -220,6 +228,8 @@ impl Default for LocalServerBuilder {
             api_key: None,
             workers: 16,
             max_upload_bytes: 512 << 20,
+            batch_lines_per_step: 1000,
+            temp_dir: None,
             responder: Arc::new(DeterministicModel),
         }
     }
@@ -299,6 +309,24 @@ impl LocalServerBuilder {
         self
     }
 
+    /// The most request lines a batch runs at one step (default 1,000, at least 1): a batch
+    /// is `validating` for one step, `in_progress` while its lines run this many a step,
+    /// `finalizing` for one step, then `completed`. A small number lets a test look at a
+    /// batch part done (to cancel it, or to let it expire).
+    pub fn batch_lines_per_step(mut self, lines: usize) -> Self {
+        self.batch_lines_per_step = lines.max(1);
+        self
+    }
+
+    /// The directory under which the engine keeps what it does not hold in memory (the parts
+    /// of uploads, the files they complete into, the output and error files of batches), in a
+    /// directory of its own removed when the server stops (default: the system's temporary
+    /// directory).
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.temp_dir = Some(dir.into());
+        self
+    }
+
     /// The model answering runs, chat completions and responses (default
     /// [`DeterministicModel`]).
     pub fn responder(mut self, responder: impl Responder + 'static) -> Self {
@@ -330,9 +358,11 @@ impl LocalServerBuilder {
                 api_key: self.api_key,
                 max_upload_bytes: self.max_upload_bytes,
                 max_json_bytes: 32 << 20,
+                batch_lines_per_step: self.batch_lines_per_step,
             },
             self.responder,
             clock,
+            &self.temp_dir.unwrap_or_else(std::env::temp_dir),
         ));
         let stopping = Arc::new(AtomicBool::new(false));
         let mut workers = Vec::with_capacity(self.workers);

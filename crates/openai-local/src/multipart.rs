@@ -1,17 +1,25 @@
 //! A streaming `multipart/form-data` parser: the body is read in chunks and each part's bytes
 //! go straight into that part, so memory holds the parts plus one chunk, never the body twice.
+//! A field can also be written to disk as it arrives ([`parse_spooling`]): memory then holds
+//! one chunk of it at a time, whatever its size.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
 use super::http::Failure;
+use super::spool::{Spool, SpoolWriter};
 
 /// One form field.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub(crate) struct Part {
     pub name: String,
     pub filename: Option<String>,
     pub content_type: Option<String>,
+    /// The bytes, unless they went to disk.
     pub data: Vec<u8>,
+    /// The field's bytes on disk, for the field [`parse_spooling`] was asked to spool.
+    pub spooled: Option<SpoolWriter>,
+    /// The field's size in bytes.
+    pub size: usize,
 }
 
 /// Bytes read from the body at a time.
@@ -48,6 +56,18 @@ pub(crate) fn parse(
     body: &mut dyn Read,
     boundary: &str,
     max_file: usize,
+) -> Result<Vec<Part>, Failure> {
+    parse_spooling(body, boundary, max_file, None)
+}
+
+/// [`parse`], writing the bytes of the field named `spool.0` to a file of `spool.1` as they
+/// arrive (in [`Part::spooled`]) instead of keeping them in memory. That field may hold up to
+/// `max_file` bytes, like a file.
+pub(crate) fn parse_spooling(
+    body: &mut dyn Read,
+    boundary: &str,
+    max_file: usize,
+    spool: Option<(&str, &Spool)>,
 ) -> Result<Vec<Part>, Failure> {
     let delimiter = format!("\r\n--{boundary}").into_bytes();
     // The body starts with the boundary line; a virtual CRLF lets one delimiter fit all.
@@ -100,6 +120,14 @@ pub(crate) fn parse(
                     buf.drain(..at + 4);
                     let part = parts.last_mut().ok_or_else(|| malformed("no part"))?;
                     read_headers(&block, part).map_err(|w| malformed(&w))?;
+                    if let Some((field, spool)) = spool.filter(|(f, _)| *f == part.name) {
+                        let writer = spool.create(field).map_err(|e| {
+                            Failure::server(format!(
+                                "The upload could not be written to disk: {e}."
+                            ))
+                        })?;
+                        part.spooled = Some(writer);
+                    }
                     state = State::Body;
                     true
                 }
@@ -115,12 +143,12 @@ pub(crate) fn parse(
                     None => (buf.len().saturating_sub(delimiter.len()), false),
                 };
                 total += take;
-                let limit = if part.filename.is_some() {
+                let limit = if part.filename.is_some() || part.spooled.is_some() {
                     max_file
                 } else {
                     MAX_FIELD
                 };
-                if part.data.len() + take > limit || total > max_file.saturating_add(MAX_FIELD) {
+                if part.size + take > limit || total > max_file.saturating_add(MAX_FIELD) {
                     return Err(Failure::new(
                         413,
                         format!(
@@ -130,7 +158,13 @@ pub(crate) fn parse(
                     )
                     .param(part.name.clone()));
                 }
-                part.data.extend_from_slice(&buf[..take]);
+                match part.spooled.as_mut() {
+                    Some(out) => out.write_all(&buf[..take]).map_err(|e| {
+                        Failure::server(format!("The upload could not be written to disk: {e}."))
+                    })?,
+                    None => part.data.extend_from_slice(&buf[..take]),
+                }
+                part.size += take;
                 if found {
                     buf.drain(..take + delimiter.len());
                     state = State::AfterDelimiter;
@@ -159,13 +193,29 @@ pub(crate) fn parse(
     }
 }
 
+/// Where `needle` first occurs in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || haystack.len() < needle.len() {
-        return None;
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while haystack.len() - from >= needle.len() {
+        let at = from + position_of(first, &haystack[from..])?;
+        if haystack.len() - at < needle.len() {
+            return None;
+        }
+        if &haystack[at + 1..at + needle.len()] == rest {
+            return Some(at);
+        }
+        from = at + 1;
     }
-    let first = needle[0];
-    (0..=haystack.len() - needle.len())
-        .find(|&i| haystack[i] == first && &haystack[i..i + needle.len()] == needle)
+    None
+}
+
+/// Where `byte` first occurs in `bytes`. The standard library's `skip_until` looks for it
+/// with the platform's `memchr`: a body is scanned at memory speed, even in a debug build.
+fn position_of(byte: u8, bytes: &[u8]) -> Option<usize> {
+    let mut rest = bytes;
+    let n = std::io::BufRead::skip_until(&mut rest, byte).ok()?;
+    (n > 0 && bytes[n - 1] == byte).then(|| n - 1)
 }
 
 fn read_headers(block: &str, part: &mut Part) -> Result<(), String> {
@@ -315,6 +365,74 @@ mod tests {
         )
         .unwrap();
         assert_eq!((ok[0].name.as_str(), ok[0].data.len()), ("a", 0));
+    }
+
+    #[test]
+    fn a_spooled_field_goes_to_disk_in_any_chunking_and_keeps_its_limit() {
+        use std::io::Read as _;
+        let spool = Spool::new(&std::env::temp_dir());
+        let file: Vec<u8> = (0..200_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let data = with_data_field(body("SP", &file));
+        for sizes in [vec![1, 4093], vec![64 << 10], vec![7]] {
+            let mut r = Trickle {
+                data: &data,
+                sizes,
+                turn: 0,
+            };
+            let parts = parse_spooling(&mut r, "SP", 1 << 20, Some(("data", &spool))).unwrap();
+            assert_eq!(parts[0].data, b"assistants", "other fields stay in memory");
+            let part = parts.into_iter().nth(1).unwrap();
+            assert_eq!((part.data.len(), part.size), (0, file.len()));
+            let spooled = part.spooled.unwrap().finish().unwrap();
+            let mut back = Vec::new();
+            super::super::spool::Content::Spooled(std::sync::Arc::new(vec![spooled]))
+                .reader()
+                .read_to_end(&mut back)
+                .unwrap();
+            assert!(back == file, "the bytes on disk differ");
+        }
+        let too_big = parse_spooling(&mut &data[..], "SP", 1000, Some(("data", &spool)));
+        assert_eq!(too_big.unwrap_err().param.as_deref(), Some("data"));
+    }
+
+    /// `body` with its file field named `data`.
+    fn with_data_field(body: Vec<u8>) -> Vec<u8> {
+        let needle = b"name=\"file\"";
+        let at = body
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("a file field");
+        let mut out = body[..at].to_vec();
+        out.extend_from_slice(b"name=\"data\"");
+        out.extend_from_slice(&body[at + needle.len()..]);
+        out
+    }
+
+    #[test]
+    fn find_agrees_with_a_plain_search() {
+        let plain = |h: &[u8], n: &[u8]| h.windows(n.len()).position(|w| w == n);
+        let hay = b"\r\r\n-\r\n--B\r\n--\r\n--Bx";
+        for needle in [
+            &b"\r\n--B"[..],
+            b"\r",
+            b"x",
+            b"\r\n--Bx",
+            b"B\r",
+            b"zz",
+            b"\r\n--Bxy",
+        ] {
+            for start in 0..hay.len() {
+                assert_eq!(
+                    find(&hay[start..], needle),
+                    plain(&hay[start..], needle),
+                    "{needle:?} from {start}"
+                );
+            }
+        }
+        assert_eq!(find(b"abc", b""), None);
+        assert_eq!(position_of(b'c', b"abc"), Some(2));
+        assert_eq!(position_of(b'd', b"abc"), None);
+        assert_eq!(position_of(b'a', b""), None);
     }
 
     #[test]

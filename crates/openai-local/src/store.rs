@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use openai_blocking::types::*;
 
+use super::batching::Batch;
 use super::items::Item;
 use super::lifecycle::Run;
 use super::responding::StoredResponse;
 use super::search::{IndexedFile, Unreadable};
+use super::spool::{Content, SpoolFile};
 
 /// How fast objects move through their lifecycles.
 #[derive(Clone, Copy, Debug)]
@@ -32,6 +34,13 @@ pub(crate) struct Ids {
 impl Ids {
     /// A new id with the given prefix, and its creation sequence number.
     pub fn issue(&mut self, prefix: &str) -> (String, u64) {
+        let (id, seq) = self.unlisted(prefix);
+        self.issued.insert(id.clone(), seq);
+        (id, seq)
+    }
+
+    /// A new id for an object no list shows (so no cursor names it): it is not remembered.
+    pub fn unlisted(&mut self, prefix: &str) -> (String, u64) {
         self.next += 1;
         let seq = self.next;
         // splitmix64 is a bijection: distinct sequence numbers give distinct ids.
@@ -39,7 +48,6 @@ impl Ids {
         id.push_str(prefix);
         push_base62(&mut id, splitmix64(seq), 11);
         push_base62(&mut id, splitmix64(seq ^ 0x5DEE_CE66_D1CE_5EED), 13);
-        self.issued.insert(id.clone(), seq);
         (id, seq)
     }
 
@@ -94,12 +102,44 @@ pub(crate) struct Message {
     pub resp: ThreadMessageResponse,
 }
 
-/// An uploaded file with its bytes.
+/// An uploaded file with its bytes (in memory, or on disk for a file made by the Uploads API
+/// or a batch).
 #[derive(Debug)]
 pub(crate) struct StoredFile {
     pub seq: u64,
     pub resp: FileResponse,
-    pub content: Arc<Vec<u8>>,
+    pub content: Content,
+}
+
+/// An upload of the Uploads API: its parts are on disk until it is completed (they then make
+/// its file's bytes, in the order given), cancelled or expired.
+#[derive(Debug)]
+pub(crate) struct Upload {
+    pub resp: UploadResponse,
+    /// When it expires, on the engine's clock.
+    pub deadline: Instant,
+    pub parts: Vec<UploadPart>,
+    /// How long its file lasts once completed (`expires_after`), in seconds.
+    pub file_expiry: Option<i64>,
+}
+
+impl Upload {
+    /// Brings the status up to `now`: a pending upload past its deadline is `expired`, and
+    /// its parts are handed back to be dropped (outside the store, as removing files is I/O).
+    pub fn refresh(&mut self, now: Instant) -> Vec<UploadPart> {
+        if self.resp.status == UploadResponseStatus::Pending && now >= self.deadline {
+            self.resp.status = UploadResponseStatus::Expired;
+            return std::mem::take(&mut self.parts);
+        }
+        Vec::new()
+    }
+}
+
+/// A part of an upload, on disk.
+#[derive(Debug)]
+pub(crate) struct UploadPart {
+    pub id: String,
+    pub file: Arc<SpoolFile>,
 }
 
 /// A vector store with its files and file batches.
@@ -165,6 +205,8 @@ pub struct Store {
     pub(crate) vector_stores: HashMap<String, VectorStore>,
     pub(crate) responses: HashMap<String, StoredResponse>,
     pub(crate) conversations: HashMap<String, Conversation>,
+    pub(crate) uploads: HashMap<String, Upload>,
+    pub(crate) batches: HashMap<String, Batch>,
 }
 
 impl Store {
@@ -179,6 +221,8 @@ impl Store {
             vector_stores: HashMap::new(),
             responses: HashMap::new(),
             conversations: HashMap::new(),
+            uploads: HashMap::new(),
+            batches: HashMap::new(),
         }
     }
 }

@@ -62,9 +62,12 @@ pub(super) fn create(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         .param("n")
         .code("integer_out_of_range"));
     }
-    // Files named by the messages are taken from the store one at a time, shared, not copied.
-    let mut file =
-        |id: &str| ctx.with_store(|store| store.files.get(id).map(|f| f.content.clone()));
+    // Files named by the messages are taken from the store one at a time, shared, not copied
+    // (a file on disk is read once the store is free again).
+    let mut file = |id: &str| {
+        ctx.with_store(|store| store.files.get(id).map(|f| f.content.clone()))
+            .map(|content| content.load().unwrap_or_default())
+    };
     let request = model_request(&r, &mut file)?;
     let reply = ctx.respond(&request).map_err(Failure::server)?;
     if let ModelReply::ToolCalls(calls) = &reply {
@@ -278,6 +281,7 @@ fn stream(response: &CompletionResponse, include_usage: bool) -> Result<Reply, F
         content_type: "text/event-stream",
         body: Arc::new(out.finish()),
         events: None,
+        download: None,
     })
 }
 

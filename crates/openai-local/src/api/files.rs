@@ -7,11 +7,12 @@ use openai_blocking::types::*;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::multipart;
 use super::super::page::paginate;
+use super::super::spool::Content;
 use super::super::store::StoredFile;
 use super::deleted;
 
 /// The purposes an upload may have.
-const PURPOSES: [&str; 6] = [
+pub(super) const PURPOSES: [&str; 6] = [
     "assistants",
     "batch",
     "fine-tune",
@@ -63,7 +64,7 @@ pub(super) fn upload(ctx: &mut Ctx<'_>) -> Result<Reply, Failure> {
         .map_err(|e| Failure::server(e.to_string()))?;
     let bytes = i64::try_from(file.data.len()).unwrap_or(i64::MAX);
     // The bytes move into the store as they are: no copy, and none under the lock.
-    let content = Arc::new(file.data);
+    let content = Content::Memory(Arc::new(file.data));
     let now = ctx.now();
     let resp = ctx.with_store(|store| {
         let (id, seq) = store.ids.issue("file-");
@@ -134,32 +135,31 @@ pub(super) fn get(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
 
 /// Deletes a file and removes it from every vector store holding it.
 pub(super) fn delete(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    ctx.with_store(|store| {
-        store
+    let removed = ctx.with_store(|store| {
+        let removed = store
             .files
             .remove(id)
             .ok_or_else(|| Failure::not_found("file", id))?;
         for vs in store.vector_stores.values_mut() {
             vs.files.retain(|f| f.resp.id != id);
         }
-        Ok::<_, Failure>(())
+        Ok::<_, Failure>(removed)
     })?;
+    // Its bytes go now, outside the store (removing a file on disk is I/O); a download under
+    // way keeps them until it ends.
+    drop(removed);
     deleted(id, "file")
 }
 
-/// The file's bytes, shared with the store (sent without a copy).
+/// The file's bytes, shared with the store (sent without a copy, from disk when they are
+/// there).
 pub(super) fn content(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> {
-    let body = ctx.with_store(|store| {
+    let content = ctx.with_store(|store| {
         store
             .files
             .get(id)
             .map(|f| f.content.clone())
             .ok_or_else(|| Failure::not_found("file", id))
     })?;
-    Ok(Reply {
-        status: 200,
-        content_type: "application/octet-stream",
-        body,
-        events: None,
-    })
+    Ok(Reply::download(content))
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::super::http::Ctx;
 use super::super::search::{self, Chunking, IndexedFile, Unreadable};
+use super::super::spool::Content;
 use super::super::store::Store;
 
 /// What indexing a file gave: its passages, or why it cannot be searched.
@@ -21,7 +22,7 @@ pub(super) struct Jobs {
 struct Job {
     file_id: String,
     filename: String,
-    content: Arc<Vec<u8>>,
+    content: Content,
     chunking: Chunking,
 }
 
@@ -55,9 +56,16 @@ impl Jobs {
             .jobs
             .into_iter()
             .map(|job| {
-                let outcome =
-                    search::index_file(&job.file_id, &job.filename, &job.content, job.chunking)
-                        .map(Arc::new);
+                let outcome = match job.content.load() {
+                    Ok(bytes) => {
+                        search::index_file(&job.file_id, &job.filename, &bytes, job.chunking)
+                            .map(Arc::new)
+                    }
+                    Err(e) => Err(Unreadable {
+                        code: "unsupported_file",
+                        message: format!("The file could not be read: {e}."),
+                    }),
+                };
                 ((job.file_id, job.chunking), outcome)
             })
             .collect();

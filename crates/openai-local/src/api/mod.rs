@@ -1,6 +1,7 @@
 //! The endpoint handlers, one module per resource, and the routing table.
 
 mod assistants;
+mod batches;
 mod chat;
 mod conversations;
 mod embeddings;
@@ -19,6 +20,7 @@ mod responses;
 mod run_stream;
 mod runs;
 mod threads;
+mod uploads;
 mod vector_store_files;
 mod vector_stores;
 
@@ -128,6 +130,16 @@ pub(crate) fn route(
         ("GET", ["models", m]) => models::get(ctx, m),
         ("POST", ["embeddings"]) => embeddings::create(ctx),
         ("POST", ["moderations"]) => moderations::create(ctx),
+
+        ("POST", ["batches"]) => batches::create(ctx),
+        ("GET", ["batches"]) => batches::list(ctx),
+        ("GET", ["batches", b]) => batches::get(ctx, b),
+        ("POST", ["batches", b, "cancel"]) => batches::cancel(ctx, b),
+
+        ("POST", ["uploads"]) => uploads::create(ctx),
+        ("POST", ["uploads", u, "parts"]) => uploads::add_part(ctx, u),
+        ("POST", ["uploads", u, "complete"]) => uploads::complete(ctx, u),
+        ("POST", ["uploads", u, "cancel"]) => uploads::cancel(ctx, u),
         _ => return None,
     })
 }

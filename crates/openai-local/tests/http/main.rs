@@ -5,6 +5,7 @@
 
 mod assistants;
 mod auth;
+mod batches;
 mod chat;
 mod concurrency;
 mod deletes;
@@ -19,4 +20,5 @@ mod runs;
 mod server;
 mod streaming;
 mod support;
+mod uploads;
 mod vector_stores;

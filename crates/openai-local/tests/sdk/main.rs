@@ -5,6 +5,7 @@
 //! Only the cases the SDK cannot express (a body of the wrong shape, a request without a
 //! key or without the beta header) go around its typed methods.
 
+mod batches;
 mod chat;
 mod concurrency;
 mod conversations;
@@ -19,4 +20,5 @@ mod response_streams;
 mod responses;
 mod runs;
 mod support;
+mod uploads;
 mod vector_stores;
