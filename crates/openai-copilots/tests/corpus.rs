@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use openai_blocking::types::BatchCreateRequestEndpoint;
 use openai_copilots::*;
 
 mod shared;
@@ -90,7 +89,7 @@ fn a_saved_corpus_batch_is_collected_by_another_copilot() {
     batch.save(&saved).unwrap();
     assert_eq!(
         client.get_batch(&batch.batch_id).unwrap().endpoint,
-        BatchCreateRequestEndpoint::V1ChatCompletions
+        "/v1/chat/completions"
     );
 
     // A later process: the batch from the file, a new copilot with the same options.
