@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         documents.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/figures.pdf"));
     }
     let options = ImageDescriptionCopilotOptions::new()
+        .with_overwrite_outputs(true) // the example's own folder: a second run replaces its copies
         .with_documents(documents.iter().map(PathBuf::as_path))
         .with_image_detail(ImageDetail::Low);
     let copilot = client.get_image_description_copilot(options);

@@ -32,6 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let options = SummaryCopilotOptions::new()
+        .with_overwrite_outputs(true) // the example's own folder: a second run replaces it
         .with_backend(backend)
         .with_temperature(0.2)
         .with_documents(documents.iter().map(PathBuf::as_path));

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::completions::{complete_streamed, estimate_tokens, prompt_budget, select_passages};
-use crate::documents::{load_all, refuse_input};
+use crate::documents::{check_output, load_all, refuse_input};
 use crate::streamed::TextSink;
 use crate::{assistants, output, responses};
 use crate::{ChatCopilotOptions, CopilotBackend, CopilotContext, CopilotError, SaveFormat};
@@ -302,7 +302,9 @@ impl ChatCopilot {
     /// Asks `messages` together and writes the answer to `path`; returns it.
     ///
     /// A `path` that is one of the input documents is refused with
-    /// [`CopilotError::WouldOverwriteInput`] before anything is asked or written.
+    /// [`CopilotError::WouldOverwriteInput`], and an existing file with
+    /// [`CopilotError::OutputExists`] unless the options allow it, before anything is asked
+    /// or written. The file is written whole or not at all (a temporary file renamed).
     pub fn save_response_for<S: AsRef<str>>(
         &mut self,
         messages: &[S],
@@ -310,7 +312,7 @@ impl ChatCopilot {
         format: SaveFormat,
     ) -> Result<String, CopilotError> {
         let path = path.as_ref();
-        refuse_input(path, &self.options.common.documents)?;
+        check_output(path, &self.options.common)?;
         let answer = self.get_response_for(messages)?;
         output::save(path, "Answer", &answer, format)?;
         Ok(answer)
@@ -321,10 +323,17 @@ impl ChatCopilot {
     /// [`with_restore_context_from_backup(true)`](ChatCopilotOptions::with_restore_context_from_backup)
     /// resumes from it. The server-side objects are then kept when this copilot is closed or
     /// dropped. A `path` that is one of the input documents is refused with
-    /// [`CopilotError::WouldOverwriteInput`].
+    /// [`CopilotError::WouldOverwriteInput`]; an existing file with
+    /// [`CopilotError::OutputExists`], unless it is the options' context backup path (a
+    /// context is saved there again as the chat goes on) or the options allow it. The file is
+    /// written whole or not at all.
     pub fn save_context(&mut self, path: impl AsRef<Path>) -> Result<(), CopilotError> {
         let path = path.as_ref();
-        refuse_input(path, &self.options.common.documents)?;
+        if self.options.context_backup_path.as_deref() == Some(path) {
+            refuse_input(path, &self.options.common.documents)?;
+        } else {
+            check_output(path, &self.options.common)?;
+        }
         self.ensure_context()?;
         let context = self.context.as_ref().expect("context was just ensured");
         context.save(path)?;

@@ -56,6 +56,21 @@ pub(crate) fn load_all(documents: &[CopilotDocument]) -> Result<Vec<Loaded>, Cop
     documents.iter().map(load).collect()
 }
 
+/// Refuses an output path that is one of the input documents (always) or an existing file
+/// (unless `common.overwrite_outputs`).
+pub(crate) fn check_output(
+    output: &Path,
+    common: &crate::CommonOptions,
+) -> Result<(), CopilotError> {
+    refuse_input(output, &common.documents)?;
+    if !common.overwrite_outputs && output.exists() {
+        return Err(CopilotError::OutputExists {
+            path: output.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
 /// Refuses to let `output` replace one of `documents`: a document given by path, or a
 /// [`PdfDocument`] read from a file (its name is the path). Paths are compared as the files
 /// they resolve to, so `./a.pdf` and `dir/../a.pdf` are the same; an output that does not

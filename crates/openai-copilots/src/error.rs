@@ -59,6 +59,12 @@ pub enum CopilotError {
         /// The first failure.
         source: Error,
     },
+    /// An output file exists already and the options do not allow replacing it
+    /// (`with_overwrite_outputs`); nothing was written.
+    OutputExists {
+        /// The output path.
+        path: PathBuf,
+    },
     /// An output would replace one of the copilot's input documents; nothing was written.
     WouldOverwriteInput {
         /// The output path, which is also an input.
@@ -110,6 +116,11 @@ impl fmt::Display for CopilotError {
                 f,
                 "could not delete {} on the server: {source}",
                 left.server_objects().join(", ")
+            ),
+            CopilotError::OutputExists { path } => write!(
+                f,
+                "{} exists; not replaced (allow it with with_overwrite_outputs(true))",
+                path.display()
             ),
             CopilotError::WouldOverwriteInput { path } => write!(
                 f,

@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::completions::complete;
-use crate::documents::{load_all, refuse_input, Loaded};
+use crate::documents::{check_output, load_all, Loaded};
 use crate::parallel::try_map;
 use crate::{responses, CopilotBackend, CopilotError, ImageDescriptionCopilotOptions, ImageDetail};
 use copilot_pdf::{
@@ -65,10 +65,17 @@ pub struct ImageDescriptionResult {
 /// documents, is described once) as a base64 data URL, a few at a time: to `/responses` as
 /// an `input_image` part on the Responses backend (the default), else to
 /// `/chat/completions`.
+///
+/// The descriptions are asked for once and kept: [`get_image_descriptions`](Self::get_image_descriptions)
+/// then [`add_pdf_image_descriptions`](Self::add_pdf_image_descriptions) send each image
+/// once in all. To write descriptions edited or obtained elsewhere, give them to
+/// [`write_alt_texts`](Self::write_alt_texts).
 #[derive(Debug)]
 pub struct ImageDescriptionCopilot {
     client: OpenAIClient,
     options: ImageDescriptionCopilotOptions,
+    /// The descriptions, once asked for.
+    results: std::sync::Mutex<Option<Vec<ImageDescriptionResult>>>,
 }
 
 impl ImageDescriptionCopilot {
@@ -77,6 +84,7 @@ impl ImageDescriptionCopilot {
         Self {
             client: client.clone(),
             options,
+            results: std::sync::Mutex::new(None),
         }
     }
 }
@@ -95,44 +103,96 @@ impl ImageDescriptionCopilot {
         &self.options
     }
 
-    /// Every image of every document with its description, one result per document.
+    /// Every image of every document with its description, one result per document, in the
+    /// documents' order. Asked for on the first call and kept.
     pub fn get_image_descriptions(&self) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
+        let mut kept = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(results) = kept.as_ref() {
+            return Ok(results.clone());
+        }
         let documents = load_all(&self.options.common.documents)?;
-        self.describe_documents(&documents)
+        let results = self.describe_documents(&documents)?;
+        *kept = Some(results.clone());
+        Ok(results)
     }
 
-    /// Writes a copy of each PDF into `output_dir` (same file name; `name-2.pdf`... when two
-    /// inputs share a name) whose images carry their descriptions as alternative text; image
-    /// files are skipped. Returns the paths written.
+    /// Writes a copy of each PDF into `output_dir`, named `name.alt.pdf` (`name-2.alt.pdf`...
+    /// when two inputs share a name), whose images carry their descriptions as alternative
+    /// text; image files are skipped. Returns the paths written. The descriptions are those
+    /// of [`get_image_descriptions`](Self::get_image_descriptions), asked for now unless
+    /// they were already.
     ///
-    /// An input is never overwritten: when a copy would land on one of the input documents
-    /// (`output_dir` is the inputs' folder), the call fails with
-    /// [`CopilotError::WouldOverwriteInput`] before any image is sent or any file written.
-    /// Other files of that name in `output_dir` are replaced.
+    /// Nothing is sent or written when an output would be one of the input documents
+    /// ([`CopilotError::WouldOverwriteInput`]) or is a file that exists
+    /// ([`CopilotError::OutputExists`], unless the options allow it). Each copy is written
+    /// whole or not at all.
     pub fn add_pdf_image_descriptions(
         &self,
         output_dir: impl AsRef<Path>,
     ) -> Result<Vec<PathBuf>, CopilotError> {
-        let output_dir = output_dir.as_ref();
         let documents = load_all(&self.options.common.documents)?;
+        let outputs = self.output_paths(&documents, output_dir.as_ref())?;
+        let results = self.get_image_descriptions()?;
+        self.write_copies(&documents, &results, output_dir.as_ref(), &outputs)
+    }
+
+    /// Writes the given descriptions (edited, or obtained elsewhere) into copies of the PDFs
+    /// as [`add_pdf_image_descriptions`](Self::add_pdf_image_descriptions) does, without
+    /// asking the model anything. `results` are as [`get_image_descriptions`](Self::get_image_descriptions)
+    /// returned them: one per document, in order; an image whose `key` is unset is skipped.
+    pub fn write_alt_texts(
+        &self,
+        results: &[ImageDescriptionResult],
+        output_dir: impl AsRef<Path>,
+    ) -> Result<Vec<PathBuf>, CopilotError> {
+        let documents = load_all(&self.options.common.documents)?;
+        if results.len() != documents.len() {
+            return Err(CopilotError::Document {
+                name: "descriptions".into(),
+                message: format!(
+                    "{} results for {} documents: give one per document, in order",
+                    results.len(),
+                    documents.len()
+                ),
+            });
+        }
+        let outputs = self.output_paths(&documents, output_dir.as_ref())?;
+        self.write_copies(&documents, results, output_dir.as_ref(), &outputs)
+    }
+
+    /// The copies' paths, each checked before anything is sent or written.
+    fn output_paths(
+        &self,
+        documents: &[Loaded],
+        output_dir: &Path,
+    ) -> Result<Vec<PathBuf>, CopilotError> {
         let mut outputs: Vec<PathBuf> = Vec::new();
-        for document in &documents {
+        for document in documents {
             if let Loaded::Pdf(pdf) = document {
                 let path = unused_path(output_dir, pdf.file_name(), &outputs);
-                refuse_input(&path, &self.options.common.documents)?;
+                check_output(&path, &self.options.common)?;
                 outputs.push(path);
             }
         }
-        let results = self.describe_documents(&documents)?;
+        Ok(outputs)
+    }
+
+    fn write_copies(
+        &self,
+        documents: &[Loaded],
+        results: &[ImageDescriptionResult],
+        output_dir: &Path,
+        outputs: &[PathBuf],
+    ) -> Result<Vec<PathBuf>, CopilotError> {
         std::fs::create_dir_all(output_dir).map_err(|e| CopilotError::io(output_dir, e))?;
         let pdfs = documents
             .iter()
-            .zip(&results)
+            .zip(results)
             .filter_map(|(document, result)| match document {
                 Loaded::Pdf(pdf) => Some((pdf, result)),
                 _ => None,
             });
-        for ((pdf, result), path) in pdfs.zip(&outputs) {
+        for ((pdf, result), path) in pdfs.zip(outputs) {
             let descriptions: Vec<(ImageKey, String)> = result
                 .descriptions
                 .iter()
@@ -141,7 +201,7 @@ impl ImageDescriptionCopilot {
             let bytes = add_alt_texts(pdf, &descriptions)?;
             crate::output::write_atomically(path, &bytes)?;
         }
-        Ok(outputs)
+        Ok(outputs.to_vec())
     }
 
     fn describe_documents(
@@ -287,19 +347,14 @@ fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>)
 }
 
 /// `dir/name`, or `dir/stem-2.ext`, `-3`... when an earlier output took that name.
+/// `name.alt.pdf` in `dir` for an input named `name.pdf`, or `name-2.alt.pdf`... when an
+/// earlier input of the same name took it: never the input's own name.
 fn unused_path(dir: &Path, name: &str, taken: &[PathBuf]) -> PathBuf {
-    let first = dir.join(name);
-    if !taken.contains(&first) {
-        return first;
-    }
     let stem = Path::new(name)
         .file_stem()
         .map_or("document".into(), |s| s.to_string_lossy());
-    let ext = Path::new(name)
-        .extension()
-        .map_or(String::new(), |e| format!(".{}", e.to_string_lossy()));
-    (2..)
-        .map(|n| dir.join(format!("{stem}-{n}{ext}")))
+    std::iter::once(dir.join(format!("{stem}.alt.pdf")))
+        .chain((2..).map(|n| dir.join(format!("{stem}-{n}.alt.pdf"))))
         .find(|p| !taken.contains(p))
         .expect("an unused name exists")
 }
@@ -312,8 +367,8 @@ mod tests {
     fn output_names_do_not_collide() {
         let dir = Path::new("/out");
         let first = unused_path(dir, "a.pdf", &[]);
-        assert_eq!(first, dir.join("a.pdf"));
+        assert_eq!(first, dir.join("a.alt.pdf"));
         let second = unused_path(dir, "a.pdf", std::slice::from_ref(&first));
-        assert_eq!(second, dir.join("a-2.pdf"));
+        assert_eq!(second, dir.join("a-2.alt.pdf"));
     }
 }

@@ -152,6 +152,9 @@ pub struct CommonOptions {
     /// Most tokens of document text sent in the request under [`DocumentDelivery::Auto`];
     /// default unset: half the prompt budget of the model.
     pub max_inline_tokens: Option<usize>,
+    /// Whether saving may replace a file that exists (never one of the input documents);
+    /// default `false`: an existing output is [`CopilotError::OutputExists`](crate::CopilotError::OutputExists).
+    pub overwrite_outputs: bool,
 }
 
 impl CommonOptions {
@@ -177,6 +180,7 @@ impl Default for CommonOptions {
             document_delivery: DocumentDelivery::Auto,
             max_inline_documents: 10,
             max_inline_tokens: None,
+            overwrite_outputs: false,
         }
     }
 }
@@ -289,6 +293,12 @@ macro_rules! common_setters {
             /// Most documents sent in the request under `DocumentDelivery::Auto`.
             pub fn with_max_inline_documents(mut self, documents: usize) -> Self {
                 self.common.max_inline_documents = documents;
+                self
+            }
+
+            /// Lets saving replace an existing file (never an input document).
+            pub fn with_overwrite_outputs(mut self, overwrite: bool) -> Self {
+                self.common.overwrite_outputs = overwrite;
                 self
             }
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::documents::{load_all, refuse_input, Loaded};
+use crate::documents::{check_output, load_all, Loaded};
 use crate::streamed::TextSink;
 use crate::{assistants, completions, output, responses};
 use crate::{CopilotBackend, CopilotError, PdfDocument, SaveFormat, SummaryCopilotOptions};
@@ -159,14 +159,16 @@ impl SummaryCopilot {
     /// Writes the summary to `path` as a PDF, Markdown or plain text.
     ///
     /// A `path` that is one of the input documents is refused with
-    /// [`CopilotError::WouldOverwriteInput`] before anything is asked or written.
+    /// [`CopilotError::WouldOverwriteInput`], and an existing file with
+    /// [`CopilotError::OutputExists`] unless the options allow it, before anything is asked
+    /// or written. The file is written whole or not at all (a temporary file renamed).
     pub fn save_summary(
         &mut self,
         path: impl AsRef<Path>,
         format: SaveFormat,
     ) -> Result<(), CopilotError> {
         let path = path.as_ref();
-        refuse_input(path, &self.options.common.documents)?;
+        check_output(path, &self.options.common)?;
         let summary = self.get_summary()?;
         output::save(path, "Summary", &summary, format)
     }

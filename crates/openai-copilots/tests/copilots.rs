@@ -750,7 +750,7 @@ fn images_are_described_once_and_written_back_as_alt_text() {
 
     let out = dir.join("out");
     let written = copilot.add_pdf_image_descriptions(&out).unwrap();
-    assert_eq!(written, vec![out.join("figures.pdf")]);
+    assert_eq!(written, vec![out.join("figures.alt.pdf")]);
     let bytes = std::fs::read(&written[0]).unwrap();
     // One Figure per placement: the red image drawn twice carries its text twice.
     let mut expected: Vec<String> = pdf
@@ -760,6 +760,20 @@ fn images_are_described_once_and_written_back_as_alt_text() {
         .collect();
     expected.sort();
     assert_eq!(alt_texts(&bytes), expected);
+
+    // Descriptions edited by hand are written as given.
+    let mut edited = results.clone();
+    for d in &mut edited[0].descriptions {
+        d.description = format!("Edited: {}", d.description);
+    }
+    let rewritten = copilot
+        .write_alt_texts(&edited, dir.join("edited"))
+        .unwrap();
+    let alts = alt_texts(&std::fs::read(&rewritten[0]).unwrap());
+    assert_eq!(alts.len(), 3);
+    assert!(alts.iter().all(|a| a.starts_with("Edited: ")), "{alts:?}");
+    let wrong = copilot.write_alt_texts(&edited[..1], dir.join("edited2"));
+    assert!(matches!(wrong, Err(CopilotError::Document { .. })));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -811,26 +825,43 @@ fn outputs_never_replace_an_input_document() {
             .with_backend(CopilotBackend::ChatCompletions)
             .with_document_path(&figures),
     );
-    // The inputs' own folder as the output folder would replace figures.pdf.
-    refused(
-        images.add_pdf_image_descriptions(&dir).map(drop),
-        "figures.pdf",
-    );
-
     assert_eq!(model.calls(), 0, "refused before anything was asked");
     assert_eq!(std::fs::read_to_string(&notes).unwrap(), POLICY);
-    assert_eq!(std::fs::read(&figures).unwrap(), figures_bytes);
 
-    // Elsewhere, the same calls write.
-    let written = images.add_pdf_image_descriptions(dir.join("out")).unwrap();
-    assert_eq!(written, [dir.join("out").join("figures.pdf")]);
+    // The inputs' own folder takes copies named apart from them.
+    let written = images.add_pdf_image_descriptions(&dir).unwrap();
+    assert_eq!(written, [dir.join("figures.alt.pdf")]);
+    assert_eq!(std::fs::read(&figures).unwrap(), figures_bytes);
+    let asked = model.calls();
+    // An existing output is not replaced unless allowed; nothing is asked again.
+    match images.add_pdf_image_descriptions(&dir) {
+        Err(CopilotError::OutputExists { path }) => assert!(path.ends_with("figures.alt.pdf")),
+        other => panic!("expected OutputExists, got {other:?}"),
+    }
+    let summary_path = dir.join("summary.md");
     summary
-        .save_summary(dir.join("summary.md"), SaveFormat::Markdown)
+        .save_summary(&summary_path, SaveFormat::Markdown)
         .unwrap();
-    assert!(std::fs::read_to_string(dir.join("summary.md"))
+    assert!(std::fs::read_to_string(&summary_path)
         .unwrap()
         .contains("A red and a blue square."));
+    assert!(matches!(
+        summary.save_summary(&summary_path, SaveFormat::Markdown),
+        Err(CopilotError::OutputExists { .. })
+    ));
+    let mut allowed = client.get_summary_copilot(
+        SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_document_path(&notes)
+            .with_overwrite_outputs(true),
+    );
+    allowed
+        .save_summary(&summary_path, SaveFormat::Text)
+        .unwrap();
+    refused(allowed.save_summary(&notes, SaveFormat::Text), "notes.md");
+    assert_eq!(model.calls(), asked + 2, "one summary for each copilot");
     assert_eq!(std::fs::read(&figures).unwrap(), figures_bytes);
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), POLICY);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -866,6 +897,11 @@ fn identical_images_cost_one_request_and_carry_the_options() {
         .add_pdf_image_descriptions(dir.join("out"))
         .unwrap()
         .is_empty());
+    assert_eq!(
+        copilot.get_image_descriptions().unwrap().len(),
+        results.len()
+    );
+    assert_eq!(mock.calls(), 1, "described once, kept");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
