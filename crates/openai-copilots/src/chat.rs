@@ -121,7 +121,7 @@ impl ChatCopilot {
                 }
             }
         }
-        let documents = load_all(&self.options.common.documents)?;
+        let documents = load_all(&self.options.common)?;
         let context = match backend {
             CopilotBackend::Responses => responses::open(
                 &self.client,
@@ -233,7 +233,7 @@ impl ChatCopilot {
     ) -> Result<String, CopilotError> {
         if self.texts.is_none() {
             // A restored conversation: the documents come from the options again.
-            let documents = load_all(&self.options.common.documents)?;
+            let documents = load_all(&self.options.common)?;
             let texts = documents
                 .iter()
                 .map(|d| Ok((d.name(), d.text()?)))

@@ -4,8 +4,9 @@
 use std::collections::HashSet;
 
 use crate::parallel::try_map;
+use crate::progress::Stage;
 use crate::streamed::TextSink;
-use crate::{CommonOptions, CopilotError};
+use crate::{CommonOptions, CopilotError, CopilotStage};
 use openai_blocking::types::*;
 use openai_blocking::*;
 
@@ -193,7 +194,7 @@ pub(crate) fn summarize(
             parts.push(part_request(name, i, count, piece));
         }
     }
-    let mut summaries = ask_all(parts, &ask)?;
+    let mut summaries = ask_all(common, CopilotStage::SummarisingParts, parts, &ask)?;
     loop {
         let combined = summaries.join("\n\n---\n\n");
         if estimate_tokens(&combined) <= budget {
@@ -231,7 +232,7 @@ pub(crate) fn summarize(
                 )
             })
             .collect();
-        summaries = ask_all(requests, &ask)?;
+        summaries = ask_all(common, CopilotStage::CombiningSummaries, requests, &ask)?;
     }
 }
 
@@ -244,12 +245,21 @@ pub(crate) fn part_request(name: &str, index: usize, count: usize, piece: &str) 
     )
 }
 
-/// Sends every request, a few at a time; the answers in order or the first error.
+/// Sends every request, a few at a time, reporting each as a step of `stage`; the answers in
+/// order or the first error.
 fn ask_all(
+    common: &CommonOptions,
+    stage: CopilotStage,
     requests: Vec<String>,
     ask: &(dyn Fn(String) -> Result<String, CopilotError> + Sync),
 ) -> Result<Vec<String>, CopilotError> {
-    try_map(&requests, PART_CONCURRENCY, |request| ask(request.clone()))
+    let stage = Stage::start(common, stage, requests.len());
+    try_map(&requests, PART_CONCURRENCY, |request| {
+        stage.check()?;
+        let answer = ask(request.clone())?;
+        stage.step();
+        Ok(answer)
+    })
 }
 
 /// Consecutive summaries gathered into groups that each fit `budget`.

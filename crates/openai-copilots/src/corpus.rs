@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::completions::{estimate_tokens, part_request, prompt_budget, split_to_fit};
 use crate::documents::{load, Loaded};
-use crate::{CopilotBackend, CopilotError, SummaryCopilot, TextDocument};
+use crate::progress::cancelled;
+use crate::{CopilotBackend, CopilotError, CopilotStage, SummaryCopilot, TextDocument};
 use openai_blocking::types::*;
 use openai_blocking::*;
 
@@ -171,6 +172,10 @@ impl SummaryCopilot {
         let mut entries = Vec::new();
         let mut failures = BTreeMap::new();
         for (i, document) in documents.iter().enumerate() {
+            if let Err(e) = cancelled(common, CopilotStage::ReadingDocuments) {
+                let _ = std::fs::remove_file(&path);
+                return Err(e);
+            }
             let prepared = load(document).and_then(|loaded| {
                 let text = loaded.text()?;
                 if text.trim().is_empty() {
@@ -274,8 +279,11 @@ impl SummaryCopilot {
         mut progress: impl FnMut(CorpusProgress),
     ) -> Result<CorpusSummaries, CopilotError> {
         let client = self.client();
-        let done = client
-            .waiter()
+        let mut waiter = client.waiter();
+        if let Some(flag) = &self.options().common.cancel {
+            waiter = waiter.cancel_flag(flag.clone());
+        }
+        let done = waiter
             .on_poll(|p| {
                 if let Some(c) = p.counts {
                     progress(CorpusProgress::Waiting {

@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::{CopilotDocument, CopilotError, TextDocument};
+use crate::progress::Stage;
+use crate::{CopilotDocument, CopilotError, CopilotStage, TextDocument};
 use copilot_pdf::{extract_text, PdfDocument};
 
 /// Image files the vision model accepts.
@@ -48,12 +49,22 @@ pub(crate) fn load(document: &CopilotDocument) -> Result<Loaded, CopilotError> {
     }
 }
 
-/// Reads every document; no document at all is an error.
-pub(crate) fn load_all(documents: &[CopilotDocument]) -> Result<Vec<Loaded>, CopilotError> {
+/// Reads every document of the options, reporting each; no document at all is an error.
+pub(crate) fn load_all(common: &crate::CommonOptions) -> Result<Vec<Loaded>, CopilotError> {
+    let documents = &common.documents;
     if documents.is_empty() {
         return Err(CopilotError::NoDocuments);
     }
-    documents.iter().map(load).collect()
+    let stage = Stage::start(common, CopilotStage::ReadingDocuments, documents.len());
+    documents
+        .iter()
+        .map(|d| {
+            stage.check()?;
+            let loaded = load(d)?;
+            stage.step();
+            Ok(loaded)
+        })
+        .collect()
 }
 
 /// Refuses an output path that is one of the input documents (always) or an existing file
@@ -178,7 +189,10 @@ mod tests {
         assert!(matches!(missing, Err(CopilotError::Io { .. })));
         let missing_pdf = load(&CopilotDocument::Path(dir.join("missing.pdf")));
         assert!(matches!(missing_pdf, Err(CopilotError::Pdf(_))));
-        assert!(matches!(load_all(&[]), Err(CopilotError::NoDocuments)));
+        assert!(matches!(
+            load_all(&crate::CommonOptions::default()),
+            Err(CopilotError::NoDocuments)
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -59,6 +59,11 @@ pub enum CopilotError {
         /// The first failure.
         source: Error,
     },
+    /// The cancel flag was set; the work stopped before `stage` was done.
+    Cancelled {
+        /// What was being done.
+        stage: crate::CopilotStage,
+    },
     /// An output file exists already and the options do not allow replacing it
     /// (`with_overwrite_outputs`); nothing was written.
     OutputExists {
@@ -117,6 +122,7 @@ impl fmt::Display for CopilotError {
                 "could not delete {} on the server: {source}",
                 left.server_objects().join(", ")
             ),
+            CopilotError::Cancelled { stage } => write!(f, "cancelled while {stage:?}"),
             CopilotError::OutputExists { path } => write!(
                 f,
                 "{} exists; not replaced (allow it with with_overwrite_outputs(true))",

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use crate::completions::complete;
 use crate::documents::{check_output, load_all, Loaded};
 use crate::parallel::try_map;
-use crate::{responses, CopilotBackend, CopilotError, ImageDescriptionCopilotOptions, ImageDetail};
+use crate::progress::Stage;
+use crate::{
+    responses, CopilotBackend, CopilotError, CopilotStage, ImageDescriptionCopilotOptions,
+    ImageDetail,
+};
 use copilot_pdf::{
     add_alt_texts, extract_images, load_image_file, EncodedImage, ImageKey, ImagePlacement,
     SkippedImage,
@@ -110,7 +114,7 @@ impl ImageDescriptionCopilot {
         if let Some(results) = kept.as_ref() {
             return Ok(results.clone());
         }
-        let documents = load_all(&self.options.common.documents)?;
+        let documents = load_all(&self.options.common)?;
         let results = self.describe_documents(&documents)?;
         *kept = Some(results.clone());
         Ok(results)
@@ -130,7 +134,7 @@ impl ImageDescriptionCopilot {
         &self,
         output_dir: impl AsRef<Path>,
     ) -> Result<Vec<PathBuf>, CopilotError> {
-        let documents = load_all(&self.options.common.documents)?;
+        let documents = load_all(&self.options.common)?;
         let outputs = self.output_paths(&documents, output_dir.as_ref())?;
         let results = self.get_image_descriptions()?;
         self.write_copies(&documents, &results, output_dir.as_ref(), &outputs)
@@ -145,7 +149,7 @@ impl ImageDescriptionCopilot {
         results: &[ImageDescriptionResult],
         output_dir: impl AsRef<Path>,
     ) -> Result<Vec<PathBuf>, CopilotError> {
-        let documents = load_all(&self.options.common.documents)?;
+        let documents = load_all(&self.options.common)?;
         if results.len() != documents.len() {
             return Err(CopilotError::Document {
                 name: "descriptions".into(),
@@ -233,8 +237,16 @@ impl ImageDescriptionCopilot {
             }
             slots.push(doc_slots);
         }
+        let stage = Stage::start(
+            &self.options.common,
+            CopilotStage::DescribingImages,
+            unique.len(),
+        );
         let descriptions = try_map(&unique, self.options.max_concurrency, |image| {
-            self.describe(image)
+            stage.check()?;
+            let description = self.describe(image)?;
+            stage.step();
+            Ok::<_, CopilotError>(description)
         })?;
 
         let mut results = Vec::new();

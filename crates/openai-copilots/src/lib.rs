@@ -46,6 +46,7 @@ mod images;
 mod options;
 mod output;
 mod parallel;
+mod progress;
 mod responses;
 mod streamed;
 mod summary;
@@ -62,6 +63,7 @@ pub use options::{
     DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
     MAX_INLINE_BYTES,
 };
+pub use progress::{CopilotProgress, CopilotStage, ProgressCallback};
 pub use summary::SummaryCopilot;
 
 use openai_blocking::OpenAIClient;
@@ -102,9 +104,9 @@ impl CopilotClientExt for OpenAIClient {
 pub mod prelude {
     pub use crate::{
         ChatCopilot, ChatCopilotOptions, CopilotBackend, CopilotClientExt, CopilotContext,
-        CopilotError, CorpusBatch, CorpusProgress, CorpusSummaries, DocumentDelivery,
-        ImageDescriptionCopilot, ImageDescriptionCopilotOptions, ImageDetail, PdfDocument,
-        SaveFormat, SummaryCopilot, SummaryCopilotOptions, TextDocument,
+        CopilotError, CopilotProgress, CopilotStage, CorpusBatch, CorpusProgress, CorpusSummaries,
+        DocumentDelivery, ImageDescriptionCopilot, ImageDescriptionCopilotOptions, ImageDetail,
+        PdfDocument, SaveFormat, SummaryCopilot, SummaryCopilotOptions, TextDocument,
     };
     pub use openai_blocking::OpenAIClient;
 }

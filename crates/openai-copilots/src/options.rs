@@ -152,6 +152,13 @@ pub struct CommonOptions {
     /// Most tokens of document text sent in the request under [`DocumentDelivery::Auto`];
     /// default unset: half the prompt budget of the model.
     pub max_inline_tokens: Option<usize>,
+    /// Called as long work goes on (documents read, parts summarised, images described);
+    /// default none.
+    pub on_progress: Option<crate::ProgressCallback>,
+    /// When set to `true`, the copilot starts no new request and returns
+    /// [`CopilotError::Cancelled`](crate::CopilotError::Cancelled) (requests in flight
+    /// finish; objects it created on the server are deleted as on any failure).
+    pub cancel: Option<crate::progress::CancelFlag>,
     /// Whether saving may replace a file that exists (never one of the input documents);
     /// default `false`: an existing output is [`CopilotError::OutputExists`](crate::CopilotError::OutputExists).
     pub overwrite_outputs: bool,
@@ -181,6 +188,8 @@ impl Default for CommonOptions {
             max_inline_documents: 10,
             max_inline_tokens: None,
             overwrite_outputs: false,
+            on_progress: None,
+            cancel: None,
         }
     }
 }
@@ -293,6 +302,25 @@ macro_rules! common_setters {
             /// Most documents sent in the request under `DocumentDelivery::Auto`.
             pub fn with_max_inline_documents(mut self, documents: usize) -> Self {
                 self.common.max_inline_documents = documents;
+                self
+            }
+
+            /// Calls `callback` as long work goes on: the stage, steps done, steps in all.
+            pub fn with_progress(
+                mut self,
+                callback: impl Fn(&crate::CopilotProgress) + Send + Sync + 'static,
+            ) -> Self {
+                self.common.on_progress =
+                    Some(crate::ProgressCallback(std::sync::Arc::new(callback)));
+                self
+            }
+
+            /// Stops the work (no new request) soon after `flag` becomes `true`.
+            pub fn with_cancel_flag(
+                mut self,
+                flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+            ) -> Self {
+                self.common.cancel = Some(flag);
                 self
             }
 

@@ -71,7 +71,7 @@ impl SummaryCopilot {
         if let Some(summary) = &self.summary {
             return Ok(summary.clone());
         }
-        let documents = load_all(&self.options.common.documents)?;
+        let documents = load_all(&self.options.common)?;
         let summary = self.summarize_loaded(&documents, &self.options.summary_prompt, sink)?;
         self.summary = Some(summary.clone());
         Ok(summary)

@@ -979,3 +979,76 @@ mod needs_pdf_samples {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+#[test]
+fn long_work_reports_progress_and_stops_when_cancelled() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    let server = MockServer::start();
+    let parts = server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("This is part ");
+        then.status(200).json_body(completion("Part summary."));
+    });
+    server.mock(|when, then| {
+        when.method(POST)
+            .path("/chat/completions")
+            .body_includes("summaries of their consecutive parts");
+        then.status(200).json_body(completion("The whole summary."));
+    });
+    let options = || {
+        SummaryCopilotOptions::new()
+            .with_backend(CopilotBackend::ChatCompletions)
+            .with_context_tokens(1200)
+            .with_max_completion_tokens(100)
+            .with_document(TextDocument::new("long.txt", POLICY.repeat(12)))
+    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut copilot = mock_client(&server)
+        .get_summary_copilot(options().with_progress(move |p| log.lock().unwrap().push(*p)));
+    assert_eq!(copilot.get_summary().unwrap(), "The whole summary.");
+    let seen = seen.lock().unwrap().clone();
+    let total_parts = parts.calls();
+    let first = seen.first().unwrap();
+    assert_eq!(
+        (first.stage, first.done, first.total),
+        (CopilotStage::ReadingDocuments, 0, 1)
+    );
+    let part_steps: Vec<usize> = seen
+        .iter()
+        .filter(|p| p.stage == CopilotStage::SummarisingParts)
+        .map(|p| {
+            assert_eq!(p.total, total_parts);
+            p.done
+        })
+        .collect();
+    assert_eq!(part_steps.len(), total_parts + 1, "0, then each part");
+    assert_eq!(part_steps.iter().max(), Some(&total_parts));
+
+    // Cancelled after the first part: no new request starts, and the error says where.
+    let flag = Arc::new(AtomicBool::new(false));
+    let trip = flag.clone();
+    let before = parts.calls();
+    let mut copilot = mock_client(&server).get_summary_copilot(
+        options().with_cancel_flag(flag).with_progress(move |p| {
+            if p.stage == CopilotStage::SummarisingParts && p.done == 1 {
+                trip.store(true, Ordering::SeqCst);
+            }
+        }),
+    );
+    let err = copilot.get_summary().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CopilotError::Cancelled {
+                stage: CopilotStage::SummarisingParts
+            }
+        ),
+        "{err:?}"
+    );
+    let sent = parts.calls() - before;
+    assert!(sent < total_parts, "{sent} of {total_parts} parts sent");
+}
