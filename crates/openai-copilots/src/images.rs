@@ -60,6 +60,22 @@ pub struct ImageDescriptionResult {
     pub descriptions: Vec<ImageDescription>,
     /// Images that could not be decoded (e.g. JPEG 2000), with the reason.
     pub skipped: Vec<SkippedImage>,
+    /// Images left without a description by a batch ([`ImageDescriptionCopilot::collect_image_batch`]):
+    /// the image's name and why (the request failed, or did not run).
+    pub failed: Vec<(String, String)>,
+}
+
+/// An image-description batch in flight, made by
+/// [`ImageDescriptionCopilot::submit_image_batch`]; save it (it is JSON) to collect the
+/// descriptions from a later process with the same documents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ImageBatch {
+    /// The batch's id.
+    pub batch_id: String,
+    /// How many distinct images it describes (request `img{n}` is the `n`-th, in the order
+    /// the documents first draw them).
+    pub images: usize,
 }
 
 /// Describes the images of PDFs and image files; made by
@@ -212,57 +228,137 @@ impl ImageDescriptionCopilot {
         &self,
         documents: &[Loaded],
     ) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
-        let mut found: Vec<(ImageDescriptionResult, Vec<Found>)> = Vec::new();
-        for document in documents {
-            found.push(find_images(document)?);
-        }
-
-        // Identical images, wherever they are, are described once.
-        let mut unique: Vec<&EncodedImage> = Vec::new();
-        let mut index_of: HashMap<u64, usize> = HashMap::new();
-        let mut slots: Vec<Vec<usize>> = Vec::new();
-        for (_, images) in &found {
-            let mut doc_slots = Vec::new();
-            for image in images {
-                let mut hasher = DefaultHasher::new();
-                image.image.bytes.hash(&mut hasher);
-                let slot = match index_of.entry(hasher.finish()) {
-                    Entry::Occupied(e) => *e.get(),
-                    Entry::Vacant(e) => {
-                        unique.push(&image.image);
-                        *e.insert(unique.len() - 1)
-                    }
-                };
-                doc_slots.push(slot);
-            }
-            slots.push(doc_slots);
-        }
+        let gathered = gather(documents)?;
         let stage = Stage::start(
             &self.options.common,
             CopilotStage::DescribingImages,
-            unique.len(),
+            gathered.unique.len(),
         );
+        let unique: Vec<&EncodedImage> = gathered.unique_images().collect();
         let descriptions = try_map(&unique, self.options.max_concurrency, |image| {
             stage.check()?;
             let description = self.describe(image)?;
             stage.step();
-            Ok::<_, CopilotError>(description)
+            Ok::<_, CopilotError>(Ok(description))
         })?;
+        Ok(gathered.assemble(descriptions))
+    }
 
-        let mut results = Vec::new();
-        for ((mut result, images), doc_slots) in found.into_iter().zip(slots) {
-            for (image, slot) in images.into_iter().zip(doc_slots) {
-                result.descriptions.push(ImageDescription {
-                    name: image.name,
-                    placements: image.placements,
-                    image: image.image,
-                    description: descriptions[slot].clone(),
-                    key: image.key,
-                });
-            }
-            results.push(result);
+    /// Describes every distinct image through the Batch API (half the price on OpenAI, done
+    /// within 24 hours): one request per image, uploaded as one batch. Collect the
+    /// descriptions with [`collect_image_batch`](Self::collect_image_batch), in this process
+    /// or a later one (save the [`ImageBatch`]).
+    pub fn submit_image_batch(&self) -> Result<ImageBatch, CopilotError> {
+        let documents = load_all(&self.options.common)?;
+        let gathered = gather(&documents)?;
+        if gathered.unique.is_empty() {
+            return Err(CopilotError::Document {
+                name: "documents".into(),
+                message: "no image to describe".into(),
+            });
         }
+        let path = std::env::temp_dir().join(format!(
+            "openai-copilots-images-{}-{}.jsonl",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let mut writer = BatchWriter::create(&path)?;
+        for (n, image) in gathered.unique_images().enumerate() {
+            writer.push(format!("img{n}"), self.request(image))?;
+        }
+        let file = writer.finish()?;
+        let submitted = self.client.submit_batch(&file, None);
+        let _ = std::fs::remove_file(&path);
+        Ok(ImageBatch {
+            batch_id: submitted?.id,
+            images: gathered.unique.len(),
+        })
+    }
+
+    /// Waits for an image batch (with the client's polling interval and timeout, and the
+    /// options' cancel flag), and returns the descriptions as
+    /// [`get_image_descriptions`](Self::get_image_descriptions) does, keeping them for
+    /// [`add_pdf_image_descriptions`](Self::add_pdf_image_descriptions). An image whose
+    /// request failed or did not run is listed in its document's
+    /// [`failed`](ImageDescriptionResult::failed), not among the descriptions.
+    pub fn collect_image_batch(
+        &self,
+        batch: &ImageBatch,
+    ) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
+        let documents = load_all(&self.options.common)?;
+        let gathered = gather(&documents)?;
+        if gathered.unique.len() != batch.images {
+            return Err(CopilotError::Document {
+                name: "documents".into(),
+                message: format!(
+                    "the batch describes {} images, the documents hold {}: give the documents \
+                     it was submitted with",
+                    batch.images,
+                    gathered.unique.len()
+                ),
+            });
+        }
+        let mut waiter = self.client.waiter();
+        if let Some(flag) = &self.options.common.cancel {
+            waiter = waiter.cancel_flag(flag.clone());
+        }
+        let done = waiter.wait_for_batch_to_complete(&batch.batch_id)?;
+        let mut answers: Vec<Result<String, String>> = vec![
+            Err(format!(
+                "no result in batch {} ({:?})",
+                done.id, done.status
+            ));
+            batch.images
+        ];
+        for result in self.client.batch_results(&done) {
+            let result = result?;
+            let Some(n) = result
+                .custom_id
+                .strip_prefix("img")
+                .and_then(|n| n.parse::<usize>().ok())
+                .filter(|n| *n < batch.images)
+            else {
+                continue;
+            };
+            answers[n] = match result.outcome {
+                Ok(BatchAnswer::Response(r)) => Ok(r.output_text()),
+                Ok(BatchAnswer::ChatCompletion(c)) => Ok(c.text().unwrap_or_default().to_owned()),
+                Ok(other) => Err(format!("an answer of another endpoint: {other:?}")),
+                Err(e) => Err(e.to_string()),
+            }
+            .map(|t| t.trim().to_owned())
+            .and_then(|t| {
+                if t.is_empty() {
+                    Err("the model answered with no text".to_owned())
+                } else {
+                    Ok(t)
+                }
+            });
+        }
+        let results = gathered.assemble(answers);
+        *self.results.lock().unwrap_or_else(|e| e.into_inner()) = Some(results.clone());
         Ok(results)
+    }
+
+    /// One description's request, for a batch line.
+    fn request(&self, image: &EncodedImage) -> BatchRequest {
+        let common = &self.options.common;
+        let instructions = common.instructions_or(INSTRUCTIONS);
+        let prompt = &self.options.image_description_prompt;
+        if common.backend == CopilotBackend::Responses {
+            let url = image.data_url();
+            responses::image_request(common, instructions, prompt, url, self.options.image_detail)
+                .into()
+        } else {
+            let mut request =
+                CompletionCreateRequest::new(&common.model, self.chat_messages(image));
+            request.temperature = common.temperature;
+            request.top_p = common.top_p;
+            request.max_completion_tokens = common.max_completion_tokens;
+            request.into()
+        }
     }
 
     /// One description request: the prompt and the image as a data URL, as `input_image` on
@@ -282,6 +378,13 @@ impl ImageDescriptionCopilot {
             )?;
             return Ok(answer.trim().to_owned());
         }
+        let messages = self.chat_messages(image);
+        let answer = complete(&self.client, &self.options.common, messages)?;
+        Ok(answer.trim().to_owned())
+    }
+
+    /// The chat-completions messages describing `image`.
+    fn chat_messages(&self, image: &EncodedImage) -> Vec<ChatCompletionRequestMessage> {
         let detail = match self.options.image_detail {
             ImageDetail::Auto => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Auto,
             ImageDetail::Low => ChatCompletionRequestMessageContentPartImageImageUrlDetail::Low,
@@ -289,26 +392,92 @@ impl ImageDescriptionCopilot {
         };
         let parts = vec![
             ChatCompletionRequestUserMessageContentPart::Text {
-                text: prompt.clone(),
+                text: self.options.image_description_prompt.clone(),
                 prompt_cache_breakpoint: None,
             },
             ChatCompletionRequestUserMessageContentPart::ImageUrl {
                 image_url: ChatCompletionRequestMessageContentPartImageImageUrl {
-                    url,
+                    url: image.data_url(),
                     detail: Some(detail),
                 },
                 prompt_cache_breakpoint: None,
             },
         ];
-        let messages = vec![
-            ChatCompletionRequestMessage::system(instructions),
+        vec![
+            ChatCompletionRequestMessage::system(self.options.common.instructions_or(INSTRUCTIONS)),
             ChatCompletionRequestMessage::User {
                 content: ChatCompletionRequestUserMessageContent::Array(parts),
                 name: None,
             },
-        ];
-        let answer = complete(&self.client, &self.options.common, messages)?;
-        Ok(answer.trim().to_owned())
+        ]
+    }
+}
+
+/// The images of the documents, with identical ones (wherever they are) described once.
+struct Gathered {
+    found: Vec<(ImageDescriptionResult, Vec<Found>)>,
+    /// `(document, image)` of each distinct image, in the order first drawn.
+    unique: Vec<(usize, usize)>,
+    /// For each document, for each of its images, its index in `unique`.
+    slots: Vec<Vec<usize>>,
+}
+
+fn gather(documents: &[Loaded]) -> Result<Gathered, CopilotError> {
+    let mut found = Vec::new();
+    for document in documents {
+        found.push(find_images(document)?);
+    }
+    let mut unique = Vec::new();
+    let mut index_of: HashMap<u64, usize> = HashMap::new();
+    let mut slots = Vec::new();
+    for (d, (_, images)) in found.iter().enumerate() {
+        let mut doc_slots = Vec::new();
+        for (i, image) in images.iter().enumerate() {
+            let mut hasher = DefaultHasher::new();
+            image.image.bytes.hash(&mut hasher);
+            let slot = match index_of.entry(hasher.finish()) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => {
+                    unique.push((d, i));
+                    *e.insert(unique.len() - 1)
+                }
+            };
+            doc_slots.push(slot);
+        }
+        slots.push(doc_slots);
+    }
+    Ok(Gathered {
+        found,
+        unique,
+        slots,
+    })
+}
+
+impl Gathered {
+    fn unique_images(&self) -> impl Iterator<Item = &EncodedImage> {
+        self.unique.iter().map(|&(d, i)| &self.found[d].1[i].image)
+    }
+
+    /// The results, each image with the description of its distinct image (or listed as
+    /// failed, with why).
+    fn assemble(self, descriptions: Vec<Result<String, String>>) -> Vec<ImageDescriptionResult> {
+        let mut results = Vec::new();
+        for ((mut result, images), doc_slots) in self.found.into_iter().zip(self.slots) {
+            for (image, slot) in images.into_iter().zip(doc_slots) {
+                match &descriptions[slot] {
+                    Ok(description) => result.descriptions.push(ImageDescription {
+                        name: image.name,
+                        placements: image.placements,
+                        image: image.image,
+                        description: description.clone(),
+                        key: image.key,
+                    }),
+                    Err(why) => result.failed.push((image.name, why.clone())),
+                }
+            }
+            results.push(result);
+        }
+        results
     }
 }
 
@@ -319,6 +488,7 @@ fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>)
         is_pdf: false,
         descriptions: Vec::new(),
         skipped: Vec::new(),
+        failed: Vec::new(),
     };
     match document {
         Loaded::Pdf(pdf) => {

@@ -56,7 +56,7 @@ pub use context::CopilotContext;
 pub use copilot_pdf::PdfDocument;
 pub use corpus::{CorpusBatch, CorpusDocument, CorpusProgress, CorpusSummaries};
 pub use error::CopilotError;
-pub use images::{ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult};
+pub use images::{ImageBatch, ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult};
 pub use options::{
     ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotDocument, DocumentDelivery,
     ImageDescriptionCopilotOptions, ImageDetail, SaveFormat, SummaryCopilotOptions, TextDocument,

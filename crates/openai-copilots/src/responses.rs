@@ -280,6 +280,18 @@ pub(crate) fn describe_image(
     image_url: String,
     detail: crate::ImageDetail,
 ) -> Result<String, CopilotError> {
+    let request = image_request(common, instructions, prompt, image_url, detail);
+    answer(client, &request, None)
+}
+
+/// The request describing one image (also a batch line's body).
+pub(crate) fn image_request(
+    common: &CommonOptions,
+    instructions: &str,
+    prompt: &str,
+    image_url: String,
+    detail: crate::ImageDetail,
+) -> ResponseCreateRequest {
     let detail = match detail {
         crate::ImageDetail::Auto => ImageDetail::Auto,
         crate::ImageDetail::Low => ImageDetail::Low,
@@ -296,5 +308,5 @@ pub(crate) fn describe_image(
     ];
     let mut request = request(common, instructions, vec![user(content)]);
     request.store = Some(false);
-    answer(client, &request, None)
+    request
 }

@@ -1,6 +1,6 @@
 //! Corpus summaries through the Batch API, end to end against the local engine: 200
 //! generated documents, a long one in parts, an unreadable one; progress; resuming from a
-//! saved batch in a new copilot.
+//! saved batch in a new copilot; image descriptions through a batch.
 
 use std::path::PathBuf;
 
@@ -102,5 +102,51 @@ fn a_saved_corpus_batch_is_collected_by_another_copilot() {
     assert_eq!(corpus.summaries.len(), 5);
     assert!(corpus.failures.is_empty());
     assert!(corpus.summaries["reports/site-003.txt"].contains("3"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn images_are_described_through_a_batch_and_written_as_alt_text() {
+    let (_server, client) = engine();
+    let dir = temp_dir("image-batch");
+    let figures = dir.join("figures.pdf");
+    std::fs::write(&figures, pdf_with_images()).unwrap();
+    let green = dir.join("green.png");
+    std::fs::write(&green, png([20, 200, 20])).unwrap();
+    let options = ImageDescriptionCopilotOptions::new()
+        .with_document_path(&figures)
+        .with_document_path(&green);
+
+    let batch = client
+        .get_image_description_copilot(options.clone())
+        .submit_image_batch()
+        .unwrap();
+    assert_eq!(
+        batch.images, 3,
+        "red, blue and green: the red drawn twice is one"
+    );
+    // Collected by another copilot (another process would load the saved batch).
+    let copilot = client.get_image_description_copilot(options);
+    let results = copilot.collect_image_batch(&batch).unwrap();
+    assert!(results.iter().all(|r| r.failed.is_empty()));
+    assert_eq!(results[0].descriptions.len(), 2);
+    assert!(results[0].descriptions[0].description.contains("red"));
+    assert!(results[1].descriptions[0].description.contains("green"));
+
+    // Kept: writing the copies asks nothing more.
+    let written = copilot.add_pdf_image_descriptions(dir.join("out")).unwrap();
+    let alts = alt_texts(&std::fs::read(&written[0]).unwrap());
+    assert_eq!(alts.len(), 3, "one per placement");
+    assert!(
+        client.get_batches(None).unwrap().data.len() == 1,
+        "one batch in all"
+    );
+
+    // Other documents than the batch's are refused, naming the counts.
+    let other = client.get_image_description_copilot(
+        ImageDescriptionCopilotOptions::new().with_document_path(&green),
+    );
+    let err = other.collect_image_batch(&batch).unwrap_err();
+    assert!(err.to_string().contains("3 images"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -51,3 +51,81 @@ pub fn mock_client(server: &MockServer) -> OpenAIClient {
         .build()
         .unwrap()
 }
+
+pub fn png(rgb: [u8; 3]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, 8, 6);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&rgb.repeat(8 * 6)).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// A one-page PDF that draws one red image twice and a blue one once.
+pub fn pdf_with_images() -> Vec<u8> {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let image = |doc: &mut Document, rgb: [u8; 3]| {
+        doc.add_object(Stream::new(
+            dictionary! {
+                "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 6,
+                "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8,
+            },
+            rgb.repeat(8 * 6),
+        ))
+    };
+    let red = image(&mut doc, [220, 20, 20]);
+    let blue = image(&mut doc, [20, 20, 220]);
+    let draw = |name: &str, x: i64, y: i64| {
+        vec![
+            Operation::new("q", vec![]),
+            Operation::new(
+                "cm",
+                vec![80.into(), 0.into(), 0.into(), 60.into(), x.into(), y.into()],
+            ),
+            Operation::new("Do", vec![Object::Name(name.as_bytes().to_vec())]),
+            Operation::new("Q", vec![]),
+        ]
+    };
+    let mut ops = draw("Im1", 50, 700);
+    ops.extend(draw("Im1", 200, 700));
+    ops.extend(draw("Im2", 50, 500));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        Content { operations: ops }.encode().unwrap(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => red, "Im2" => blue } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
+/// Every `/Alt` string of a PDF, read back with lopdf's parser.
+pub fn alt_texts(bytes: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(bytes).unwrap();
+    let mut alts: Vec<String> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter_map(|d| d.get(b"Alt").ok())
+        .map(|a| lopdf::decode_text_string(a).expect("/Alt is a text string"))
+        .collect();
+    alts.sort();
+    alts
+}
