@@ -40,7 +40,17 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 ///
 /// Errors are those of opening the file ([`PdfError::PasswordRequired`],
 /// [`PdfError::Damaged`], …) and [`PdfError::Write`] if the copy cannot be written.
+///
+/// Runs in a worker process when [`Isolation::current`](crate::Isolation::current) has one.
 pub fn add_alt_texts(
+    doc: &PdfDocument,
+    descriptions: &[(ImageKey, String)],
+) -> Result<Vec<u8>, PdfError> {
+    crate::Isolation::current().add_alt_texts(doc, descriptions)
+}
+
+/// [`add_alt_texts`] in this process.
+pub(crate) fn add_alt_texts_in_process(
     doc: &PdfDocument,
     descriptions: &[(ImageKey, String)],
 ) -> Result<Vec<u8>, PdfError> {

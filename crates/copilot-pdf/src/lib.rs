@@ -98,6 +98,8 @@ mod imgconv;
 mod objects;
 mod report;
 mod text;
+mod wire;
+mod worker;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -111,6 +113,10 @@ pub use images::{
 };
 pub use report::render_text_pdf;
 pub use text::{extract_text, PdfPageText, PdfText};
+pub use worker::{
+    serve_worker_if_requested, Isolation, Job, JobOutput, RunStats, WORKER_BINARY, WORKER_ENV,
+    WORKER_FLAG,
+};
 
 /// A PDF held in memory, with the name errors and uploads use.
 ///
