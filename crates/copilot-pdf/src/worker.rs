@@ -74,6 +74,8 @@ pub struct RunStats {
     /// The largest peak resident memory a worker reported, in bytes (a lost worker reports
     /// none; its limit bounds it).
     pub peak_rss_bytes: Option<u64>,
+    /// Why each lost worker was lost, in words (as in the warnings and errors).
+    pub lost_reasons: Vec<String>,
 }
 
 /// A piece of PDF work for [`Isolation::run`].
@@ -553,11 +555,14 @@ impl Launcher<'_> {
         match outcome {
             Driven::Exited(status) if status.success() => Ok(()),
             Driven::Exited(status) => {
+                let why = crash_reason(status, &tail, self.memory);
                 stats.workers_lost += 1;
-                Err(Stop::Lost(crash_reason(status, &tail, self.memory)))
+                stats.lost_reasons.push(why.clone());
+                Err(Stop::Lost(why))
             }
             Driven::Stopped(why) => {
                 stats.workers_lost += 1;
+                stats.lost_reasons.push(why.clone());
                 Err(Stop::Lost(why))
             }
             Driven::Malformed(what) => Err(Stop::Fatal(protocol(
@@ -679,6 +684,8 @@ fn crash_reason(status: ExitStatus, stderr: &[u8], memory: u64) -> String {
         format!("it needed more memory than the limit ({mib} MiB): {last}")
     } else if text.contains("overflowed its stack") {
         "it nested too deeply (the worker's stack overflowed)".to_string()
+    } else if status.code() == Some(101) {
+        format!("a PDF crate panicked outside the guards: {last}")
     } else {
         #[cfg(unix)]
         {
