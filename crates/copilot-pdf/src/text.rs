@@ -236,9 +236,61 @@ pub(crate) fn stream_text(
     })
 }
 
-/// The page's text as unpdf lays it out.
-fn page_text(page: &unpdf::model::Page) -> String {
-    page.plain_text()
+/// The page's text as unpdf lays it out (blocks separated by a blank line), each piece of
+/// text once.
+///
+/// unpdf 0.52 can give the labels of a diagram drawn as one form XObject two or three times:
+/// as a paragraph, or as overlapping "tables" whose grids are the diagram's frame
+/// (geobase-word-tagged.pdf, page 13: 557 words where pdftotext has 263). A table whose words
+/// (counted) are nearly all words of the page's paragraphs or of a table kept before it is
+/// such a copy, and is left out.
+pub(crate) fn page_text(page: &unpdf::model::Page) -> String {
+    use std::collections::HashMap;
+    type Bag = HashMap<String, usize>;
+    fn count(text: &str, into: &mut Bag) {
+        for word in text.split_whitespace() {
+            *into.entry(word.to_string()).or_default() += 1;
+        }
+    }
+    let texts: Vec<(bool, String)> = page
+        .elements
+        .iter()
+        .map(|block| {
+            let mut text = String::new();
+            block.append_plain_text(&mut text);
+            (matches!(block, unpdf::model::Block::Table(_)), text)
+        })
+        .filter(|(_, text)| !text.is_empty())
+        .collect();
+    let mut kept: Bag = HashMap::new();
+    if texts.iter().any(|(table, _)| *table) {
+        for (_, text) in texts.iter().filter(|(table, _)| !table) {
+            count(text, &mut kept);
+        }
+    }
+    let mut out = String::new();
+    for (table, text) in &texts {
+        if *table {
+            let mut words: Bag = HashMap::new();
+            count(text, &mut words);
+            let total: usize = words.values().sum();
+            let shared: usize = words
+                .iter()
+                .map(|(w, n)| (*n).min(kept.get(w).copied().unwrap_or(0)))
+                .sum();
+            if total >= 4 && shared * 10 >= total * 9 {
+                continue;
+            }
+            for (w, n) in words {
+                *kept.entry(w).or_default() += n;
+            }
+        }
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(text);
+    }
+    out
 }
 
 /// Extracts the text in this process (no isolation).
@@ -359,5 +411,85 @@ fn unpdf_error(doc: &PdfDocument, error: unpdf::Error) -> PdfError {
         ErrorKind::Encrypted | ErrorKind::InvalidPassword => PdfError::PasswordRequired { name },
         ErrorKind::UnknownFormat => PdfError::NotPdf { name },
         _ => damaged(doc, error.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_text;
+    use unpdf::model::{Block, Page, Paragraph, Table, TableCell, TableRow};
+
+    fn table(rows: &[&[&str]]) -> Block {
+        let mut table = Table::new();
+        for row in rows {
+            table.add_row(TableRow::new(
+                row.iter().map(|c| TableCell::text(*c)).collect(),
+            ));
+        }
+        Block::Table(table)
+    }
+
+    #[test]
+    fn a_table_that_repeats_the_pages_paragraphs_is_shown_once() {
+        // What unpdf gives for a diagram drawn as one form XObject: its labels as a paragraph
+        // and again as a table made from the diagram's frame.
+        let mut page = Page::new(1, 612.0, 792.0);
+        page.add_block(Block::Paragraph(Paragraph::with_text(
+            "Architecture overview",
+        )));
+        page.add_block(Block::Paragraph(Paragraph::with_text(
+            "Client Server Database Cache Queue",
+        )));
+        page.add_block(table(&[
+            &["Client Server", "Database"],
+            &["Cache", "Queue"],
+        ]));
+        let text = page_text(&page);
+        assert_eq!(
+            text,
+            "Architecture overview\n\nClient Server Database Cache Queue"
+        );
+        assert_eq!(text.matches("Client").count(), 1);
+        // unpdf's own text has them twice.
+        assert_eq!(page.plain_text().matches("Client").count(), 2);
+    }
+
+    #[test]
+    fn overlapping_tables_of_one_diagram_are_shown_once() {
+        let mut page = Page::new(1, 612.0, 792.0);
+        page.add_block(Block::Paragraph(Paragraph::with_text("Line Events")));
+        page.add_block(table(&[
+            &["Name: Events", "Client Server"],
+            &["Cache", "Queue Dam"],
+        ]));
+        page.add_block(table(&[
+            &["Client", "Server Cache"],
+            &["Name: Events Queue", ""],
+        ]));
+        page.add_block(table(&[&["Queue", "Dam"], &["Cache", "Server"]]));
+        let text = page_text(&page);
+        assert_eq!(text.matches("Client").count(), 1, "{text}");
+        assert_eq!(text.matches("Dam").count(), 1, "{text}");
+        assert!(text.starts_with("Line Events\n\nName: Events"), "{text}");
+    }
+
+    #[test]
+    fn a_real_table_is_kept_even_when_some_of_its_words_are_in_the_text() {
+        let mut page = Page::new(1, 612.0, 792.0);
+        page.add_block(Block::Paragraph(Paragraph::with_text(
+            "Sales by region in 2024: North and South",
+        )));
+        page.add_block(table(&[
+            &["Region", "Sales"],
+            &["North", "120"],
+            &["South", "95"],
+        ]));
+        let text = page_text(&page);
+        assert!(
+            text.contains("Region\tSales") || text.contains("Region"),
+            "{text}"
+        );
+        assert!(text.contains("120") && text.contains("95"), "{text}");
+        assert_eq!(text, page.plain_text());
     }
 }

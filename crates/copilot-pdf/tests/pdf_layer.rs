@@ -908,6 +908,8 @@ fn aes256_with_empty_user_password_opens_and_with_a_password_does_not() {
         "{:?}",
         text.text()
     );
+    // The text came out whole: no "may be incomplete" warning for being encrypted.
+    assert_eq!(text.warnings(), [] as [String; 0]);
     extract_images(&open).unwrap();
     let copy = add_alt_texts(&open, &[]).unwrap();
     assert!(extract_text(&PdfDocument::from_bytes("copy.pdf", copy))
@@ -1642,6 +1644,8 @@ mod needs_pdf_samples {
                 "{name}: {:?}",
                 text.text()
             );
+            // Whole text, so no "encrypted: may be incomplete" warning.
+            assert!(text.warnings().is_empty(), "{name}: {:?}", text.warnings());
         }
         // AES-256 R6: generated in `aes256_with_empty_user_password_opens_and_with_a_password_does_not`
         // (the sample set has no such file).
