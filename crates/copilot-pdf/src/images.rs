@@ -177,7 +177,7 @@ impl PdfImage {
     }
 }
 
-/// An image that is drawn but could not be converted (e.g. JPEG 2000, JBIG2, CCITT fax).
+/// An image that is drawn but could not be converted (damaged data, Lab or DeviceN colour).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SkippedImage {
@@ -207,8 +207,9 @@ pub struct PdfImages {
 /// Lists every image XObject drawn on every page (including through Form XObjects), once
 /// per image with all its placements, converted for a vision model.
 ///
-/// An image that cannot be converted (JPEG 2000, JBIG2, CCITT fax, Lab or DeviceN colour)
-/// goes to [`PdfImages::skipped`] with the reason instead of failing the document. Inline
+/// Scans stored as CCITT fax, JBIG2 (with its global segments) and JPEG 2000 are decoded
+/// (hayro-ccitt, hayro-jbig2, hayro-jpeg2000). An image that cannot be converted (damaged
+/// data, Lab or DeviceN colour) goes to [`PdfImages::skipped`] with the reason instead of failing the document. Inline
 /// images (`BI … EI`) and images in annotations or patterns are not listed. Errors are those
 /// of opening the file: [`PdfError::Empty`], [`PdfError::NotPdf`],
 /// [`PdfError::PasswordRequired`], [`PdfError::Truncated`], [`PdfError::Damaged`].

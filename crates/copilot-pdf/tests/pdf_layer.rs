@@ -177,7 +177,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Three pages, untagged: text, one image drawn three times (twice on page 1), a soft-masked
 /// image, an image inside a Form XObject, a JPEG, a CMYK JPEG, gray with /Decode [1 0],
-/// 1-bit Indexed, a CMYK raster, a stencil mask, and a JPEG 2000 image we cannot decode.
+/// 1-bit Indexed, a CMYK raster, a stencil mask, and a damaged JPEG 2000 image.
 fn images_pdf() -> Vec<u8> {
     let mut b = Builder::new();
     // 2×2 RGB: red, green / blue, white.
@@ -1132,7 +1132,7 @@ fn images_of_a_generated_pdf() {
         [[0; 3], [255; 3], [0; 3], [255; 3]]
     );
 
-    // JPEG 2000 is skipped with a reason, not a failure.
+    // Damaged JPEG 2000 data is skipped with a reason, not a failure.
     assert_eq!(result.skipped.len(), 1);
     assert_eq!(result.skipped[0].name, "Jx");
     assert!(
