@@ -134,7 +134,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 
-pub use alt::add_alt_texts;
+pub use alt::{add_alt_texts, add_alt_texts_with, AltTextOptions};
 pub use error::PdfError;
 pub use images::{
     extract_images, image_from_bytes, load_image_file, EncodedImage, ImageFormat, ImageKey,

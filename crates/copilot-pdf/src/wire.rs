@@ -317,6 +317,29 @@ pub(crate) fn put_descriptions(w: &mut Writer, descriptions: &[(ImageKey, String
     }
 }
 
+/// Writes [`AltTextOptions`](crate::AltTextOptions).
+pub(crate) fn put_alt_options(w: &mut Writer, options: &crate::AltTextOptions) {
+    for field in [&options.lang, &options.title] {
+        match field {
+            Some(v) => w.bool(true).str(v),
+            None => w.bool(false),
+        };
+    }
+}
+
+/// Reads what [`put_alt_options`] wrote.
+pub(crate) fn get_alt_options(r: &mut Reader) -> Result<crate::AltTextOptions, Malformed> {
+    let mut field = || -> Result<Option<String>, Malformed> {
+        Ok(if r.bool()? { Some(r.string()?) } else { None })
+    };
+    let lang = field()?;
+    let title = field()?;
+    let mut options = crate::AltTextOptions::new();
+    options.lang = lang;
+    options.title = title;
+    Ok(options)
+}
+
 /// Reads what [`put_descriptions`] wrote.
 pub(crate) fn get_descriptions(r: &mut Reader) -> Result<Vec<(ImageKey, String)>, Malformed> {
     let n = r.count(16)?;

@@ -19,6 +19,7 @@ use std::sync::RwLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::alt::AltTextOptions;
 use crate::images::{ImageKey, PdfImages};
 use crate::text::{Collected, PdfPageText, PdfText, TextEvent, TextFacts};
 use crate::wire::{self, Malformed, Reader, Writer};
@@ -88,6 +89,8 @@ pub enum Job<'a> {
     Images,
     /// [`add_alt_texts`](crate::add_alt_texts) with these descriptions.
     AltTexts(&'a [(ImageKey, String)]),
+    /// [`add_alt_texts_with`](crate::add_alt_texts_with) with these descriptions and options.
+    AltTextsWith(&'a [(ImageKey, String)], &'a AltTextOptions),
 }
 
 /// The result of a [`Job`].
@@ -221,6 +224,19 @@ impl Isolation {
         }
     }
 
+    /// [`add_alt_texts_with`](crate::add_alt_texts_with) under this isolation.
+    pub fn add_alt_texts_with(
+        &self,
+        doc: &PdfDocument,
+        descriptions: &[(ImageKey, String)],
+        options: &AltTextOptions,
+    ) -> Result<Vec<u8>, PdfError> {
+        match self.run(doc, Job::AltTextsWith(descriptions, options)).0? {
+            JobOutput::Pdf(pdf) => Ok(pdf),
+            _ => Err(protocol(doc, "answered with something other than a PDF")),
+        }
+    }
+
     /// Runs `job` on `doc` and says what it cost: the functions above, with the number of
     /// workers started and lost and their peak memory (the mutation runner reports these).
     pub fn run(&self, doc: &PdfDocument, job: Job<'_>) -> (Result<JobOutput, PdfError>, RunStats) {
@@ -230,7 +246,11 @@ impl Isolation {
                 Job::Text => crate::text::extract_text_in_process(doc).map(JobOutput::Text),
                 Job::Images => crate::images::extract_images_in_process(doc).map(JobOutput::Images),
                 Job::AltTexts(d) => {
-                    crate::alt::add_alt_texts_in_process(doc, d).map(JobOutput::Pdf)
+                    crate::alt::add_alt_texts_in_process(doc, d, &AltTextOptions::default())
+                        .map(JobOutput::Pdf)
+                }
+                Job::AltTextsWith(d, o) => {
+                    crate::alt::add_alt_texts_in_process(doc, d, o).map(JobOutput::Pdf)
                 }
             };
             return (result, stats);
@@ -246,10 +266,17 @@ impl Isolation {
         let deadline = Instant::now() + self.total_time;
         let result = match job {
             Job::Text => self.text(doc, &launcher, deadline, &mut stats),
-            Job::Images | Job::AltTexts(_) => {
+            Job::Images | Job::AltTexts(_) | Job::AltTextsWith(..) => {
                 let mut request = request(doc, job);
-                if let Job::AltTexts(descriptions) = job {
+                let default = AltTextOptions::default();
+                let alt = match job {
+                    Job::AltTexts(d) => Some((d, &default)),
+                    Job::AltTextsWith(d, o) => Some((d, o)),
+                    _ => None,
+                };
+                if let Some((descriptions, options)) = alt {
                     wire::put_descriptions(&mut request, descriptions);
+                    wire::put_alt_options(&mut request, options);
                 }
                 whole_job(doc, &launcher, request.buf, deadline, &mut stats)
             }
@@ -406,7 +433,7 @@ fn request(doc: &PdfDocument, job: Job<'_>) -> Writer {
     w.u8(match job {
         Job::Text => b'T',
         Job::Images => b'I',
-        Job::AltTexts(_) => b'A',
+        Job::AltTexts(_) | Job::AltTextsWith(..) => b'A',
     });
     w.str(doc.name()).bytes(doc.bytes());
     w
@@ -881,7 +908,8 @@ fn answer(request: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
         }
         b'A' => {
             let descriptions = wire::get_descriptions(&mut r).map_err(|_| bad("descriptions"))?;
-            match crate::alt::add_alt_texts_in_process(&doc, &descriptions) {
+            let options = wire::get_alt_options(&mut r).map_err(|_| bad("options"))?;
+            match crate::alt::add_alt_texts_in_process(&doc, &descriptions, &options) {
                 Ok(pdf) => {
                     w.bytes(&pdf);
                     frame(out, b'A', &w.buf)?;
