@@ -1,100 +1,176 @@
-//! Text extraction speed: pages per second of `extract_text` on the largest PDF in
-//! `../shared/pdf-samples/` (or a path given as the first argument), against poppler's
-//! `pdftotext` on the same file when it is installed.
+//! Text extraction speed on every sample, in the same run as poppler's `pdftotext`.
 //!
 //! ```text
-//! cargo bench -p copilot-pdf --bench pdf_text [-- path/to/file.pdf]
+//! cargo bench -p copilot-pdf --bench pdf_text [-- [--costs] [file.pdf …]]
 //! ```
 //!
-//! Each side runs a warm-up and then `RUNS` timed runs; the best run counts (the machine is
-//! shared, so the best run is the least disturbed one).
+//! Files: those given, else every readable PDF in `../shared/pdf-samples/` and in the folder
+//! named by `COPILOT_PDF_EXTRA_SAMPLES` (larger documents that are not in the shared folder).
+//! For each file, best of several runs (the machine is shared; the best run is the least
+//! disturbed): `pdftotext` (a process, as poppler is used), `extract_text` in a worker
+//! process (the default), and in this process. `speed` is pdftotext's time over the
+//! worker's: 1.0 means as fast as pdftotext, 0.5 half as fast.
+//!
+//! `--costs` also times the §1 alternative of rewriting every page's content stream with
+//! lopdf before unpdf reads it (numbers clamped; a lower bound of what a coordinate sanitiser
+//! costs, since a real one must also follow the graphics state).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use copilot_pdf::{extract_text, PdfDocument};
+use copilot_pdf::{Isolation, PdfDocument};
 
-const RUNS: usize = 5;
-
-fn largest_sample() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-samples");
-    std::fs::read_dir(dir)
-        .ok()?
+fn samples() -> Vec<PathBuf> {
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/pdf-samples")];
+    if let Some(extra) = std::env::var_os("COPILOT_PDF_EXTRA_SAMPLES") {
+        dirs.push(PathBuf::from(extra));
+    }
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .filter(|p| {
-            !p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("broken")
-        })
-        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    files.sort();
+    files
 }
 
+/// The best of `runs` timed runs after one warm-up; fewer runs for slow files.
 fn best<F: FnMut()>(mut f: F) -> Duration {
+    let start = Instant::now();
     f();
-    (0..RUNS)
+    let first = start.elapsed();
+    let runs = if first > Duration::from_secs(2) { 2 } else { 5 };
+    (0..runs)
         .map(|_| {
             let start = Instant::now();
             f();
             start.elapsed()
         })
         .min()
-        .unwrap()
+        .unwrap_or(first)
+}
+
+/// Every page's content stream re-encoded with numbers past ±100 000 set to 0.
+fn sanitised(bytes: &[u8]) -> Option<Vec<u8>> {
+    use lopdf::{Object, Stream};
+    let mut doc = lopdf::Document::load_mem(bytes).ok()?;
+    for page in doc.get_pages().into_values() {
+        let Ok(mut content) = doc.get_and_decode_page_content(page) else {
+            continue;
+        };
+        for op in &mut content.operations {
+            for operand in &mut op.operands {
+                let too_far = match operand {
+                    Object::Integer(i) => i.abs() > 100_000,
+                    Object::Real(r) => !r.is_finite() || r.abs() > 100_000.0,
+                    _ => false,
+                };
+                if too_far {
+                    *operand = Object::Integer(0);
+                }
+            }
+        }
+        let encoded = content.encode().ok()?;
+        let id = doc.add_object(Stream::new(lopdf::dictionary! {}, encoded));
+        if let Ok(page) = doc.get_dictionary_mut(page) {
+            page.set("Contents", id);
+        }
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).ok()?;
+    Some(out)
 }
 
 fn main() {
-    let path = std::env::args()
-        .skip(1)
-        .find(|a| !a.starts_with("--"))
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let costs = args.iter().any(|a| a == "--costs");
+    let mut files: Vec<PathBuf> = args
+        .iter()
+        .filter(|a| !a.starts_with("--"))
         .map(PathBuf::from)
-        .or_else(largest_sample);
-    let Some(path) = path else {
+        .collect();
+    if files.is_empty() {
+        files = samples();
+    }
+    if files.is_empty() {
         println!("pdf_text: skipped: no PDF given and ../shared/pdf-samples/ is absent");
         return;
-    };
-    let doc = PdfDocument::from_path(&path).expect("readable PDF");
-    let text = extract_text(&doc).expect("text");
-    let pages = text.pages().len();
-    println!(
-        "file: {} ({} bytes, {pages} pages, {} characters)",
-        path.display(),
-        doc.bytes().len(),
-        text.char_count()
-    );
-
-    let ours = best(|| {
-        let t = extract_text(&doc).expect("text");
-        assert_eq!(t.pages().len(), pages);
-    });
-    let ours_rate = pages as f64 / ours.as_secs_f64();
-    println!(
-        "extract_text (unpdf): best of {RUNS}: {:.3} s, {ours_rate:.0} pages/s",
-        ours.as_secs_f64()
-    );
-
-    let have_pdftotext = Command::new("pdftotext").arg("-v").output().is_ok();
-    if !have_pdftotext {
-        println!("pdftotext: not installed, no comparison");
-        return;
     }
-    let poppler = best(|| {
-        let status = Command::new("pdftotext")
-            .arg(&path)
-            .arg("/dev/null")
-            .status()
-            .expect("pdftotext runs");
-        assert!(status.success());
-    });
-    let poppler_rate = pages as f64 / poppler.as_secs_f64();
+    let have_pdftotext = Command::new("pdftotext").arg("-v").output().is_ok();
+    let worker = Isolation::worker(env!("CARGO_BIN_EXE_copilot-pdf-worker"));
+    let here = Isolation::in_process();
     println!(
-        "pdftotext (poppler):  best of {RUNS}: {:.3} s, {poppler_rate:.0} pages/s (includes process start)",
-        poppler.as_secs_f64()
+        "{:<34} {:>5} {:>10} {:>10} {:>10} {:>6} {:>7}{}",
+        "file",
+        "pages",
+        "pdftotext",
+        "worker",
+        "in-proc",
+        "speed",
+        "worker+",
+        if costs { "  sanitise" } else { "" }
     );
-    println!(
-        "ratio: pdftotext is {:.2}× the speed of extract_text",
-        poppler_rate / ours_rate
-    );
+    for path in files {
+        let doc = match PdfDocument::from_path(&path) {
+            Ok(doc) => doc,
+            Err(e) => {
+                println!("{}: {e}", path.display());
+                continue;
+            }
+        };
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let pages = match here.extract_text(&doc) {
+            Ok(text) => text.pages().len(),
+            Err(e) => {
+                println!("{name:<34} skipped: {e}");
+                continue;
+            }
+        };
+        let poppler = have_pdftotext.then(|| {
+            best(|| {
+                let _ = Command::new("pdftotext")
+                    .arg(&path)
+                    .arg("/dev/null")
+                    .stderr(std::process::Stdio::null())
+                    .status();
+            })
+        });
+        let isolated = best(|| {
+            worker.extract_text(&doc).expect("text in a worker");
+        });
+        let in_process = best(|| {
+            here.extract_text(&doc).expect("text");
+        });
+        let sanitise = costs.then(|| {
+            best(|| {
+                if let Some(bytes) = sanitised(doc.bytes()) {
+                    let _ = here.extract_text(&PdfDocument::from_bytes("s.pdf", bytes));
+                }
+            })
+        });
+        let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
+        println!(
+            "{name:<34} {pages:>5} {:>10} {:>10} {:>10} {:>6} {:>7}{}",
+            poppler.map_or("-".into(), ms),
+            ms(isolated),
+            ms(in_process),
+            poppler.map_or("-".into(), |p| format!(
+                "{:.2}",
+                p.as_secs_f64() / isolated.as_secs_f64()
+            )),
+            format!(
+                "{:+.0}%",
+                (isolated.as_secs_f64() / in_process.as_secs_f64() - 1.0) * 100.0
+            ),
+            sanitise.map_or(String::new(), |s| format!(
+                "  {:>8} ({:+.0}%)",
+                ms(s),
+                (s.as_secs_f64() / in_process.as_secs_f64() - 1.0) * 100.0
+            )),
+        );
+    }
 }

@@ -33,6 +33,12 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 ///   unless it also shows text: then it is kept as part of a `P` (its text stays readable)
 ///   and the images inside it get no `/Alt`. Vector graphics are left unmarked.
 ///
+/// Closer to PDF/UA in every case: annotations join the tree (`/Link`, `/Form` or `/Annot`
+/// elements holding an `/OBJR`, with `/Contents` on annotations that had none, a link's
+/// naming its target), pages get `/Tabs /S`, the catalog `/MarkInfo <</Marked true>>` and
+/// `/ViewerPreferences <</DisplayDocTitle true>>`, and `/Lang` and a title when the document
+/// has none and [`add_alt_texts_with`] was given them.
+///
 /// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page's streams are
 /// re-encoded as one). The copy is written unencrypted (an input encrypted with an empty user
 /// password is decrypted to be edited). Descriptions for keys that are not images drawn in
@@ -40,9 +46,60 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 ///
 /// Errors are those of opening the file ([`PdfError::PasswordRequired`],
 /// [`PdfError::Damaged`], …) and [`PdfError::Write`] if the copy cannot be written.
+///
+/// Runs in a worker process when [`Isolation::current`](crate::Isolation::current) has one.
 pub fn add_alt_texts(
     doc: &PdfDocument,
     descriptions: &[(ImageKey, String)],
+) -> Result<Vec<u8>, PdfError> {
+    crate::Isolation::current().add_alt_texts(doc, descriptions)
+}
+
+/// What [`add_alt_texts_with`] adds beyond the descriptions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AltTextOptions {
+    /// The document's natural language as a BCP 47 tag (`en`, `de-CH`, `zh-Hans`), set as the
+    /// catalog's `/Lang` when the document has none (a screen reader picks its voice by it).
+    pub lang: Option<String>,
+    /// The document's title, set in its information dictionary when it has none (viewers show
+    /// it instead of the file name: `/DisplayDocTitle` is always set).
+    pub title: Option<String>,
+}
+
+impl AltTextOptions {
+    /// No language, no title: what [`add_alt_texts`] uses.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With `lang` as the language for a document that names none.
+    pub fn lang(mut self, lang: impl Into<String>) -> Self {
+        self.lang = Some(lang.into());
+        self
+    }
+
+    /// With `title` as the title for a document that has none.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+}
+
+/// [`add_alt_texts`], with a language and a title for documents that lack them.
+pub fn add_alt_texts_with(
+    doc: &PdfDocument,
+    descriptions: &[(ImageKey, String)],
+    options: &AltTextOptions,
+) -> Result<Vec<u8>, PdfError> {
+    crate::Isolation::current().add_alt_texts_with(doc, descriptions, options)
+}
+
+/// [`add_alt_texts_with`] in this process.
+pub(crate) fn add_alt_texts_in_process(
+    doc: &PdfDocument,
+    descriptions: &[(ImageKey, String)],
+    options: &AltTextOptions,
 ) -> Result<Vec<u8>, PdfError> {
     guarded(doc, || {
         let mut pdf = open_lopdf(doc)?;
@@ -75,6 +132,15 @@ pub fn add_alt_texts(
             _ => tag_untagged(&mut pdf, root_id, &alts),
         };
         result.map_err(|e| damaged(doc, e))?;
+        let tree_id = pdf
+            .get_dictionary(root_id)
+            .ok()
+            .and_then(|catalog| catalog.get(b"StructTreeRoot").ok())
+            .and_then(|t| t.as_reference().ok());
+        if let Some(tree_id) = tree_id {
+            tag_annotations(&mut pdf, tree_id).map_err(|e| damaged(doc, e))?;
+        }
+        set_document_properties(&mut pdf, root_id, options).map_err(|e| damaged(doc, e))?;
         let catalog = pdf
             .get_dictionary_mut(root_id)
             .map_err(|_| damaged(doc, "the /Root catalog is not a dictionary"))?;
@@ -685,6 +751,206 @@ fn tag_tagged(
             .map_err(|e| format!("structure tree root: {e}"))?;
         tree.set("ParentTree", parent_tree_id);
         tree.set("ParentTreeNextKey", next_key);
+    }
+    Ok(())
+}
+
+/// Puts every annotation of every page that is not in the structure tree yet into it, as
+/// PDF/UA asks (ISO 14289-1, 7.18.1): a `/Link` element for a link, `/Form` for a form field's
+/// widget, `/Annot` otherwise, each holding an object reference (`/OBJR`) to its annotation,
+/// with the annotation's `/StructParent` in the parent tree, and a `/Contents` description on
+/// an annotation that has none (a link's says where it goes). Pops-ups and printer's marks
+/// are not content and are left alone. Returns how many were added.
+fn tag_annotations(doc: &mut Document, tree_id: ObjectId) -> Result<usize, String> {
+    let tree = doc
+        .get_dictionary(tree_id)
+        .map_err(|e| format!("structure tree root: {e}"))?
+        .clone();
+    let mut parent_tree: BTreeMap<i64, Object> = BTreeMap::new();
+    if let Ok(node) = tree.get(b"ParentTree") {
+        read_number_tree(doc, node, &mut parent_tree, 0);
+    }
+    let mut next_key = parent_tree.keys().next_back().map_or(0, |k| k + 1).max(
+        tree.get(b"ParentTreeNextKey")
+            .ok()
+            .and_then(|k| k.as_i64().ok())
+            .unwrap_or(0),
+    );
+    let top: ObjectId = match tree.get(b"K") {
+        Ok(Object::Reference(id)) if doc.get_dictionary(*id).is_ok() => *id,
+        _ => tree_id,
+    };
+    let mut added: Vec<Object> = Vec::new();
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    for page_id in pages {
+        let annots: Vec<Object> = match doc
+            .get_dictionary(page_id)
+            .ok()
+            .and_then(|p| p.get(b"Annots").ok())
+        {
+            Some(Object::Array(items)) => items.clone(),
+            Some(Object::Reference(id)) => match doc.get_object(*id) {
+                Ok(Object::Array(items)) => items.clone(),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let mut rewritten: Vec<Object> = Vec::with_capacity(annots.len());
+        let mut changed = false;
+        for annot in annots {
+            // An annotation given directly in the array cannot be referred to: make it an
+            // object of its own.
+            let id = match annot {
+                Object::Reference(id) => id,
+                Object::Dictionary(d) => {
+                    changed = true;
+                    doc.add_object(d)
+                }
+                other => {
+                    rewritten.push(other);
+                    continue;
+                }
+            };
+            rewritten.push(id.into());
+            let Ok(dict) = doc.get_dictionary(id) else {
+                continue;
+            };
+            let subtype = dict
+                .get(b"Subtype")
+                .ok()
+                .and_then(|s| s.as_name().ok())
+                .unwrap_or(b"")
+                .to_vec();
+            if dict.has(b"StructParent") || matches!(subtype.as_slice(), b"Popup" | b"PrinterMark")
+            {
+                continue;
+            }
+            let role = match subtype.as_slice() {
+                b"Link" => "Link",
+                b"Widget" => "Form",
+                _ => "Annot",
+            };
+            let has_contents = dict
+                .get(b"Contents")
+                .ok()
+                .and_then(|c| c.as_str().ok())
+                .is_some_and(|c| !c.is_empty());
+            let contents = (!has_contents).then(|| describe_annotation(doc, dict, &subtype));
+            let element = doc.add_object(dictionary! {
+                "Type" => "StructElem",
+                "S" => role,
+                "P" => top,
+                "Pg" => page_id,
+                "K" => dictionary! { "Type" => "OBJR", "Obj" => id, "Pg" => page_id },
+            });
+            if let Ok(dict) = doc.get_dictionary_mut(id) {
+                dict.set("StructParent", next_key);
+                if let Some(contents) = contents {
+                    dict.set("Contents", text_string(&contents));
+                }
+            }
+            parent_tree.insert(next_key, element.into());
+            next_key += 1;
+            added.push(element.into());
+        }
+        if let Ok(page) = doc.get_dictionary_mut(page_id) {
+            if changed {
+                page.set("Annots", rewritten);
+            }
+            page.set("Tabs", "S");
+        }
+    }
+    if added.is_empty() {
+        return Ok(0);
+    }
+    let count = added.len();
+    // The new elements join the top element's kids.
+    let top_dict = doc
+        .get_dictionary_mut(top)
+        .map_err(|e| format!("structure element: {e}"))?;
+    let mut kids = match top_dict.get(b"K") {
+        Ok(Object::Array(items)) => items.clone(),
+        Ok(other) => vec![other.clone()],
+        Err(_) => Vec::new(),
+    };
+    kids.extend(added);
+    top_dict.set("K", kids);
+    let mut nums = Vec::with_capacity(parent_tree.len() * 2);
+    for (key, value) in parent_tree {
+        nums.push(key.into());
+        nums.push(value);
+    }
+    let parent_tree_id = doc.add_object(dictionary! { "Nums" => nums });
+    let tree = doc
+        .get_dictionary_mut(tree_id)
+        .map_err(|e| format!("structure tree root: {e}"))?;
+    tree.set("ParentTree", parent_tree_id);
+    tree.set("ParentTreeNextKey", next_key);
+    Ok(count)
+}
+
+/// A `/Contents` text for an annotation that has none.
+fn describe_annotation(doc: &Document, annot: &Dictionary, subtype: &[u8]) -> String {
+    if subtype == b"Link" {
+        let action = get(doc, annot, b"A").and_then(|a| as_dict(doc, a));
+        let uri = action
+            .and_then(|a| get(doc, a, b"URI"))
+            .and_then(|u| u.as_str().ok())
+            .map(|u| String::from_utf8_lossy(u).into_owned());
+        return match uri {
+            Some(uri) => format!("Link to {uri}"),
+            None => "Link to another place in this document".to_string(),
+        };
+    }
+    format!("{} annotation", String::from_utf8_lossy(subtype))
+}
+
+/// Catalog entries PDF/UA asks for: `/Lang` (the document's own, else `lang`),
+/// `/ViewerPreferences /DisplayDocTitle`, and a title (the document's own, else `title`).
+fn set_document_properties(
+    doc: &mut Document,
+    root_id: ObjectId,
+    options: &AltTextOptions,
+) -> Result<(), String> {
+    let catalog = doc
+        .get_dictionary_mut(root_id)
+        .map_err(|e| format!("catalog: {e}"))?;
+    let has_lang = catalog
+        .get(b"Lang")
+        .ok()
+        .and_then(|l| l.as_str().ok())
+        .is_some_and(|l| !l.is_empty());
+    if !has_lang {
+        if let Some(lang) = options.lang.as_deref().filter(|l| !l.is_empty()) {
+            catalog.set("Lang", text_string(lang));
+        }
+    }
+    let mut preferences = match catalog.get(b"ViewerPreferences") {
+        Ok(Object::Dictionary(d)) => d.clone(),
+        _ => Dictionary::new(),
+    };
+    preferences.set("DisplayDocTitle", true);
+    catalog.set("ViewerPreferences", preferences);
+    let info_id = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|i| i.as_reference().ok());
+    let has_title = info_id
+        .and_then(|id| doc.get_dictionary(id).ok())
+        .and_then(|info| info.get(b"Title").ok())
+        .and_then(|t| t.as_str().ok())
+        .is_some_and(|t| !t.is_empty());
+    if !has_title {
+        if let Some(title) = options.title.as_deref().filter(|t| !t.is_empty()) {
+            match info_id.and_then(|id| doc.get_dictionary_mut(id).ok()) {
+                Some(info) => info.set("Title", text_string(title)),
+                None => {
+                    let info = doc.add_object(dictionary! { "Title" => text_string(title) });
+                    doc.trailer.set("Info", info);
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -8,7 +8,9 @@ use std::io;
 /// Every variant names the document it is about (its path when it was read from a file,
 /// otherwise the name it was given), so a message can be shown to a user as is.
 /// Damaged input never panics: the PDF crates run under `catch_unwind`, and a panic inside
-/// them comes back as [`PdfError::Damaged`].
+/// them comes back as [`PdfError::Damaged`]; in a worker process (see
+/// [`Isolation`](crate::Isolation)) an input that exhausts memory or time comes back as
+/// [`PdfError::LimitExceeded`] or as a page left out with a warning.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PdfError {
@@ -75,6 +77,23 @@ pub enum PdfError {
         /// What failed.
         detail: String,
     },
+    /// The document needed more memory or time than the [worker's
+    /// limits](crate::Isolation) allow before any of it could be read (a page past the
+    /// limits is only left out, with a warning).
+    LimitExceeded {
+        /// The document's path or name.
+        name: String,
+        /// Which limit, and what the worker reported.
+        detail: String,
+    },
+    /// The worker process could not be used: it cannot be started, or it answers in
+    /// another format (a `copilot-pdf-worker` of another version).
+    Worker {
+        /// The document's path or name.
+        name: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 impl PdfError {
@@ -89,7 +108,9 @@ impl PdfError {
             | PdfError::Damaged { name, .. }
             | PdfError::NoTextLayer { name, .. }
             | PdfError::UnsupportedImage { name, .. }
-            | PdfError::Write { name, .. } => name,
+            | PdfError::Write { name, .. }
+            | PdfError::LimitExceeded { name, .. }
+            | PdfError::Worker { name, .. } => name,
         }
     }
 }
@@ -124,6 +145,13 @@ impl fmt::Display for PdfError {
             }
             PdfError::Write { name, detail } => {
                 write!(f, "{name}: the PDF could not be written: {detail}")
+            }
+            PdfError::LimitExceeded { name, detail } => write!(
+                f,
+                "{name}: the PDF could not be read within the worker's limits: {detail}"
+            ),
+            PdfError::Worker { name, detail } => {
+                write!(f, "{name}: the PDF worker process failed: {detail}")
             }
         }
     }

@@ -157,7 +157,7 @@ pub struct ImagePlacement {
 }
 
 /// An image XObject of a PDF, described once however often it is drawn.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PdfImage {
     /// The image's object id: the key for [`add_alt_texts`](crate::add_alt_texts).
@@ -177,8 +177,8 @@ impl PdfImage {
     }
 }
 
-/// An image that is drawn but could not be converted (e.g. JPEG 2000, JBIG2, CCITT fax).
-#[derive(Debug, Clone)]
+/// An image that is drawn but could not be converted (damaged data, Lab or DeviceN colour).
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SkippedImage {
     /// The image's object id.
@@ -207,12 +207,20 @@ pub struct PdfImages {
 /// Lists every image XObject drawn on every page (including through Form XObjects), once
 /// per image with all its placements, converted for a vision model.
 ///
-/// An image that cannot be converted (JPEG 2000, JBIG2, CCITT fax, Lab or DeviceN colour)
-/// goes to [`PdfImages::skipped`] with the reason instead of failing the document. Inline
+/// Scans stored as CCITT fax, JBIG2 (with its global segments) and JPEG 2000 are decoded
+/// (hayro-ccitt, hayro-jbig2, hayro-jpeg2000). An image that cannot be converted (damaged
+/// data, Lab or DeviceN colour) goes to [`PdfImages::skipped`] with the reason instead of failing the document. Inline
 /// images (`BI … EI`) and images in annotations or patterns are not listed. Errors are those
 /// of opening the file: [`PdfError::Empty`], [`PdfError::NotPdf`],
 /// [`PdfError::PasswordRequired`], [`PdfError::Truncated`], [`PdfError::Damaged`].
+///
+/// Runs in a worker process when [`Isolation::current`](crate::Isolation::current) has one.
 pub fn extract_images(doc: &PdfDocument) -> Result<PdfImages, PdfError> {
+    crate::Isolation::current().extract_images(doc)
+}
+
+/// [`extract_images`] in this process.
+pub(crate) fn extract_images_in_process(doc: &PdfDocument) -> Result<PdfImages, PdfError> {
     guarded(doc, || {
         let pdf = open_lopdf(doc)?;
         let mut problems = Vec::new();

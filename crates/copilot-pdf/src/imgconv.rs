@@ -304,8 +304,55 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
     let decode = decode_array(doc, dict);
 
     let (samples, bpc, space) = match filters.last().map(Vec::as_slice) {
-        Some(b"JPXDecode") => return Err("JPEG 2000 (JPXDecode) images are not decoded".into()),
-        Some(b"JBIG2Decode") => return Err("JBIG2 images are not decoded".into()),
+        Some(b"JPXDecode") => {
+            let data = decode_all_but_last(doc, stream, &filters)?;
+            let (w, h, comps, pixels) = decode_jpx(&data)?;
+            width = w;
+            height = h;
+            let space = match role {
+                // The PDF's /ColorSpace wins when it fits; else the codestream's own.
+                Role::Image => dict
+                    .get(b"ColorSpace")
+                    .ok()
+                    .and_then(|cs| color_space(doc, cs, 0).ok())
+                    .filter(|s| s.components() == comps)
+                    .or(match comps {
+                        1 => Some(ColorSpace::Gray),
+                        3 => Some(ColorSpace::Rgb),
+                        4 => Some(ColorSpace::Cmyk),
+                        _ => None,
+                    })
+                    .ok_or("JPEG 2000 image with an unsupported number of components")?,
+                _ => {
+                    if comps != 1 {
+                        return Err("mask stored as a colour JPEG 2000 image".into());
+                    }
+                    ColorSpace::Gray
+                }
+            };
+            // /Decode does not apply to JPEG 2000 images (ISO 32000-1, 8.9.5.2).
+            return Ok(Samples {
+                width,
+                height,
+                bpc: 8,
+                space,
+                image_mask: false,
+                decode: None,
+                data: pixels,
+            });
+        }
+        Some(b"JBIG2Decode") => {
+            let data = decode_all_but_last(doc, stream, &filters)?;
+            let globals = last_decode_parms(doc, dict)
+                .and_then(|parms| get(doc, parms, b"JBIG2Globals"))
+                .and_then(|g| match g {
+                    Object::Stream(g) => Some(decoded(g)),
+                    _ => None,
+                })
+                .transpose()?;
+            let samples = decode_jbig2(&data, globals.as_deref(), width, height)?;
+            (samples, 1, ColorSpace::Gray)
+        }
         Some(b"CCITTFaxDecode" | b"CCF") => {
             let data = decode_all_but_last(doc, stream, &filters)?;
             let samples = decode_ccitt(doc, dict, &data, width, height)?;
@@ -633,6 +680,101 @@ fn decode_ccitt(
         Err(_) if out.row > 0 => Ok(out.bits),
         Err(e) => Err(format!("the CCITT fax data is invalid: {e:?}")),
     }
+}
+
+/// Collects JBIG2 output as 1-bit rows in PDF sample order (JBIG2's 1 = black becomes 0).
+struct Jbig2Rows {
+    width: usize,
+    height: usize,
+    row_bytes: usize,
+    row: usize,
+    x: usize,
+    bits: Vec<u8>,
+}
+
+impl hayro_jbig2::Decoder for Jbig2Rows {
+    fn push_pixel(&mut self, black: bool) {
+        if self.row < self.height && self.x < self.width {
+            if black {
+                self.bits[self.row * self.row_bytes + self.x / 8] &= !(0x80 >> (self.x % 8));
+            }
+            self.x += 1;
+        }
+    }
+
+    fn push_pixel_chunk(&mut self, black: bool, chunk_count: u32) {
+        for _ in 0..chunk_count as usize * 8 {
+            self.push_pixel(black);
+        }
+    }
+
+    fn next_line(&mut self) {
+        self.row += 1;
+        self.x = 0;
+    }
+}
+
+/// Decodes embedded JBIG2 data (with its optional global segments) into 1-bit samples of
+/// `width`×`height` (rows padded to whole bytes; what the data does not cover stays white).
+fn decode_jbig2(
+    data: &[u8],
+    globals: Option<&[u8]>,
+    width: usize,
+    height: usize,
+) -> Result<Vec<u8>, String> {
+    let image = hayro_jbig2::Image::new_embedded(data, globals)
+        .map_err(|e| format!("the JBIG2 data is invalid: {e:?}"))?;
+    let (w, h) = (image.width() as u64, image.height() as u64);
+    if w * h > MAX_PIXELS {
+        return Err(format!(
+            "JBIG2 image is too large to decode ({w}×{h} pixels)"
+        ));
+    }
+    let row_bytes = width.div_ceil(8);
+    let mut out = Jbig2Rows {
+        width,
+        height,
+        row_bytes,
+        row: 0,
+        x: 0,
+        bits: vec![0xFF; row_bytes * height],
+    };
+    image
+        .decode(&mut out)
+        .map_err(|e| format!("the JBIG2 data is invalid: {e:?}"))?;
+    Ok(out.bits)
+}
+
+/// Decodes JPEG 2000 data (a JP2 file or a raw codestream): (width, height, colour
+/// components, interleaved 8-bit samples); an alpha channel is dropped (a PDF gives
+/// transparency with /SMask).
+fn decode_jpx(data: &[u8]) -> Result<(usize, usize, usize, Vec<u8>), String> {
+    let image = hayro_jpeg2000::Image::new(data, &hayro_jpeg2000::DecodeSettings::default())
+        .map_err(|e| format!("the JPEG 2000 data is invalid: {e:?}"))?;
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    if (width as u64) * (height as u64) > MAX_PIXELS || width == 0 || height == 0 {
+        return Err(format!(
+            "JPEG 2000 image is too large to decode ({width}×{height} pixels)"
+        ));
+    }
+    let alpha = image.has_alpha();
+    let mut context = hayro_jpeg2000::DecoderContext::default();
+    let decoded = image
+        .decode(&mut context)
+        .map_err(|e| format!("the JPEG 2000 data is invalid: {e:?}"))?;
+    let channels = decoded.components().len();
+    if channels == 0 || decoded.components()[0].samples().len() != width * height {
+        return Err("JPEG 2000 image whose components differ in size".into());
+    }
+    let mut pixels = decoded.data_u8();
+    let comps = channels - usize::from(alpha);
+    if alpha {
+        pixels = pixels
+            .chunks_exact(channels)
+            .flat_map(|p| p[..comps].iter().copied())
+            .collect();
+    }
+    Ok((width, height, comps, pixels))
 }
 
 /// Decodes JPEG data: (width, height, components, interleaved 8-bit samples).

@@ -13,6 +13,35 @@
 //! crates runs under [`std::panic::catch_unwind`], and "success" with no page, or with no
 //! text at all, is reported as an error rather than as an empty result.
 //!
+//! # No input aborts or exhausts the caller
+//!
+//! `catch_unwind` does not catch an allocation failure: Rust aborts the process. unpdf's
+//! reading-order pass sizes histograms from text coordinates (`xycut.rs`:
+//! `vec![0u32; range / 2.0]` in `find_best_vertical_gap`, `find_best_horizontal_gap` and
+//! `gutter_past_few_lines`; `ruled_rows.rs`: `vec![0usize; (right - left) / 0.5]`), so one
+//! damaged number in a content stream (a horizontal scaling `Tz` of 3e9, say) makes a
+//! one-page file take 74 s and 8.9 GB, and 3e10 asks for ~60 GB and aborts. So the work runs
+//! in a **worker process** with a memory limit (`RLIMIT_DATA`) and time limits, chosen by
+//! [`Isolation`]: what the worker dies of costs the caller one page (text comes back page by
+//! page, and a worker is started again on the rest) or a typed
+//! [`PdfError::LimitExceeded`]. A program that reads untrusted PDFs calls
+//! [`serve_worker_if_requested`] first thing in `main` (it then is its own worker), or ships
+//! the `copilot-pdf-worker` binary next to itself (found there, or named by
+//! `COPILOT_PDF_WORKER`). With neither, the work runs in process, unprotected.
+//!
+//! What the options cost, measured (`cargo bench -p copilot-pdf --bench pdf_text -- --costs`,
+//! release, a shared 2-core machine):
+//!
+//! | option | cost per document | covers |
+//! |---|---|---|
+//! | an unpdf setting that skips the pass | — | none exists in unpdf 0.52 (`ParseOptions` has no layout switch; the later stages of its `LayoutAnalyzer` are crate-private) |
+//! | rewrite coordinates with lopdf before unpdf reads them | +2 % to +73 % even as a lower bound (numbers only clamped) | only what the rewrite foresees: positions are products of `cm`, `Tm`, form matrices, `Tz`, font sizes and glyph widths |
+//! | another extractor | lopdf's loses text on Word files; pdf_oxide costs a 7–8 min build and panicked on mutants | — |
+//! | **a worker process** (chosen) | +3 to +5 ms per call (starting a process); on documents of 19 to 203 pages within the machine's noise | every cause, known or not, in text, images and alternative text alike |
+//!
+//! A seeded mutation runner (`tests/mutation.rs`) reads damaged real PDFs through all three
+//! paths in workers; CI runs 60 inputs of it.
+//!
 //! ```
 //! use copilot_pdf::{add_alt_texts, extract_images, extract_text, PdfDocument};
 //!
@@ -98,12 +127,14 @@ mod imgconv;
 mod objects;
 mod report;
 mod text;
+mod wire;
+mod worker;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Arc;
 
-pub use alt::add_alt_texts;
+pub use alt::{add_alt_texts, add_alt_texts_with, AltTextOptions};
 pub use error::PdfError;
 pub use images::{
     extract_images, image_from_bytes, load_image_file, EncodedImage, ImageFormat, ImageKey,
@@ -111,6 +142,10 @@ pub use images::{
 };
 pub use report::render_text_pdf;
 pub use text::{extract_text, PdfPageText, PdfText};
+pub use worker::{
+    serve_worker_if_requested, Isolation, Job, JobOutput, RunStats, WORKER_BINARY, WORKER_ENV,
+    WORKER_FLAG,
+};
 
 /// A PDF held in memory, with the name errors and uploads use.
 ///

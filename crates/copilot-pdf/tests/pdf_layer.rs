@@ -177,7 +177,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Three pages, untagged: text, one image drawn three times (twice on page 1), a soft-masked
 /// image, an image inside a Form XObject, a JPEG, a CMYK JPEG, gray with /Decode [1 0],
-/// 1-bit Indexed, a CMYK raster, a stencil mask, and a JPEG 2000 image we cannot decode.
+/// 1-bit Indexed, a CMYK raster, a stencil mask, and a damaged JPEG 2000 image.
 fn images_pdf() -> Vec<u8> {
     let mut b = Builder::new();
     // 2×2 RGB: red, green / blue, white.
@@ -908,6 +908,8 @@ fn aes256_with_empty_user_password_opens_and_with_a_password_does_not() {
         "{:?}",
         text.text()
     );
+    // The text came out whole: no "may be incomplete" warning for being encrypted.
+    assert_eq!(text.warnings(), [] as [String; 0]);
     extract_images(&open).unwrap();
     let copy = add_alt_texts(&open, &[]).unwrap();
     assert!(extract_text(&PdfDocument::from_bytes("copy.pdf", copy))
@@ -1130,7 +1132,7 @@ fn images_of_a_generated_pdf() {
         [[0; 3], [255; 3], [0; 3], [255; 3]]
     );
 
-    // JPEG 2000 is skipped with a reason, not a failure.
+    // Damaged JPEG 2000 data is skipped with a reason, not a failure.
     assert_eq!(result.skipped.len(), 1);
     assert_eq!(result.skipped[0].name, "Jx");
     assert!(
@@ -1642,6 +1644,8 @@ mod needs_pdf_samples {
                 "{name}: {:?}",
                 text.text()
             );
+            // Whole text, so no "encrypted: may be incomplete" warning.
+            assert!(text.warnings().is_empty(), "{name}: {:?}", text.warnings());
         }
         // AES-256 R6: generated in `aes256_with_empty_user_password_opens_and_with_a_password_does_not`
         // (the sample set has no such file).
