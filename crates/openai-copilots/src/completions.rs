@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::parallel::try_map;
-use crate::progress::Stage;
+use crate::progress::{cancelled, Stage};
 use crate::streamed::TextSink;
 use crate::{CommonOptions, CopilotError, CopilotStage};
 use openai_blocking::types::*;
@@ -196,6 +196,7 @@ pub(crate) fn summarize(
     }
     let mut summaries = ask_all(common, CopilotStage::SummarisingParts, parts, &ask)?;
     loop {
+        cancelled(common, CopilotStage::CombiningSummaries)?;
         let combined = summaries.join("\n\n---\n\n");
         if estimate_tokens(&combined) <= budget {
             return ask_last(

@@ -925,7 +925,7 @@ fn long_work_reports_progress_and_stops_when_cancelled() {
             .with_backend(CopilotBackend::ChatCompletions)
             .with_context_tokens(1200)
             .with_max_completion_tokens(100)
-            .with_document(TextDocument::new("long.txt", POLICY.repeat(12)))
+            .with_document(TextDocument::new("long.txt", POLICY.repeat(40)))
     };
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
@@ -934,6 +934,10 @@ fn long_work_reports_progress_and_stops_when_cancelled() {
     assert_eq!(copilot.get_summary().unwrap(), "The whole summary.");
     let seen = seen.lock().unwrap().clone();
     let total_parts = parts.calls();
+    assert!(
+        total_parts > 4,
+        "more parts than requests in flight: {total_parts}"
+    );
     let first = seen.first().unwrap();
     assert_eq!(
         (first.stage, first.done, first.total),
