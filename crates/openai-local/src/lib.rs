@@ -337,7 +337,12 @@ impl LocalServerBuilder {
     /// Binds the address and starts the worker threads.
     #[must_use = "the server stops when the value is dropped"]
     pub fn start(self) -> io::Result<LocalServer> {
-        let server = tiny_http::Server::http(SocketAddr::new(self.host, self.port))
+        let listener = std::net::TcpListener::bind(SocketAddr::new(self.host, self.port))?;
+        // Answers go out in more than one write (the head, then the body; a stream's events
+        // one by one): with Nagle's algorithm each later write would wait for the client's
+        // delayed ACK, some 40 ms on loopback. Accepted connections inherit the setting.
+        socket2::SockRef::from(&listener).set_tcp_nodelay(true)?;
+        let server = tiny_http::Server::from_listener(listener, None)
             .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
         let addr = server
             .server_addr()
