@@ -26,14 +26,26 @@
 //!
 //! [`LocalServer`] serves every endpoint the SDK covers (assistants, threads, runs, files,
 //! vector stores, chat completions, responses, conversations, models, embeddings,
-//! moderations), at the root and under `/v1`, with the API's JSON shapes, status codes and
-//! errors. Runs, background responses, vector-store files and file batches move through
-//! their statuses one [`step_delay`](LocalServerBuilder::step_delay) at a time, computed from
-//! timestamps when they are read; the time is the machine's, or a [`ManualClock`] that tests
+//! moderations, batches, uploads), at the root and under `/v1`, with the API's JSON shapes,
+//! status codes and errors. Runs, background responses, vector-store files and file batches,
+//! and batches move through their statuses one
+//! [`step_delay`](LocalServerBuilder::step_delay) at a time, computed from timestamps when
+//! they are read; the time is the machine's, or a [`ManualClock`] that tests
 //! move by hand. Answers come from a [`Responder`], the same for runs, chat completions and
 //! responses: the built-in [`DeterministicModel`] unless another is plugged in. Runs, chat
 //! completions and responses asked with `stream: true` answer with the server-sent events
 //! the API sends.
+//!
+//! A batch (`POST /batches` over an uploaded JSONL file of requests to `/v1/responses`,
+//! `/v1/chat/completions` or `/v1/embeddings`) is `validating` for a step, its file checked
+//! as a whole (a bad file fails it, each bad line named in `errors`); `in_progress` while its
+//! lines run, [`batch_lines_per_step`](LocalServerBuilder::batch_lines_per_step) a step,
+//! in-process through the engine's own handlers and responder; `finalizing` for a step; then
+//! `completed`, with its output and error files stored (a cancelled or expired batch keeps
+//! the lines done and lists the others as not run). The Uploads API takes files of up to
+//! 8 GiB in parts of up to 64 MiB, written to disk as they arrive (in a directory of the
+//! engine's own, see [`temp_dir`](LocalServerBuilder::temp_dir)); the completed file is read
+//! from there, never held in memory whole.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -337,7 +349,12 @@ impl LocalServerBuilder {
     /// Binds the address and starts the worker threads.
     #[must_use = "the server stops when the value is dropped"]
     pub fn start(self) -> io::Result<LocalServer> {
-        let server = tiny_http::Server::http(SocketAddr::new(self.host, self.port))
+        let listener = std::net::TcpListener::bind(SocketAddr::new(self.host, self.port))?;
+        // Answers go out in more than one write (the head, then the body; a stream's events
+        // one by one): with Nagle's algorithm each later write would wait for the client's
+        // delayed ACK, some 40 ms on loopback. Accepted connections inherit the setting.
+        socket2::SockRef::from(&listener).set_tcp_nodelay(true)?;
+        let server = tiny_http::Server::from_listener(listener, None)
             .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
         let addr = server
             .server_addr()

@@ -17,14 +17,14 @@ const USAGE: &str =
     "usage: openai-local --port PORT [--host ADDRESS] [--step-delay-ms MS] [--api-key KEY]
 
 Serves OpenAI's API (assistants, threads, messages, runs, files, vector stores, chat
-completions, responses, conversations, models, embeddings, moderations) on loopback, answered
-by a deterministic local model. Point a client at the printed base URL with any API key (or
+completions, responses, conversations, models, embeddings, moderations, batches, uploads) on
+loopback, answered by a deterministic local model. Point a client at the printed base URL with any API key (or
 the one given with --api-key).
 
   --port PORT          the port to listen on (0 picks a free one)
   --host ADDRESS       the address to listen on (default 127.0.0.1)
-  --step-delay-ms MS   time between two status changes of runs, background responses and
-                       files (default 25)
+  --step-delay-ms MS   time between two status changes of runs, background responses,
+                       files and batches (default 25)
   --api-key KEY        accept only this key (default: any non-empty key)";
 
 fn main() -> ExitCode {

@@ -503,3 +503,80 @@ fn batches_are_listed_newest_first_with_cursors() {
         );
     }
 }
+
+#[test]
+fn random_batch_files_fail_or_complete_and_never_crash_the_engine() {
+    let server = fast();
+    let http = Http::new(&server);
+    let mut seed = 7u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    let pieces = [
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        "\"",
+        "\n",
+        "\r\n",
+        "null",
+        "1",
+        "true",
+        "\"custom_id\"",
+        "\"method\"",
+        "\"POST\"",
+        "\"url\"",
+        "\"/v1/embeddings\"",
+        "\"body\"",
+        "\"input\"",
+        "\"model\"",
+        "\"a\"",
+        "\"stream\"",
+        "\u{fffd}",
+    ];
+    let good = line("g", "/v1/embeddings", json!({"model": "m", "input": "x"}));
+    let (mut failed, mut completed) = (0, 0);
+    for round in 0..60 {
+        let mut text: String = (0..next() % 40)
+            .map(|_| pieces[next() % pieces.len()])
+            .collect();
+        if round % 3 == 0 {
+            text = format!("{good}\n{text}");
+        }
+        if round % 5 == 1 {
+            let other = good.replace("\"g\"", "\"h\"");
+            text = format!("\r\n{good}\n\n  \n{other}\n");
+        }
+        let file = batch_file(&http, &[text]);
+        let batch = create(&http, &file, "/v1/embeddings");
+        let b = http.wait(&format!("/v1/batches/{}", id(&batch)), |b| {
+            !matches!(
+                b["status"].as_str(),
+                Some("validating" | "in_progress" | "finalizing")
+            )
+        });
+        match b["status"].as_str() {
+            Some("failed") => {
+                let errors = b["errors"]["data"].as_array().unwrap();
+                assert!(!errors.is_empty(), "{b}");
+                failed += 1;
+            }
+            Some("completed") => {
+                let [total, done, refused] = counts(&b);
+                assert_eq!(total, done + refused, "{b}");
+                completed += 1;
+            }
+            other => panic!("{other:?}: {b}"),
+        }
+    }
+    assert!(
+        failed > 0 && completed > 0,
+        "{failed} failed, {completed} completed"
+    );
+}

@@ -178,6 +178,11 @@ fn random_bodies_get_typed_errors_never_crashes() {
     let http = Http::new(&server);
     let thread = id(&http.ok("POST", "/v1/threads", None));
     let conversation = id(&http.ok("POST", "/v1/conversations", None));
+    let upload = id(&http.ok(
+        "POST",
+        "/v1/uploads",
+        Some(json!({"filename": "f", "purpose": "batch", "bytes": 3, "mime_type": "x/y"})),
+    ));
     let paths = [
         "/v1/assistants".to_string(),
         "/v1/threads".to_string(),
@@ -192,6 +197,9 @@ fn random_bodies_get_typed_errors_never_crashes() {
         format!("/v1/conversations/{conversation}/items"),
         "/v1/embeddings".to_string(),
         "/v1/moderations".to_string(),
+        "/v1/batches".to_string(),
+        "/v1/uploads".to_string(),
+        format!("/v1/uploads/{upload}/complete"),
     ];
     let mut seed = 42u64;
     let mut next = || {
@@ -226,6 +234,11 @@ fn random_bodies_get_typed_errors_never_crashes() {
         "\"input_text\"",
         "\"function_call_output\"",
         "\"item_reference\"",
+        "\"input_file_id\"",
+        "\"endpoint\"",
+        "\"/v1/responses\"",
+        "\"part_ids\"",
+        "\"bytes\"",
         "\u{fffd}",
         "\\u0000",
     ];
@@ -260,13 +273,18 @@ fn random_bodies_get_typed_errors_never_crashes() {
         }
     }
     // Random multipart bodies too.
-    for _ in 0..100 {
+    for round in 0..100 {
         let body: Vec<u8> = (0..next() % 200)
             .map(|_| b"-\r\nB:;=\"ab"[next() % 10])
             .collect();
+        let path = if round % 2 == 0 {
+            "/v1/files".to_string()
+        } else {
+            format!("/v1/uploads/{upload}/parts")
+        };
         let a = http.raw(
             "POST",
-            "/v1/files",
+            &path,
             &[
                 ("Authorization", "Bearer k"),
                 ("Content-Type", "multipart/form-data; boundary=B"),

@@ -449,3 +449,52 @@ fn batches_page_newest_first() -> TestResult {
     assert_eq!(refused.param.as_deref(), Some("endpoint"));
     Ok(())
 }
+
+#[test]
+fn a_plugged_in_responder_answers_the_lines_and_its_failures_are_line_errors() -> TestResult {
+    let (clock, asked) = (
+        ManualClock::new(),
+        Arc::new(std::sync::Mutex::new(Vec::new())),
+    );
+    let seen = asked.clone();
+    let server = LocalServer::builder()
+        .clock(clock.clone())
+        .step_delay(ms(1000))
+        .responder(move |request: &ModelRequest| {
+            let text = request.last_user_text().unwrap_or_default().to_string();
+            seen.lock().unwrap().push(text.clone());
+            if text.contains("fail") {
+                Err("the scripted model refuses".to_string())
+            } else {
+                Ok(ModelReply::text(format!("scripted: {text}")))
+            }
+        })
+        .start()?;
+    let client = client_on_clock(&server, &clock);
+    let scratch = Scratch::new("responder");
+    let file = write_batch(
+        &scratch.0,
+        ["one", "please fail", "three"].map(|t| {
+            let request =
+                CompletionCreateRequest::new("m", vec![ChatCompletionRequestMessage::user(t)]);
+            (t.to_string(), BatchRequest::from(request))
+        }),
+    )?;
+    let done = client.wait_for_batch_to_complete(&client.submit_batch(&file, None)?.id)?;
+    assert_eq!(*asked.lock().unwrap(), ["one", "please fail", "three"]);
+    let results = results_of(&client, &done)?;
+    for id in ["one", "three"] {
+        let Ok(BatchAnswer::ChatCompletion(answer)) = &results[id] else {
+            panic!("{id}: {:?}", results[id]);
+        };
+        assert_eq!(answer.text(), Some(format!("scripted: {id}").as_str()));
+    }
+    let Err(e @ BatchLineError::Api { status, error, .. }) = &results["please fail"] else {
+        panic!("{:?}", results["please fail"]);
+    };
+    assert_eq!(*status, 500);
+    assert_eq!(error.type_, "server_error");
+    assert!(error.message.contains("refuses"), "{}", error.message);
+    assert!(e.is_retryable(), "a 5xx may pass next time");
+    Ok(())
+}
