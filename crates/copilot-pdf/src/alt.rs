@@ -16,7 +16,8 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 /// Writes a copy of `doc` whose images carry `descriptions` as alternative text.
 ///
 /// Each description is keyed by the image XObject ([`PdfImage::key`](crate::PdfImage)) and
-/// applies to every place that image is drawn. The text goes where assistive technology and
+/// applies to every place that image is drawn; or by a vector figure's structure element
+/// ([`PdfFigure::key`](crate::PdfFigure::key)), whose `/Alt` it becomes. The text goes where assistive technology and
 /// validators look for it: the `/Alt` entry of a `/Figure` structure element whose
 /// marked-content id (`/Figure <</MCID n>> BDC … EMC` around the image's `Do`) links it to the
 /// drawing, with the page's `/StructParents` and the `/ParentTree` mapping back, and
@@ -139,6 +140,21 @@ pub(crate) fn add_alt_texts_in_process(
             .and_then(|t| t.as_reference().ok());
         if let Some(tree_id) = tree_id {
             tag_annotations(&mut pdf, tree_id).map_err(|e| damaged(doc, e))?;
+        }
+        // Keys of structure elements (a vector figure's, from find_figures): /Alt on the
+        // element itself.
+        for (id, text) in &alts {
+            if let Ok(element) = pdf.get_dictionary_mut(*id) {
+                let is_element = element.has(b"S")
+                    && element
+                        .get(b"Type")
+                        .ok()
+                        .and_then(|t| t.as_name().ok())
+                        .is_none_or(|t| t == b"StructElem");
+                if is_element {
+                    element.set("Alt", text_string(text));
+                }
+            }
         }
         set_document_properties(&mut pdf, root_id, options).map_err(|e| damaged(doc, e))?;
         let catalog = pdf
@@ -479,7 +495,11 @@ fn read_number_tree(doc: &Document, node: &Object, out: &mut BTreeMap<i64, Objec
 }
 
 /// An element's structure type with `/RoleMap` applied (up to a few steps).
-fn resolved_role(doc: &Document, element: &Dictionary, role_map: Option<&Dictionary>) -> Vec<u8> {
+pub(crate) fn resolved_role(
+    doc: &Document,
+    element: &Dictionary,
+    role_map: Option<&Dictionary>,
+) -> Vec<u8> {
     let mut role = get(doc, element, b"S")
         .and_then(|s| s.as_name().ok())
         .unwrap_or_default()
@@ -521,7 +541,7 @@ enum Marked {
 }
 
 /// The MCID a `BDC` opens, from its inline property list or a named one in `/Properties`.
-fn bdc_mcid(doc: &Document, op: &Operation, resources: &Dictionary) -> Option<i64> {
+pub(crate) fn bdc_mcid(doc: &Document, op: &Operation, resources: &Dictionary) -> Option<i64> {
     let props = match op.operands.get(1)? {
         Object::Dictionary(d) => d,
         Object::Name(name) => {

@@ -970,6 +970,25 @@ fn encode_png(image: &Raster) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// Encodes 8-bit RGB pixels as PNG.
+pub(crate) fn encode_rgb_png(width: usize, height: usize, rgb: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width as u32, height as u32);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| format!("PNG encoding failed: {e}"))?;
+    writer
+        .write_image_data(rgb)
+        .map_err(|e| format!("PNG encoding failed: {e}"))?;
+    writer
+        .finish()
+        .map_err(|e| format!("PNG encoding failed: {e}"))?;
+    Ok(out)
+}
+
 /// Encodes 1-bit gray rows (padded to whole bytes, 0 = black) as PNG.
 fn encode_png_bits(width: usize, height: usize, bits: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();

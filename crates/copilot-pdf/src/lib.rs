@@ -122,6 +122,7 @@
 
 mod alt;
 mod error;
+mod figures;
 mod images;
 mod imgconv;
 mod objects;
@@ -136,6 +137,7 @@ use std::sync::Arc;
 
 pub use alt::{add_alt_texts, add_alt_texts_with, AltTextOptions};
 pub use error::PdfError;
+pub use figures::{find_figures, PdfFigure};
 pub use images::{
     extract_images, image_from_bytes, load_image_file, EncodedImage, ImageFormat, ImageKey,
     ImagePlacement, PdfImage, PdfImages, PdfRect, SkippedImage,

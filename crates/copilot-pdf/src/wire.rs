@@ -308,6 +308,85 @@ pub(crate) fn get_images(r: &mut Reader) -> Result<PdfImages, Malformed> {
     Ok(result)
 }
 
+/// Writes the result of [`find_figures`](crate::find_figures).
+pub(crate) fn put_figures(w: &mut Writer, figures: &[crate::PdfFigure]) {
+    w.u32(figures.len() as u32);
+    for f in figures {
+        w.u32(f.elements.len() as u32);
+        for (object, generation) in &f.elements {
+            w.u32(*object).u32(*generation as u32);
+        }
+        w.u32(f.page)
+            .f64(f.rect.x0)
+            .f64(f.rect.y0)
+            .f64(f.rect.x1)
+            .f64(f.rect.y1)
+            .u64(f.paths as u64)
+            .u64(f.texts as u64)
+            .u64(f.images as u64);
+        match &f.image {
+            Some(image) => {
+                w.bool(true)
+                    .u32(image.width)
+                    .u32(image.height)
+                    .bytes(&image.bytes);
+            }
+            None => {
+                w.bool(false);
+            }
+        }
+        match &f.render_problem {
+            Some(p) => w.bool(true).str(p),
+            None => w.bool(false),
+        };
+    }
+}
+
+/// Reads what [`put_figures`] wrote.
+pub(crate) fn get_figures(r: &mut Reader) -> Result<Vec<crate::PdfFigure>, Malformed> {
+    let n = r.count(64)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let count = r.count(8)?;
+        let mut elements = Vec::with_capacity(count);
+        for _ in 0..count {
+            let object = r.u32()?;
+            let generation = u16::try_from(r.u32()?).map_err(|_| Malformed("generation"))?;
+            elements.push((object, generation));
+        }
+        let page = r.u32()?;
+        let rect = PdfRect {
+            x0: r.f64()?,
+            y0: r.f64()?,
+            x1: r.f64()?,
+            y1: r.f64()?,
+        };
+        let (paths, texts, images) = (r.u64()? as usize, r.u64()? as usize, r.u64()? as usize);
+        let image = if r.bool()? {
+            Some(EncodedImage {
+                format: ImageFormat::Png,
+                width: r.u32()?,
+                height: r.u32()?,
+                bytes: r.bytes()?.to_vec(),
+            })
+        } else {
+            None
+        };
+        let render_problem = if r.bool()? { Some(r.string()?) } else { None };
+        out.push(crate::PdfFigure {
+            elements,
+            page,
+            rect,
+            paths,
+            texts,
+            images,
+            image,
+            render_problem,
+        });
+    }
+    Ok(out)
+}
+
 /// Writes the descriptions given to [`add_alt_texts`](crate::add_alt_texts).
 pub(crate) fn put_descriptions(w: &mut Writer, descriptions: &[(ImageKey, String)]) {
     w.u32(descriptions.len() as u32);

@@ -91,6 +91,8 @@ pub enum Job<'a> {
     AltTexts(&'a [(ImageKey, String)]),
     /// [`add_alt_texts_with`](crate::add_alt_texts_with) with these descriptions and options.
     AltTextsWith(&'a [(ImageKey, String)], &'a AltTextOptions),
+    /// [`find_figures`](crate::find_figures).
+    Figures,
 }
 
 /// The result of a [`Job`].
@@ -103,6 +105,8 @@ pub enum JobOutput {
     Images(PdfImages),
     /// The PDF written by [`Job::AltTexts`].
     Pdf(Vec<u8>),
+    /// The figures of [`Job::Figures`].
+    Figures(Vec<crate::PdfFigure>),
 }
 
 static CURRENT: RwLock<Option<Isolation>> = RwLock::new(None);
@@ -237,6 +241,14 @@ impl Isolation {
         }
     }
 
+    /// [`find_figures`](crate::find_figures) under this isolation.
+    pub fn find_figures(&self, doc: &PdfDocument) -> Result<Vec<crate::PdfFigure>, PdfError> {
+        match self.run(doc, Job::Figures).0? {
+            JobOutput::Figures(figures) => Ok(figures),
+            _ => Err(protocol(doc, "answered with something other than figures")),
+        }
+    }
+
     /// Runs `job` on `doc` and says what it cost: the functions above, with the number of
     /// workers started and lost and their peak memory (the mutation runner reports these).
     pub fn run(&self, doc: &PdfDocument, job: Job<'_>) -> (Result<JobOutput, PdfError>, RunStats) {
@@ -252,6 +264,9 @@ impl Isolation {
                 Job::AltTextsWith(d, o) => {
                     crate::alt::add_alt_texts_in_process(doc, d, o).map(JobOutput::Pdf)
                 }
+                Job::Figures => {
+                    crate::figures::find_figures_in_process(doc).map(JobOutput::Figures)
+                }
             };
             return (result, stats);
         };
@@ -266,7 +281,7 @@ impl Isolation {
         let deadline = Instant::now() + self.total_time;
         let result = match job {
             Job::Text => self.text(doc, &launcher, deadline, &mut stats),
-            Job::Images | Job::AltTexts(_) | Job::AltTextsWith(..) => {
+            Job::Images | Job::AltTexts(_) | Job::AltTextsWith(..) | Job::Figures => {
                 let mut request = request(doc, job);
                 let default = AltTextOptions::default();
                 let alt = match job {
@@ -434,6 +449,7 @@ fn request(doc: &PdfDocument, job: Job<'_>) -> Writer {
         Job::Text => b'T',
         Job::Images => b'I',
         Job::AltTexts(_) | Job::AltTextsWith(..) => b'A',
+        Job::Figures => b'G',
     });
     w.str(doc.name()).bytes(doc.bytes());
     w
@@ -477,6 +493,7 @@ fn whole_job(
         answer = Some(match tag {
             b'I' => Ok(JobOutput::Images(wire::get_images(&mut r)?)),
             b'A' => Ok(JobOutput::Pdf(r.bytes()?.to_vec())),
+            b'G' => Ok(JobOutput::Figures(wire::get_figures(&mut r)?)),
             b'E' => Err(wire::get_error(&mut r)?),
             _ => return Err(Malformed("frame tag")),
         });
@@ -528,7 +545,15 @@ impl Launcher<'_> {
         stats: &mut RunStats,
         on_frame: &mut OnFrame<'_>,
     ) -> Result<(), Stop> {
-        let mut child = Command::new(self.program)
+        let mut command = Command::new(self.program);
+        if std::env::var_os("GLIBC_TUNABLES").is_none() {
+            // unpdf spends a third of its time in malloc/free of small blocks; a larger
+            // per-thread cache of freed blocks makes extraction 6-10 % faster (xeCJK.pdf,
+            // 203 pages: 1.52-1.61 s → 1.43-1.45 s) for ~25 MB more resident memory.
+            // Ignored where the C library is not glibc.
+            command.env("GLIBC_TUNABLES", "glibc.malloc.tcache_count=1000");
+        }
+        let mut child = command
             .args(self.args)
             .arg(WORKER_FLAG)
             .arg(self.memory.to_string())
@@ -913,6 +938,19 @@ fn answer(request: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
                 Ok(pdf) => {
                     w.bytes(&pdf);
                     frame(out, b'A', &w.buf)?;
+                }
+                Err(e) => {
+                    wire::put_error(&mut w, &e);
+                    frame(out, b'E', &w.buf)?;
+                }
+            }
+            Ok(())
+        }
+        b'G' => {
+            match crate::figures::find_figures_in_process(&doc) {
+                Ok(figures) => {
+                    wire::put_figures(&mut w, &figures);
+                    frame(out, b'G', &w.buf)?;
                 }
                 Err(e) => {
                     wire::put_error(&mut w, &e);

@@ -1,7 +1,8 @@
 //! A seeded mutation runner: real PDFs (and one generated here), their streams decompressed
 //! so that mutations reach the content operators, damaged by bit flips, byte overwrites,
-//! truncation and chunk duplication inside content streams and in the file as a whole, then
-//! read through the text, image and alternative-text paths, each in a worker process.
+//! truncation, chunk duplication and numbers grown by orders of magnitude inside content
+//! streams, and bit flips, truncation and chunk duplication of the file as a whole, then read
+//! through the text, image, alternative-text and figure paths, each in a worker process.
 //!
 //! What it checks for every input: the caller survives (it is this process); every answer is
 //! a value or a typed error naming the file; no worker escapes its guards with a panic or a
@@ -207,6 +208,7 @@ fn seeds() -> Vec<Seed> {
         ("reportlab-guide.pdf", 6),
         ("geobase-word-tagged.pdf", 3),
         ("xecjk-zh.pdf", 3),
+        ("vicksburg-scan-ocr.pdf", 2),
     ];
     let mut dirs = vec![samples_dir()];
     if let Some(extra) = std::env::var_os("COPILOT_PDF_EXTRA_SAMPLES") {
@@ -225,8 +227,8 @@ fn seeds() -> Vec<Seed> {
 
 /// One mutant of `seed`, and what was done to it.
 fn mutate(seed: &Seed, rng: &mut StdRng) -> (Vec<u8>, &'static str) {
-    let kind = rng.random_range(0..10);
-    if kind < 7 && !seed.contents.is_empty() {
+    let kind = rng.random_range(0..11);
+    if kind < 8 && !seed.contents.is_empty() {
         // Inside a content stream, then saved with a correct /Length and xref.
         let mut doc = seed.doc.clone();
         let id = seed.contents[rng.random_range(0..seed.contents.len())];
@@ -263,6 +265,29 @@ fn mutate(seed: &Seed, rng: &mut StdRng) -> (Vec<u8>, &'static str) {
                     let at = rng.random_range(0..data.len());
                     data.truncate(at);
                     "content: truncation"
+                }
+                7 => {
+                    // A number grown by orders of magnitude (digits duplicated, a separator
+                    // lost): the damage that sizes unpdf's reading-order histograms.
+                    let digits: Vec<usize> = data
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| b.is_ascii_digit())
+                        .map(|(i, _)| i)
+                        .collect();
+                    if digits.is_empty() {
+                        data.push(b'9');
+                    }
+                    for _ in 0..rng.random_range(1..=3) {
+                        if digits.is_empty() {
+                            break;
+                        }
+                        let at = digits[rng.random_range(0..digits.len())];
+                        let extra = rng.random_range(4..=14);
+                        let at = at.min(data.len());
+                        data.splice(at..at, std::iter::repeat_n(b'9', extra));
+                    }
+                    "content: number blow-up"
                 }
                 _ => {
                     let at = rng.random_range(0..data.len());
@@ -351,11 +376,12 @@ fn run(inputs: usize, seed_value: u64) -> Tally {
         tally.inputs += 1;
         *tally.by_kind.entry(kind).or_default() += 1;
         let mut keys: Vec<(ImageKey, String)> = Vec::new();
-        for job in ["text", "images", "alt"] {
+        for job in ["text", "images", "alt", "figures"] {
             let start = Instant::now();
             let (result, stats) = match job {
                 "text" => isolation.run(&doc, Job::Text),
                 "images" => isolation.run(&doc, Job::Images),
+                "figures" => isolation.run(&doc, Job::Figures),
                 _ => isolation.run(&doc, Job::AltTexts(&keys)),
             };
             let took = start.elapsed();
