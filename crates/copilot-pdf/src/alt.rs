@@ -32,7 +32,8 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 ///   readable once the file says it is tagged, and every image `Do` as a `Figure` (with `/Alt`
 ///   when a description was given). A Form XObject that draws images is a `Figure` too,
 ///   unless it also shows text: then it is kept as part of a `P` (its text stays readable)
-///   and the images inside it get no `/Alt`. Vector graphics are left unmarked.
+///   and the images inside it get no `/Alt`. Paths and shadings drawn outside text are marked
+///   as `/Artifact`, so all of a page's content is tagged or an artifact.
 ///
 /// Closer to PDF/UA in every case: annotations join the tree (`/Link`, `/Form` or `/Annot`
 /// elements holding an `/OBJR`, with `/Contents` on annotations that had none, a link's
@@ -321,6 +322,18 @@ impl Element {
     }
 }
 
+/// Path construction and painting operators (ISO 32000-1, 8.5.2 and 8.5.3; `W`/`W*` clip).
+const PATH_OPERATORS: [&str; 19] = [
+    "m", "l", "c", "v", "y", "h", "re", "W", "W*", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*",
+    "n",
+];
+
+/// Operators that begin a path.
+const PATH_STARTS: [&str; 2] = ["m", "re"];
+
+/// Operators that end a path (painting it, or not: `n`).
+const PATH_ENDS: [&str; 10] = ["S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"];
+
 /// Untagged input: a new tree, `StructTreeRoot` → `Document` → `P` / `Figure` elements.
 fn tag_untagged(
     doc: &mut Document,
@@ -348,9 +361,37 @@ fn tag_untagged(
         let mut depth = 0usize; // existing marked-content nesting
         let mut artifact_at: Option<usize> = None;
 
+        // Whether an /Artifact sequence around a path is open.
+        let mut path_mark = false;
         for (index, op) in ops.into_iter().enumerate() {
             let free = !in_text && artifact_at.is_none();
-            match op.operator.as_str() {
+            let operator = op.operator.as_str();
+            if path_mark && !PATH_OPERATORS.contains(&operator) {
+                // Something else before the path was painted (a damaged stream): close the
+                // mark so marked content stays nested.
+                out.push(emc());
+                path_mark = false;
+            }
+            match operator {
+                // Vector graphics (rules, borders, shading) outside text: artifacts, so that
+                // all of the page's content is either tagged or an artifact (PDF/UA 7.1).
+                op_name if free && PATH_OPERATORS.contains(&op_name) => {
+                    if !path_mark && PATH_STARTS.contains(&op_name) {
+                        out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                        path_mark = true;
+                    }
+                    let ends = PATH_ENDS.contains(&op_name);
+                    out.push(op);
+                    if ends && path_mark {
+                        out.push(emc());
+                        path_mark = false;
+                    }
+                }
+                "sh" if free => {
+                    out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                    out.push(op);
+                    out.push(emc());
+                }
                 "BT" if free => {
                     in_text = true;
                     let mcid =
@@ -422,8 +463,8 @@ fn tag_untagged(
                 _ => out.push(op),
             }
         }
-        if in_text {
-            // A text block left open at the end of the stream.
+        if in_text || path_mark {
+            // A text block or a path left open at the end of the stream.
             out.push(emc());
         }
         if parents.is_empty() {

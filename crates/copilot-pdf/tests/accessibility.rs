@@ -41,6 +41,10 @@ fn annotated_pdf(catalog_extra: Dictionary) -> Vec<u8> {
         ),
         Operation::new("Do", vec!["Im1".into()]),
         Operation::new("Q", vec![]),
+        // A rule under the text: decoration.
+        Operation::new("m", vec![72.into(), 710.into()]),
+        Operation::new("l", vec![300.into(), 710.into()]),
+        Operation::new("S", vec![]),
     ];
     let content = doc.add_object(Stream::new(
         dictionary! {},
@@ -225,6 +229,27 @@ fn annotations_join_the_tree_with_descriptions_and_the_catalog_gets_language_and
     );
     // The picture still has its description.
     assert!(String::from_utf8_lossy(&copy).contains("A gray bar"));
+
+    // The rule is an artifact: every piece of the page's content is tagged or an artifact.
+    let page_id = *doc.get_pages().get(&1).unwrap();
+    let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
+    let ops: Vec<String> = content
+        .operations
+        .iter()
+        .map(|op| match op.operands.first() {
+            Some(Object::Name(n)) if op.operator == "BMC" || op.operator == "BDC" => {
+                format!("{} {}", op.operator, String::from_utf8_lossy(n))
+            }
+            _ => op.operator.clone(),
+        })
+        .collect();
+    let rule = ops.iter().position(|o| o == "m").unwrap();
+    assert_eq!(
+        ops[rule - 1..rule + 4],
+        ["BMC Artifact", "m", "l", "S", "EMC"],
+        "{ops:?}"
+    );
+    assert_eq!(ops.first().map(String::as_str), Some("BDC P"), "{ops:?}");
 }
 
 #[test]
