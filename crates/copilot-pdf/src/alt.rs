@@ -967,7 +967,8 @@ fn describe_annotation(doc: &Document, annot: &Dictionary, subtype: &[u8]) -> St
 }
 
 /// Catalog entries PDF/UA asks for: `/Lang` (the document's own, else `lang`),
-/// `/ViewerPreferences /DisplayDocTitle`, and a title (the document's own, else `title`).
+/// `/ViewerPreferences /DisplayDocTitle`, a title (the document's own, else `title`), and
+/// XMP metadata with that title as `dc:title` when the document has no metadata stream.
 fn set_document_properties(
     doc: &mut Document,
     root_id: ObjectId,
@@ -1013,7 +1014,68 @@ fn set_document_properties(
             }
         }
     }
+    // PDF/UA reads the title from the XMP metadata (dc:title): write a packet with it when
+    // the document has a title and no metadata stream (an existing one is left as it is).
+    let title = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|i| i.as_reference().ok())
+        .and_then(|id| doc.get_dictionary(id).ok())
+        .and_then(|info| info.get(b"Title").ok())
+        .and_then(|t| t.as_str().ok())
+        .map(decode_text_string)
+        .filter(|t| !t.trim().is_empty());
+    let has_metadata = doc
+        .get_dictionary(root_id)
+        .map(|c| c.has(b"Metadata"))
+        .unwrap_or(true);
+    if let (Some(title), false) = (title, has_metadata) {
+        let mut stream = Stream::new(
+            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+            xmp_with_title(&title).into_bytes(),
+        );
+        stream.allows_compression = false;
+        let id = doc.add_object(stream);
+        if let Ok(catalog) = doc.get_dictionary_mut(root_id) {
+            catalog.set("Metadata", id);
+        }
+    }
     Ok(())
+}
+
+/// A PDF text string as text: UTF-16BE after a byte-order mark, else (PDFDocEncoding, read
+/// as Latin-1, which it matches for letters).
+fn decode_text_string(bytes: &[u8]) -> String {
+    match bytes.strip_prefix(&[0xFE, 0xFF]) {
+        Some(utf16) => String::from_utf16_lossy(
+            &utf16
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        ),
+        None => bytes.iter().map(|b| *b as char).collect(),
+    }
+}
+
+/// A minimal XMP packet holding `title` as `dc:title`.
+fn xmp_with_title(title: &str) -> String {
+    let escaped = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+         <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n\
+         <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{escaped}</rdf:li></rdf:Alt></dc:title>\n\
+         </rdf:Description>\n\
+         </rdf:RDF>\n\
+         </x:xmpmeta>\n\
+         <?xpacket end=\"w\"?>"
+    )
 }
 
 /// Serializes the edited document: drops the loaded cross-reference and object streams

@@ -205,6 +205,16 @@ fn annotations_join_the_tree_with_descriptions_and_the_catalog_gets_language_and
         text(&doc, info, b"Title").as_deref(),
         Some("Quartalsbericht")
     );
+    // … and as dc:title in XMP metadata, where PDF/UA reads it.
+    let Object::Stream(xmp) = resolve(&doc, catalog.get(b"Metadata").unwrap()) else {
+        panic!("no metadata stream")
+    };
+    assert_eq!(xmp.dict.get(b"Subtype").unwrap().as_name().unwrap(), b"XML");
+    let xmp = String::from_utf8(xmp.content.clone()).unwrap();
+    assert!(
+        xmp.contains("<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">Quartalsbericht</rdf:li>"),
+        "{xmp}"
+    );
 
     let summary: Vec<(&str, Option<&str>, Option<&str>)> = annots
         .iter()
@@ -272,6 +282,7 @@ fn a_documents_own_language_and_title_are_kept() {
     let (doc, annots) = annotations(&copy);
     assert!(doc.catalog().unwrap().get(b"Lang").is_err());
     assert!(doc.trailer.get(b"Info").is_err());
+    assert!(doc.catalog().unwrap().get(b"Metadata").is_err());
     assert_eq!(annots.iter().filter(|a| a.role.is_some()).count(), 3);
     // Tagging a copy again adds nothing twice.
     let again = add_alt_texts(&PdfDocument::from_bytes("copy.pdf", copy), &[]).unwrap();
