@@ -46,7 +46,7 @@
 //! 10 000 inputs (13 real documents, content streams decompressed so mutations reach the
 //! operators): no escaped panic, no crash, no job over 3.2 s, and 174 workers stopped by a
 //! 512 MiB limit in text extraction — inputs that in process would have taken gigabytes or
-//! aborted — each costing its page (22 one-page documents came back as
+//! aborted — each costing its page (22 documents with no page left came back as
 //! [`PdfError::LimitExceeded`]).
 //!
 //! ```
