@@ -32,7 +32,8 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 ///   readable once the file says it is tagged, and every image `Do` as a `Figure` (with `/Alt`
 ///   when a description was given). A Form XObject that draws images is a `Figure` too,
 ///   unless it also shows text: then it is kept as part of a `P` (its text stays readable)
-///   and the images inside it get no `/Alt`. Vector graphics are left unmarked.
+///   and the images inside it get no `/Alt`. Paths and shadings drawn outside text are marked
+///   as `/Artifact`, so all of a page's content is tagged or an artifact.
 ///
 /// Closer to PDF/UA in every case: annotations join the tree (`/Link`, `/Form` or `/Annot`
 /// elements holding an `/OBJR`, with `/Contents` on annotations that had none, a link's
@@ -321,6 +322,18 @@ impl Element {
     }
 }
 
+/// Path construction and painting operators (ISO 32000-1, 8.5.2 and 8.5.3; `W`/`W*` clip).
+const PATH_OPERATORS: [&str; 19] = [
+    "m", "l", "c", "v", "y", "h", "re", "W", "W*", "S", "s", "f", "F", "f*", "B", "B*", "b", "b*",
+    "n",
+];
+
+/// Operators that begin a path.
+const PATH_STARTS: [&str; 2] = ["m", "re"];
+
+/// Operators that end a path (painting it, or not: `n`).
+const PATH_ENDS: [&str; 10] = ["S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"];
+
 /// Untagged input: a new tree, `StructTreeRoot` → `Document` → `P` / `Figure` elements.
 fn tag_untagged(
     doc: &mut Document,
@@ -348,9 +361,37 @@ fn tag_untagged(
         let mut depth = 0usize; // existing marked-content nesting
         let mut artifact_at: Option<usize> = None;
 
+        // Whether an /Artifact sequence around a path is open.
+        let mut path_mark = false;
         for (index, op) in ops.into_iter().enumerate() {
             let free = !in_text && artifact_at.is_none();
-            match op.operator.as_str() {
+            let operator = op.operator.as_str();
+            if path_mark && !PATH_OPERATORS.contains(&operator) {
+                // Something else before the path was painted (a damaged stream): close the
+                // mark so marked content stays nested.
+                out.push(emc());
+                path_mark = false;
+            }
+            match operator {
+                // Vector graphics (rules, borders, shading) outside text: artifacts, so that
+                // all of the page's content is either tagged or an artifact (PDF/UA 7.1).
+                op_name if free && PATH_OPERATORS.contains(&op_name) => {
+                    if !path_mark && PATH_STARTS.contains(&op_name) {
+                        out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                        path_mark = true;
+                    }
+                    let ends = PATH_ENDS.contains(&op_name);
+                    out.push(op);
+                    if ends && path_mark {
+                        out.push(emc());
+                        path_mark = false;
+                    }
+                }
+                "sh" if free => {
+                    out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                    out.push(op);
+                    out.push(emc());
+                }
                 "BT" if free => {
                     in_text = true;
                     let mcid =
@@ -422,8 +463,8 @@ fn tag_untagged(
                 _ => out.push(op),
             }
         }
-        if in_text {
-            // A text block left open at the end of the stream.
+        if in_text || path_mark {
+            // A text block or a path left open at the end of the stream.
             out.push(emc());
         }
         if parents.is_empty() {
@@ -926,7 +967,8 @@ fn describe_annotation(doc: &Document, annot: &Dictionary, subtype: &[u8]) -> St
 }
 
 /// Catalog entries PDF/UA asks for: `/Lang` (the document's own, else `lang`),
-/// `/ViewerPreferences /DisplayDocTitle`, and a title (the document's own, else `title`).
+/// `/ViewerPreferences /DisplayDocTitle`, a title (the document's own, else `title`), and
+/// XMP metadata with that title as `dc:title` when the document has no metadata stream.
 fn set_document_properties(
     doc: &mut Document,
     root_id: ObjectId,
@@ -972,7 +1014,68 @@ fn set_document_properties(
             }
         }
     }
+    // PDF/UA reads the title from the XMP metadata (dc:title): write a packet with it when
+    // the document has a title and no metadata stream (an existing one is left as it is).
+    let title = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|i| i.as_reference().ok())
+        .and_then(|id| doc.get_dictionary(id).ok())
+        .and_then(|info| info.get(b"Title").ok())
+        .and_then(|t| t.as_str().ok())
+        .map(decode_text_string)
+        .filter(|t| !t.trim().is_empty());
+    let has_metadata = doc
+        .get_dictionary(root_id)
+        .map(|c| c.has(b"Metadata"))
+        .unwrap_or(true);
+    if let (Some(title), false) = (title, has_metadata) {
+        let mut stream = Stream::new(
+            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+            xmp_with_title(&title).into_bytes(),
+        );
+        stream.allows_compression = false;
+        let id = doc.add_object(stream);
+        if let Ok(catalog) = doc.get_dictionary_mut(root_id) {
+            catalog.set("Metadata", id);
+        }
+    }
     Ok(())
+}
+
+/// A PDF text string as text: UTF-16BE after a byte-order mark, else (PDFDocEncoding, read
+/// as Latin-1, which it matches for letters).
+fn decode_text_string(bytes: &[u8]) -> String {
+    match bytes.strip_prefix(&[0xFE, 0xFF]) {
+        Some(utf16) => String::from_utf16_lossy(
+            &utf16
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect::<Vec<_>>(),
+        ),
+        None => bytes.iter().map(|b| *b as char).collect(),
+    }
+}
+
+/// A minimal XMP packet holding `title` as `dc:title`.
+fn xmp_with_title(title: &str) -> String {
+    let escaped = title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    format!(
+        "<?xpacket begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+         <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+         <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n\
+         <dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{escaped}</rdf:li></rdf:Alt></dc:title>\n\
+         </rdf:Description>\n\
+         </rdf:RDF>\n\
+         </x:xmpmeta>\n\
+         <?xpacket end=\"w\"?>"
+    )
 }
 
 /// Serializes the edited document: drops the loaded cross-reference and object streams

@@ -5,8 +5,10 @@
 //! | task | function | crate underneath |
 //! |---|---|---|
 //! | text per page | [`extract_text`] | `unpdf` |
-//! | every image drawn, as PNG or JPEG | [`extract_images`], [`load_image_file`] | `lopdf` + our converter + `png` / `jpeg-decoder` |
-//! | descriptions as `/Alt` on `/Figure` structure elements | [`add_alt_texts`] | `lopdf` |
+//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `lopdf` + our converter + `png` / `jpeg-decoder` / `hayro-*` |
+//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] | `lopdf` + `hayro` |
+//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `lopdf` |
+//! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
 //! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
 //!
 //! Bad input gives a [`PdfError`] naming the file, never a panic: every call into the PDF
@@ -35,12 +37,17 @@
 //! | option | cost per document | covers |
 //! |---|---|---|
 //! | an unpdf setting that skips the pass | — | none exists in unpdf 0.52 (`ParseOptions` has no layout switch; the later stages of its `LayoutAnalyzer` are crate-private) |
-//! | rewrite coordinates with lopdf before unpdf reads them | +2 % to +73 % even as a lower bound (numbers only clamped) | only what the rewrite foresees: positions are products of `cm`, `Tm`, form matrices, `Tz`, font sizes and glyph widths |
+//! | rewrite coordinates with lopdf before unpdf reads them | up to +69–73 % (xeCJK, reportlab) even as a lower bound (numbers only clamped) | only what the rewrite foresees: positions are products of `cm`, `Tm`, form matrices, `Tz`, font sizes and glyph widths |
 //! | another extractor | lopdf's loses text on Word files; pdf_oxide costs a 7–8 min build and panicked on mutants | — |
-//! | **a worker process** (chosen) | +3 to +5 ms per call (starting a process); on documents of 19 to 203 pages within the machine's noise | every cause, known or not, in text, images and alternative text alike |
+//! | **a worker process** (chosen) | +3 to +7 ms per call (starting a process); on documents of 19 to 203 pages within the machine's noise (−36 % to +15 % across runs) | every cause, known or not, in text, images and alternative text alike |
 //!
-//! A seeded mutation runner (`tests/mutation.rs`) reads damaged real PDFs through all three
-//! paths in workers; CI runs 60 inputs of it.
+//! A seeded mutation runner (`tests/mutation.rs`) reads damaged real PDFs through text,
+//! images, alternative text and figures in workers; CI runs 60 inputs of it. The full run of
+//! 10 000 inputs (13 real documents, content streams decompressed so mutations reach the
+//! operators): no escaped panic, no crash, no job over 3.2 s, and 174 workers stopped by a
+//! 512 MiB limit in text extraction — inputs that in process would have taken gigabytes or
+//! aborted — each costing its page (22 documents with no page left came back as
+//! [`PdfError::LimitExceeded`]).
 //!
 //! ```
 //! use copilot_pdf::{add_alt_texts, extract_images, extract_text, PdfDocument};

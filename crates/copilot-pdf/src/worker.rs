@@ -35,6 +35,9 @@ pub const WORKER_ENV: &str = "COPILOT_PDF_WORKER";
 /// The name of the worker binary this crate builds.
 pub const WORKER_BINARY: &str = "copilot-pdf-worker";
 
+/// The worker's exit code when it cannot read or understand a request.
+const REFUSED: i32 = 3;
+
 /// How many times one text extraction may start a worker again after one died.
 const MAX_RESTARTS: u32 = 16;
 
@@ -606,6 +609,26 @@ impl Launcher<'_> {
         let tail = errors.join().unwrap_or_default();
         match outcome {
             Driven::Exited(status) if status.success() => Ok(()),
+            Driven::Exited(status) if status.code() == Some(REFUSED) => {
+                let text = String::from_utf8_lossy(&tail);
+                let last = text
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("");
+                // Out of memory reading the request is a limit; anything else is a worker
+                // that does not understand us (another version of this crate?).
+                if text.contains("memory allocation of") {
+                    stats.workers_lost += 1;
+                    let why = crash_reason(status, &tail, self.memory);
+                    stats.lost_reasons.push(why.clone());
+                    return Err(Stop::Lost(why));
+                }
+                Err(Stop::Fatal(protocol(
+                    doc,
+                    &format!("refused the request: {}", last.trim()),
+                )))
+            }
             Driven::Exited(status) => {
                 let why = crash_reason(status, &tail, self.memory);
                 stats.workers_lost += 1;
@@ -837,7 +860,7 @@ fn serve(input: &mut dyn Read, out: &mut dyn Write) -> i32 {
         } else {
             eprintln!("copilot-pdf worker: cannot read the request: {e}");
         }
-        return 3;
+        return REFUSED;
     }
     let result = answer(&request, out).and_then(|()| {
         let mut w = Writer::default();
@@ -848,7 +871,7 @@ fn serve(input: &mut dyn Read, out: &mut dyn Write) -> i32 {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("copilot-pdf worker: {e}");
-            3
+            REFUSED
         }
     }
 }

@@ -41,6 +41,10 @@ fn annotated_pdf(catalog_extra: Dictionary) -> Vec<u8> {
         ),
         Operation::new("Do", vec!["Im1".into()]),
         Operation::new("Q", vec![]),
+        // A rule under the text: decoration.
+        Operation::new("m", vec![72.into(), 710.into()]),
+        Operation::new("l", vec![300.into(), 710.into()]),
+        Operation::new("S", vec![]),
     ];
     let content = doc.add_object(Stream::new(
         dictionary! {},
@@ -201,6 +205,16 @@ fn annotations_join_the_tree_with_descriptions_and_the_catalog_gets_language_and
         text(&doc, info, b"Title").as_deref(),
         Some("Quartalsbericht")
     );
+    // … and as dc:title in XMP metadata, where PDF/UA reads it.
+    let Object::Stream(xmp) = resolve(&doc, catalog.get(b"Metadata").unwrap()) else {
+        panic!("no metadata stream")
+    };
+    assert_eq!(xmp.dict.get(b"Subtype").unwrap().as_name().unwrap(), b"XML");
+    let xmp = String::from_utf8(xmp.content.clone()).unwrap();
+    assert!(
+        xmp.contains("<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">Quartalsbericht</rdf:li>"),
+        "{xmp}"
+    );
 
     let summary: Vec<(&str, Option<&str>, Option<&str>)> = annots
         .iter()
@@ -225,6 +239,27 @@ fn annotations_join_the_tree_with_descriptions_and_the_catalog_gets_language_and
     );
     // The picture still has its description.
     assert!(String::from_utf8_lossy(&copy).contains("A gray bar"));
+
+    // The rule is an artifact: every piece of the page's content is tagged or an artifact.
+    let page_id = *doc.get_pages().get(&1).unwrap();
+    let content = Content::decode(&doc.get_page_content(page_id)).unwrap();
+    let ops: Vec<String> = content
+        .operations
+        .iter()
+        .map(|op| match op.operands.first() {
+            Some(Object::Name(n)) if op.operator == "BMC" || op.operator == "BDC" => {
+                format!("{} {}", op.operator, String::from_utf8_lossy(n))
+            }
+            _ => op.operator.clone(),
+        })
+        .collect();
+    let rule = ops.iter().position(|o| o == "m").unwrap();
+    assert_eq!(
+        ops[rule - 1..rule + 4],
+        ["BMC Artifact", "m", "l", "S", "EMC"],
+        "{ops:?}"
+    );
+    assert_eq!(ops.first().map(String::as_str), Some("BDC P"), "{ops:?}");
 }
 
 #[test]
@@ -247,6 +282,7 @@ fn a_documents_own_language_and_title_are_kept() {
     let (doc, annots) = annotations(&copy);
     assert!(doc.catalog().unwrap().get(b"Lang").is_err());
     assert!(doc.trailer.get(b"Info").is_err());
+    assert!(doc.catalog().unwrap().get(b"Metadata").is_err());
     assert_eq!(annots.iter().filter(|a| a.role.is_some()).count(), 3);
     // Tagging a copy again adds nothing twice.
     let again = add_alt_texts(&PdfDocument::from_bytes("copy.pdf", copy), &[]).unwrap();

@@ -207,3 +207,24 @@ fn integration_tests_find_the_worker_binary_next_to_them() {
         std::env::consts::EXE_SUFFIX
     )));
 }
+
+#[test]
+fn a_program_that_is_not_a_worker_is_a_worker_error_not_a_limit() {
+    // A script that refuses the request the way a worker of another version does.
+    let doc = PdfDocument::from_bytes("any.pdf", pdf(&[None]));
+    let refusing = std::env::temp_dir().join(format!("refusing-worker-{}.sh", std::process::id()));
+    std::fs::write(&refusing, "#!/bin/sh\necho 'copilot-pdf worker: malformed request (sent by another version of copilot-pdf)' >&2\nexit 3\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&refusing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let result = Isolation::worker(&refusing).extract_images(&doc);
+    let _ = std::fs::remove_file(&refusing);
+    match result {
+        Err(PdfError::Worker { detail, .. }) => {
+            assert!(detail.contains("another version"), "{detail}")
+        }
+        other => panic!("expected Worker, got {other:?}"),
+    }
+}

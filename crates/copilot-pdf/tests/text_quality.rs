@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo test -p copilot-pdf --test text_quality -- --ignored --nocapture
+//! COPILOT_PDF_EXTRA_SAMPLES=dir cargo test … # the larger documents too
 //! ```
 //!
 //! Words: NFKC-normalised, lower-cased runs of letters and digits; every CJK character is a
@@ -93,8 +94,8 @@ fn sample_files() -> Vec<PathBuf> {
 }
 
 #[test]
-#[ignore = "needs pdftotext (poppler-utils) and ../shared/pdf-samples: word precision/recall per file"]
-fn needs_pdftotext_word_precision_and_recall_per_sample() {
+#[ignore = "needs pdf samples (../shared/pdf-samples) and pdftotext (poppler-utils): word precision/recall per file"]
+fn needs_pdf_samples_word_precision_and_recall_against_pdftotext() {
     println!(
         "{:<34} {:>9} {:>7} {:>8} {:>8}",
         "file", "precision", "recall", "ours", "poppler"
