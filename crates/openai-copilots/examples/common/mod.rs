@@ -4,8 +4,10 @@
 use openai_blocking::OpenAIClient;
 use openai_local::LocalServer;
 
-/// The client, and the local engine when one was started (it stops when dropped).
+/// The client, and the local engine when one was started (it stops when dropped). PDFs are
+/// read in worker processes of this executable, with memory and time limits.
 pub fn client() -> Result<(Option<LocalServer>, OpenAIClient), Box<dyn std::error::Error>> {
+    copilot_pdf::serve_worker_if_requested();
     if std::env::var_os("OPENAI_BASE_URL").is_some() {
         return Ok((None, OpenAIClient::from_env()?));
     }

@@ -28,6 +28,10 @@ the one given with --api-key).
   --api-key KEY        accept only this key (default: any non-empty key)";
 
 fn main() -> ExitCode {
+    // With the PDF layer, files are read in worker processes of this executable (with memory
+    // and time limits), so that no uploaded PDF can abort or exhaust the engine.
+    #[cfg(feature = "pdf")]
+    copilot_pdf::serve_worker_if_requested();
     match run(std::env::args().skip(1).collect()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
