@@ -1,7 +1,8 @@
 //! Generates the request and response types from `spec/openai.schema.json` (written by
 //! `cargo xtask spec`): typify, then syn passes (every enum opened to unknown values; required
 //! nullable fields tolerant of absence and sent as `null`; optional lists as `Option<Vec<_>>`;
-//! the clearable fields of modify requests as `Patch<_>`), then prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
+//! the clearable fields of modify requests as `Patch<_>`; the open unions decoded by their tag,
+//! see `build/tag_dispatch.rs`), then prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -10,6 +11,9 @@ use std::{env, fs};
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Fields, Item};
 
+#[path = "build/tag_dispatch.rs"]
+mod tag_dispatch;
+
 const SCHEMA: &str = "spec/openai.schema.json";
 const OPERATIONS: &str = "spec/operations.json";
 
@@ -17,6 +21,7 @@ fn main() {
     println!("cargo:rerun-if-changed={SCHEMA}");
     println!("cargo:rerun-if-changed={OPERATIONS}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
     if let Err(e) = generate() {
         // A broken spec is a bug of ours, found at build time: fail with the reason.
         eprintln!("build.rs: {e}");
@@ -56,11 +61,16 @@ fn generate() -> Result<(), String> {
         ));
     }
     default_when_all_optional(&mut file);
+    let base64 = marked(&raw, "x-floats-or-base64");
+    if floats_or_base64(&mut file, &base64) != base64.len() {
+        return Err("a field marked x-floats-or-base64 is not a Vec<f64>".into());
+    }
     event_accessors(&mut file);
     let operations: serde_json::Value = fs::read_to_string(OPERATIONS)
         .map_err(|e| format!("reading {OPERATIONS}: {e}"))
         .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
     keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
+    tag_dispatch::generate(&mut file);
     let code = prettyplease::unparse(&file);
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
@@ -259,6 +269,34 @@ fn clearable_fields(file: &mut syn::File, clearable: &BTreeSet<(String, String)>
     changed
 }
 
+/// The lists of numbers the xtask marked `x-floats-or-base64` also decode from the base64
+/// string of little-endian `f32`s the API sends for `encoding_format: "base64"`.
+fn floats_or_base64(file: &mut syn::File, marked: &BTreeSet<(String, String)>) -> usize {
+    let mut changed = 0;
+    for item in &mut file.items {
+        let Item::Struct(s) = item else { continue };
+        let name = s.ident.to_string();
+        let Fields::Named(fields) = &mut s.fields else {
+            continue;
+        };
+        for field in &mut fields.named {
+            let json_name = serde_rename(&field.attrs)
+                .or_else(|| field.ident.as_ref().map(|i| i.to_string()))
+                .unwrap_or_default();
+            let ty = quote::ToTokens::to_token_stream(&field.ty).to_string();
+            if marked.contains(&(name.clone(), json_name))
+                && ty.replace(' ', "") == "::std::vec::Vec<f64>"
+            {
+                field
+                    .attrs
+                    .push(parse_quote!(#[serde(deserialize_with = "crate::embeddings::floats_or_base64")]));
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
 /// Structs whose fields are all optional get `Default` back where typify left it out (a
 /// required nullable field stops typify from deriving it).
 fn default_when_all_optional(file: &mut syn::File) {
@@ -333,6 +371,11 @@ fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
 
 /// `(type, field)` of every property the xtask marked `"x-clearable": true`.
 fn clearable_set(schema: &serde_json::Value) -> BTreeSet<(String, String)> {
+    marked(schema, "x-clearable")
+}
+
+/// `(type, field)` of every property the xtask marked `"<mark>": true`.
+fn marked(schema: &serde_json::Value, mark: &str) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     let Some(defs) = schema.get("definitions").and_then(|d| d.as_object()) else {
         return out;
@@ -342,7 +385,7 @@ fn clearable_set(schema: &serde_json::Value) -> BTreeSet<(String, String)> {
             continue;
         };
         for (field, prop) in props {
-            if prop.get("x-clearable") == Some(&serde_json::Value::Bool(true)) {
+            if prop.get(mark) == Some(&serde_json::Value::Bool(true)) {
                 out.insert((name.clone(), field.clone()));
             }
         }

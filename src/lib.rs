@@ -118,6 +118,7 @@ mod responses;
 mod run_steps;
 mod runs;
 mod streaming;
+mod tagged;
 mod threads;
 mod transport;
 pub mod types;

@@ -498,3 +498,60 @@ fn required_nullable_fields_are_sent_as_null() {
         }
     );
 }
+
+/// The open unions decode by reading their tag once (see `src/tagged.rs`): from bytes and from
+/// a `Value` alike, with the tag anywhere in the object, and an unknown tag keeps the object
+/// exactly, so it serialises back unchanged.
+#[test]
+fn unions_dispatch_on_their_tag_and_keep_unknown_tags_unchanged() {
+    let tools = r#"[
+        {"type": "code_interpreter"},
+        {"file_search": {"max_num_results": 5}, "type": "file_search"},
+        {"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}},
+        {"web_search": {"k": [1, 2.5, null, "x"]}, "type": "web_search", "extra": true},
+        {"no_tag": 1},
+        "a string"
+    ]"#;
+    let from_bytes: Vec<AssistantTool> = serde_json::from_str(tools).unwrap();
+    let value: Value = serde_json::from_str(tools).unwrap();
+    let from_value: Vec<AssistantTool> = serde_json::from_value(value.clone()).unwrap();
+    assert_eq!(from_bytes, from_value);
+    assert_eq!(from_bytes[0], AssistantTool::CodeInterpreter);
+    assert!(matches!(
+        &from_bytes[1],
+        AssistantTool::FileSearch { file_search: Some(f) } if f.max_num_results == Some(5)
+    ));
+    assert!(
+        matches!(&from_bytes[2], AssistantTool::Function { function } if function.name == "weather")
+    );
+    for (i, unknown) in from_bytes[3..].iter().enumerate() {
+        assert!(matches!(unknown, AssistantTool::Unknown(_)), "{unknown:?}");
+        assert_eq!(serde_json::to_value(unknown).unwrap(), value[3 + i]);
+    }
+    assert_eq!(serde_json::to_value(&from_bytes).unwrap(), value);
+
+    // A known tag with a body that does not fit its variant is an error naming the field,
+    // not a silent Unknown.
+    let err = serde_json::from_str::<AssistantTool>(r#"{"type": "function", "function": {}}"#)
+        .unwrap_err();
+    assert!(err.to_string().contains("name"), "{err}");
+}
+
+/// An input item list holds user and assistant messages, both of type `message`: the role
+/// tells them apart, wherever it comes in the object.
+#[test]
+fn item_resources_of_one_type_are_told_apart_by_role() {
+    let items: Vec<ItemResource> = serde_json::from_value(json!([
+        {"id": "msg_1", "type": "message", "role": "user", "status": "completed",
+         "content": [{"type": "input_text", "text": "Weather?"}]},
+        {"id": "msg_2", "type": "message", "status": "completed",
+         "content": [{"type": "output_text", "text": "Rain.", "annotations": []}], "role": "assistant"},
+        {"id": "msg_3", "type": "message", "role": "critic", "content": []},
+        {"id": "fc_1", "type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}", "status": "completed"}
+    ]))
+    .unwrap();
+    assert!(matches!(&items[0], ItemResource::InputMessageResource(m) if m.id == "msg_1"));
+    assert!(matches!(&items[1], ItemResource::OutputMessage(m) if m.id == "msg_2"));
+    assert!(matches!(&items[2], ItemResource::Unknown(v) if v["role"] == "critic"));
+    assert!(matches!(&items[3], ItemResource::FunctionToolCallResource(c) if c.call_id == "c1"));
+}

@@ -2,6 +2,7 @@
 
 use httpmock::MockServer;
 use openai_blocking::types::*;
+use openai_blocking::Error;
 use serde_json::json;
 
 use crate::requests::{embedding_create, embedding_create_batch, embedding_create_tokens};
@@ -62,10 +63,9 @@ fn create_embedding_of_several_texts_keeps_their_order() {
 }
 
 /// The request asks for base64, which the API answers with each vector as a base64 string of
-/// little-endian `f32`s; the generated `Embedding.embedding` is `Vec<f64>` (the spec declares
-/// only the float form), so the answer does not decode.
+/// little-endian `f32`s; the SDK decodes it into the same numbers the float form gives (as
+/// openai-python does), so the caller's code does not depend on the encoding it asked for.
 #[test]
-#[ignore = "SDK bug: Embedding.embedding cannot hold the base64 string that encoding_format=base64 asks for"]
 fn create_embedding_of_tokens_in_base64() {
     let server = MockServer::start();
     let sent = embedding_create_tokens();
@@ -81,10 +81,31 @@ fn create_embedding_of_tokens_in_base64() {
     });
     let mock = Route::post("/embeddings", sent.json).mock(&server, base64);
     let reply = ok(&mock, client(&server).create_embedding(&sent.request));
-    assert_eq!(
-        serde_json::to_value(&reply.data[0].embedding).unwrap(),
-        json!("AACAPwAAAMA=")
-    );
+    assert_eq!(reply.data[0].embedding, [1.0, -2.0]);
+    assert_eq!(reply.data[1].embedding, [0.0, 1.0]);
+}
+
+/// A base64 vector that is not a whole number of `f32`s, or not base64, is a decode error
+/// naming what was wrong, not a silently short vector.
+#[test]
+fn a_malformed_base64_embedding_is_a_decode_error() {
+    for (bad, says) in [
+        ("AACAPwAA", "not a whole number of f32s"),
+        ("AAC@", "invalid base64"),
+    ] {
+        let server = MockServer::start();
+        let sent = embedding_create_tokens();
+        let reply = json!({
+            "object": "list",
+            "data": [{"object": "embedding", "index": 0, "embedding": bad}],
+            "model": "text-embedding-ada-002",
+            "usage": {"prompt_tokens": 3, "total_tokens": 3}
+        });
+        let _mock = Route::post("/embeddings", sent.json).mock(&server, reply);
+        let err = client(&server).create_embedding(&sent.request).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(err.to_string().contains(says), "{err}");
+    }
 }
 
 /// Token arrays as input, sent as nested integer arrays.

@@ -391,13 +391,10 @@ fn get_response_input_items_with_and_without_query() {
     bare.assert_calls(1);
 }
 
-/// `ItemResource` is an untagged union whose variants all accept any `type` string, so the
-/// first variant whose fields fit wins: an assistant message (the input items of a response
-/// that continues an earlier one hold them) becomes an `InputMessageResource` whose
-/// `output_text` parts are `InputContent::Unknown`. `ConversationItem`, tagged by `type`,
-/// decodes the same JSON right.
+/// An assistant message among a response's input items (a response that continues an earlier
+/// one has them) is an `OutputMessage`, not an input message with unknown parts: `ItemResource`
+/// tells the two `message` shapes apart by `role`.
 #[test]
-#[ignore = "SDK bug: ItemResource decodes an assistant message as InputMessageResource, not OutputMessage"]
 fn input_items_decode_an_assistant_message_as_an_output_message() {
     let server = MockServer::start();
     let assistant = json!({

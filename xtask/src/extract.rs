@@ -33,6 +33,8 @@ pub struct Config {
     #[serde(default)]
     string_or_list: Vec<Optional>,
     #[serde(default)]
+    floats_or_base64: Vec<Optional>,
+    #[serde(default)]
     docs: BTreeMap<String, String>,
 }
 
@@ -243,6 +245,9 @@ pub fn extract(spec: &Value, cfg: &Config) -> Result<Output, String> {
     rules::collapse_aliases(&mut defs);
     for o in &cfg.string_or_list {
         rules::string_or_list(&mut defs, &o.schema, &o.field)?;
+    }
+    for o in &cfg.floats_or_base64 {
+        rules::floats_or_base64(&mut defs, &o.schema, &o.field)?;
     }
     // The bodies of `modify*` / `update*` operations: their nullable fields can be cleared.
     let modify_requests: BTreeSet<String> = ops

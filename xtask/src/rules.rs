@@ -827,6 +827,20 @@ pub fn string_or_list(defs: &mut Defs, schema: &str, field: &str) -> Result<(), 
     Ok(())
 }
 
+/// Marks `schema.field`, a list of numbers, `x-floats-or-base64`: the API sends it as the
+/// base64 string of little-endian `f32`s when `encoding_format: "base64"` asks for that, and
+/// `build.rs` decodes either form into the same list of numbers.
+pub fn floats_or_base64(defs: &mut Defs, schema: &str, field: &str) -> Result<(), String> {
+    let prop = list_field(defs, schema, field)?;
+    if prop.pointer("/items/type") != Some(&json!("number")) {
+        return Err(format!(
+            "override: `{schema}.{field}` is not a list of numbers"
+        ));
+    }
+    prop["x-floats-or-base64"] = json!(true);
+    Ok(())
+}
+
 /// The schema of `schema.field`, which an override expects to be a list.
 fn list_field<'a>(defs: &'a mut Defs, schema: &str, field: &str) -> Result<&'a mut Value, String> {
     let prop = defs
