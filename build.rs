@@ -71,6 +71,7 @@ fn generate() -> Result<(), String> {
         .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
     keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
     tag_dispatch::generate(&mut file);
+    drop_unused_conversions(&mut file);
     let code = prettyplease::unparse(&file);
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
@@ -545,6 +546,32 @@ fn event_accessors(file: &mut syn::File) {
         });
     }
     file.items.extend(impls);
+}
+
+/// typify writes `FromStr`, `TryFrom<&str>`, `TryFrom<&String>` and `TryFrom<String>` for each
+/// string enum and `From<&T> for T` for many types: over half of its items, unused by the crate
+/// and a poor fit for open enums (they refuse the values `Unknown` exists for). Dropping them
+/// (and the `error` module only they use) halves the generated code's compile time; a value
+/// decodes from a string with `serde_json::from_value(json!(s))`, which knows `Unknown`.
+fn drop_unused_conversions(file: &mut syn::File) {
+    file.items.retain(|item| {
+        let Item::Impl(i) = item else { return true };
+        let Some((path, _)) = &i.trait_ else {
+            return true;
+        };
+        let Some(last) = path.segments.last() else {
+            return true;
+        };
+        let from_a_reference = last.ident == "From"
+            && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a)
+                if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Reference(_)))));
+        !(last.ident == "TryFrom" || last.ident == "FromStr" || from_a_reference)
+    });
+    let code = quote::quote!(#file).to_string().replace(' ', "");
+    if !code.contains("error::ConversionError") {
+        file.items
+            .retain(|item| !matches!(item, Item::Mod(m) if m.ident == "error"));
+    }
 }
 
 /// Whether every variant of an untagged enum wraps one of the generated structs (and there

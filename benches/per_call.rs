@@ -1,8 +1,9 @@
 //! Per-call cost of the SDK against a bare ureq call, method of `shared/design/perf-notes.md`:
 //! a std-only keep-alive server on 127.0.0.1 answers `POST /threads/t/messages` with a ~1 KB
 //! message and `POST /responses` with a ~1.6 KB response; 2000 sequential ~300 B JSON bodies
-//! per round, decoded on both sides. Then the decoding of one large response (200 output
-//! items) into `ResponseObject` against `serde_json::Value`.
+//! per round, decoded on both sides. Then decoding against `serde_json::Value` on the same
+//! bytes: a run whose `tools` has 3 entries into `RunResponse`, and one large response (200
+//! output items) into `ResponseObject`.
 //! Run pinned to one core: `cargo bench --bench per_call` under `taskset -c 1`.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -204,37 +205,52 @@ fn main() {
         typed_response / bare_response
     );
 
-    // Decoding one large response: 200 output items.
+    // Decoding: a run whose `tools` holds 3 entries (the fixture the tests use), and one large
+    // response of 200 output items, each against the same bytes into `serde_json::Value`.
+    let run = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/run_requires_action.json"
+    ))
+    .unwrap();
+    decode_against_value::<RunResponse>("a run with 3 tools", "RunResponse", &run, 20_000);
     let large = serde_json::to_vec(&response_json(200, 400)).unwrap();
+    decode_against_value::<ResponseObject>("a 200-item response", "ResponseObject", &large, 200);
+}
+
+/// Decodes `bytes` `times` times into `T` and into `Value`, 9 measured rounds after a warm-up,
+/// and prints the medians and their ratio.
+fn decode_against_value<T: serde::de::DeserializeOwned>(
+    what: &str,
+    name: &str,
+    bytes: &[u8],
+    times: u32,
+) {
     let decode = |typed: bool| {
         let start = Instant::now();
-        for _ in 0..200 {
+        for _ in 0..times {
             if typed {
-                std::hint::black_box(serde_json::from_slice::<ResponseObject>(&large).unwrap());
+                std::hint::black_box(serde_json::from_slice::<T>(bytes).unwrap());
             } else {
-                std::hint::black_box(serde_json::from_slice::<Value>(&large).unwrap());
+                std::hint::black_box(serde_json::from_slice::<Value>(bytes).unwrap());
             }
         }
-        start.elapsed().as_secs_f64() * 1e6 / 200.0
+        start.elapsed().as_secs_f64() * 1e6 / f64::from(times)
     };
-    let (mut values, mut objects) = (Vec::new(), Vec::new());
+    let (mut values, mut typeds) = (Vec::new(), Vec::new());
     for round in 0..=9 {
-        let (value, object) = (decode(false), decode(true));
+        let (value, typed) = (decode(false), decode(true));
         if round > 0 {
             values.push(value);
-            objects.push(object);
+            typeds.push(typed);
         }
     }
-    let (value, object) = (median(values), median(objects));
+    let (value, typed) = (median(values), median(typeds));
     println!(
-        "decoding a 200-item response ({} KB), median of 9 rounds of 200:",
-        large.len() / 1024
+        "decoding {what} ({} B), median of 9 rounds of {times}:",
+        bytes.len()
     );
-    println!("  serde_json::Value                            {value:6.1} us");
-    println!(
-        "  ResponseObject                               {object:6.1} us  {:.3}x",
-        object / value
-    );
+    println!("  serde_json::Value                            {value:8.2} us");
+    println!("  {name:<44} {typed:8.2} us  {:.3}x", typed / value);
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
