@@ -8,7 +8,10 @@
 //! `cargo xtask ci` runs every check CI runs: fmt, clippy and the tests over the feature
 //! matrix, docs, the spec check (when the upstream document is there) and the tests that need
 //! something outside the repository, when it is here (see `ci.rs`).
+//! `cargo xtask build-cost [--before <git-rev>]` times clean builds of a hello world on the SDK
+//! next to async-openai's and bare ureq's (see `build_cost.rs`).
 
+mod build_cost;
 mod ci;
 mod extract;
 mod rules;
@@ -16,14 +19,18 @@ mod rules;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cargo xtask spec [--check] <path/to/openai-openapi.yaml>\n       cargo xtask ci";
+const USAGE: &str = "usage: cargo xtask spec [--check] <path/to/openai-openapi.yaml>\n       \
+                     cargo xtask ci\n       cargo xtask build-cost [--before <git-rev>]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("spec") => {}
         Some("ci") => return ci::run(),
+        Some("build-cost") => {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            return build_cost::run(&root, &args[1..]);
+        }
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

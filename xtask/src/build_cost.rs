@@ -1,0 +1,265 @@
+//! `cargo xtask build-cost [--before <git-rev>]`: what a user pays to build a hello world on
+//! this SDK, measured in one run next to its anchors (see `shared/design/perf-notes.md`):
+//!
+//! * `sdk`: a hello world sending one chat completion with this checkout's SDK;
+//! * `sdk-before`: the same hello on the SDK at `<git-rev>` (given `--before`);
+//! * `async-openai`: the same call with async-openai 0.43 (tokio, `chat-completion` feature);
+//! * `ureq`: the same call with bare ureq 3 (`json` feature) and serde_json.
+//!
+//! Each is a project of its own under `target/build-cost/`, fetched first (downloads are not
+//! timed), then built clean (fresh target directory) in release and in debug, one at a time.
+//! Reported: wall and CPU seconds (user + system, from `/usr/bin/time`), the number of crates
+//! compiled, the stripped release binary's size, and each figure's ratio to async-openai's.
+//! Run it on a quiet machine: every build shares the same cores.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+/// One hello-world project: its name, the dependencies of its manifest, its `main.rs`.
+struct Hello {
+    name: &'static str,
+    dependencies: String,
+    main: &'static str,
+}
+
+const SDK_MAIN: &str = r#"use openai_blocking::types::*;
+use openai_blocking::OpenAIClient;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = OpenAIClient::from_env()?;
+    let request =
+        CompletionCreateRequest::new("gpt-4.1-mini", vec![ChatCompletionRequestMessage::user("Say hello")]);
+    let reply = client.create_completion(&request)?;
+    println!("{:?}", reply.choices.first().map(|c| &c.message.content));
+    Ok(())
+}
+"#;
+
+const ASYNC_OPENAI_MAIN: &str = r#"use async_openai::types::chat::{
+    ChatCompletionRequestUserMessageArgs, CreateChatCompletionRequestArgs,
+};
+use async_openai::Client;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = Client::new();
+    let request = CreateChatCompletionRequestArgs::default()
+        .model("gpt-4.1-mini")
+        .messages([ChatCompletionRequestUserMessageArgs::default()
+            .content("Say hello")
+            .build()?
+            .into()])
+        .build()?;
+    let reply = client.chat().create(request).await?;
+    println!("{:?}", reply.choices.first().map(|c| &c.message.content));
+    Ok(())
+}
+"#;
+
+const UREQ_MAIN: &str = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let key = std::env::var("OPENAI_API_KEY")?;
+    let body = serde_json::json!({
+        "model": "gpt-4.1-mini",
+        "messages": [{"role": "user", "content": "Say hello"}]
+    });
+    let reply: serde_json::Value = ureq::post("https://api.openai.com/v1/chat/completions")
+        .header("authorization", &format!("Bearer {key}"))
+        .send_json(&body)?
+        .body_mut()
+        .read_json()?;
+    println!("{:?}", reply["choices"][0]["message"]["content"]);
+    Ok(())
+}
+"#;
+
+/// One clean build's figures.
+struct Figures {
+    wall: f64,
+    cpu: f64,
+    crates: usize,
+}
+
+/// Runs the measurement; see the module docs.
+pub fn run(root: &Path, args: &[String]) -> ExitCode {
+    let before = args
+        .iter()
+        .position(|a| a == "--before")
+        .and_then(|i| args.get(i + 1));
+    match measure(root, before.map(String::as_str)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask build-cost: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn measure(root: &Path, before: Option<&str>) -> Result<(), String> {
+    let root = fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    let dir = root.join("target/build-cost");
+    fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let sdk = |path: &Path| format!("openai-blocking = {{ path = {:?} }}\n", path);
+    let mut hellos = vec![
+        Hello {
+            name: "ureq",
+            dependencies: "ureq = { version = \"3.5\", features = [\"json\"] }\nserde_json = \"1\"\n"
+                .into(),
+            main: UREQ_MAIN,
+        },
+        Hello {
+            name: "async-openai",
+            dependencies: "async-openai = { version = \"=0.43.0\", features = [\"chat-completion\"] }\n\
+                           tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n"
+                .into(),
+            main: ASYNC_OPENAI_MAIN,
+        },
+    ];
+    if let Some(rev) = before {
+        let src = dir.join("sdk-before-src");
+        let _ = fs::remove_dir_all(&src);
+        fs::create_dir_all(&src).map_err(|e| e.to_string())?;
+        let archive = format!(
+            "git -C {:?} archive {rev} | tar -x -C {:?}",
+            root.display().to_string(),
+            src.display().to_string()
+        );
+        run_quietly(Command::new("sh").args(["-c", &archive]))?;
+        hellos.push(Hello {
+            name: "sdk-before",
+            dependencies: sdk(&src),
+            main: SDK_MAIN,
+        });
+    }
+    hellos.push(Hello {
+        name: "sdk",
+        dependencies: sdk(&root),
+        main: SDK_MAIN,
+    });
+
+    for hello in &hellos {
+        write_project(&dir, hello)?;
+        eprintln!("xtask build-cost: fetching {}", hello.name);
+        run_quietly(cargo(&dir, hello.name).arg("fetch"))?;
+    }
+    let mut rows = Vec::new();
+    for release in [true, false] {
+        for hello in &hellos {
+            let profile = if release { "release" } else { "debug" };
+            eprintln!("xtask build-cost: clean {profile} build of {}", hello.name);
+            let target = dir.join(hello.name).join("target");
+            let _ = fs::remove_dir_all(&target);
+            let figures = build(&dir, hello.name, release)?;
+            let size = if release {
+                Some(stripped_size(
+                    &target.join("release").join(hello_bin(hello.name)),
+                )?)
+            } else {
+                None
+            };
+            rows.push((profile, hello.name, figures, size));
+        }
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+fn hello_bin(name: &str) -> String {
+    format!("hello-{name}")
+}
+
+fn write_project(dir: &Path, hello: &Hello) -> Result<(), String> {
+    let project = dir.join(hello.name);
+    fs::create_dir_all(project.join("src")).map_err(|e| e.to_string())?;
+    let manifest = format!(
+        "[package]\nname = \"{}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\n{}\n# Not a member of the SDK's workspace.\n[workspace]\n",
+        hello_bin(hello.name),
+        hello.dependencies
+    );
+    fs::write(project.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    fs::write(project.join("src/main.rs"), hello.main).map_err(|e| e.to_string())
+}
+
+fn cargo(dir: &Path, name: &str) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(dir.join(name));
+    command.env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+fn run_quietly(command: &mut Command) -> Result<(), String> {
+    let output = command.output().map_err(|e| format!("{command:?}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{command:?} failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// One clean build under `/usr/bin/time` (for the CPU seconds of cargo and every rustc).
+fn build(dir: &Path, name: &str, release: bool) -> Result<Figures, String> {
+    let times = dir.join(format!("{name}.time"));
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new("/usr/bin/time");
+    command
+        .args(["-f", "%U %S", "-o"])
+        .arg(&times)
+        .arg(cargo_bin)
+        .args(["build", "--offline"])
+        .current_dir(dir.join(name))
+        .env_remove("CARGO_TARGET_DIR")
+        .stdout(Stdio::null());
+    if release {
+        command.arg("--release");
+    }
+    let start = Instant::now();
+    let output = command
+        .output()
+        .map_err(|e| format!("/usr/bin/time cargo: {e}"))?;
+    let wall = start.elapsed().as_secs_f64();
+    let log = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("building {name} failed:\n{log}"));
+    }
+    let cpu = fs::read_to_string(&times)
+        .map_err(|e| e.to_string())?
+        .split_whitespace()
+        .filter_map(|t| t.parse::<f64>().ok())
+        .sum();
+    let crates = log
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Compiling "))
+        .count();
+    Ok(Figures { wall, cpu, crates })
+}
+
+fn stripped_size(binary: &Path) -> Result<u64, String> {
+    let copy: PathBuf = binary.with_extension("stripped");
+    fs::copy(binary, &copy).map_err(|e| format!("{}: {e}", binary.display()))?;
+    run_quietly(Command::new("strip").arg(&copy))?;
+    Ok(fs::metadata(&copy).map_err(|e| e.to_string())?.len())
+}
+
+fn print_table(rows: &[(&str, &str, Figures, Option<u64>)]) {
+    println!(
+        "| build | hello on | wall s | CPU s | crates | stripped binary | wall vs async-openai |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (profile, name, figures, size) in rows {
+        let anchor = rows
+            .iter()
+            .find(|(p, n, _, _)| p == profile && *n == "async-openai")
+            .map(|(_, _, f, _)| f.wall);
+        let ratio = anchor.map_or("".into(), |a| format!("{:.2}x", figures.wall / a));
+        let size = size.map_or("".into(), |s| format!("{:.2} MB", s as f64 / 1e6));
+        println!(
+            "| {profile} | {name} | {:.1} | {:.1} | {} | {size} | {ratio} |",
+            figures.wall, figures.cpu, figures.crates
+        );
+    }
+}
