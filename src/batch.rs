@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::transport::FileSource;
@@ -80,13 +81,14 @@ impl BatchRequest {
     }
 
     /// The request of a line read back: `body` as the type `url` calls for.
-    fn from_parts(url: &str, body: Value) -> Result<Self, String> {
+    fn from_parts(url: &str, body: &RawValue) -> Result<Self, String> {
+        let body = body.get().as_bytes();
         let decoded = match url {
-            "/v1/responses" => serde_json::from_value(body).map(BatchRequest::Response),
+            "/v1/responses" => serde_json::from_slice(body).map(BatchRequest::Response),
             "/v1/chat/completions" => {
-                serde_json::from_value(body).map(BatchRequest::ChatCompletion)
+                serde_json::from_slice(body).map(BatchRequest::ChatCompletion)
             }
-            "/v1/embeddings" => serde_json::from_value(body).map(BatchRequest::Embedding),
+            "/v1/embeddings" => serde_json::from_slice(body).map(BatchRequest::Embedding),
             other => {
                 return Err(format!(
                     "`url` {other:?} is not one this SDK writes (/v1/responses, \
@@ -187,7 +189,7 @@ impl<'de> Deserialize<'de> for BatchLine {
             custom_id: String,
             method: String,
             url: String,
-            body: Value,
+            body: Box<RawValue>,
         }
         let raw = Raw::deserialize(deserializer)?;
         if raw.method != "POST" {
@@ -197,7 +199,7 @@ impl<'de> Deserialize<'de> for BatchLine {
             )));
         }
         let request =
-            BatchRequest::from_parts(&raw.url, raw.body).map_err(serde::de::Error::custom)?;
+            BatchRequest::from_parts(&raw.url, &raw.body).map_err(serde::de::Error::custom)?;
         Ok(BatchLine {
             custom_id: raw.custom_id,
             request,
@@ -618,8 +620,13 @@ impl BatchResults {
             status_code: u16,
             #[serde(default)]
             request_id: Option<String>,
-            #[serde(default)]
-            body: Value,
+            body: Option<Box<RawValue>>,
+        }
+        impl Reply {
+            /// The body's JSON text (`null` when the line has none).
+            fn body_bytes(&self) -> &[u8] {
+                self.body.as_ref().map_or(b"null", |b| b.get().as_bytes())
+            }
         }
         #[derive(Deserialize)]
         struct NotRun {
@@ -636,18 +643,18 @@ impl BatchResults {
         let line: Line = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let outcome = match (line.response, line.error) {
             (Some(reply), _) if (200..300).contains(&reply.status_code) => Ok(self
-                .answer(reply.body)
+                .answer(reply.body_bytes())
                 .map_err(|e| invalid(e.to_string()))?),
             (Some(reply), _) => {
                 #[derive(Deserialize)]
                 struct Wrapped {
                     error: ApiError,
                 }
-                let error = serde_json::from_value::<Wrapped>(reply.body.clone())
+                let error = serde_json::from_slice::<Wrapped>(reply.body_bytes())
                     .map(|w| w.error)
                     .unwrap_or_else(|_| ApiError {
                         code: None,
-                        message: reply.body.to_string(),
+                        message: String::from_utf8_lossy(reply.body_bytes()).into_owned(),
                         param: None,
                         type_: String::new(),
                     });
@@ -674,12 +681,12 @@ impl BatchResults {
         })
     }
 
-    fn answer(&self, body: Value) -> Result<BatchAnswer, serde_json::Error> {
+    fn answer(&self, body: &[u8]) -> Result<BatchAnswer, serde_json::Error> {
         Ok(match self.endpoint.as_str() {
-            "/v1/responses" => BatchAnswer::Response(serde_json::from_value(body)?),
-            "/v1/chat/completions" => BatchAnswer::ChatCompletion(serde_json::from_value(body)?),
-            "/v1/embeddings" => BatchAnswer::Embedding(serde_json::from_value(body)?),
-            _ => BatchAnswer::Other(body),
+            "/v1/responses" => BatchAnswer::Response(serde_json::from_slice(body)?),
+            "/v1/chat/completions" => BatchAnswer::ChatCompletion(serde_json::from_slice(body)?),
+            "/v1/embeddings" => BatchAnswer::Embedding(serde_json::from_slice(body)?),
+            _ => BatchAnswer::Other(serde_json::from_slice(body)?),
         })
     }
 }

@@ -4,6 +4,10 @@
 /// it with the response's status, headers, request id and rate limits. The block builds the
 /// [`Request`](crate::transport::Request) and may use `?`: an invalid argument is an error
 /// before anything is sent.
+///
+/// The methods are `#[inline]`: their code (building the request, decoding the answer's type)
+/// is compiled in the crate that calls them, so a program pays only for the operations it
+/// uses and the SDK's own build does not compile all of them up front.
 macro_rules! endpoints {
     ($(
         $(#[doc = $doc:literal])*
@@ -12,12 +16,14 @@ macro_rules! endpoints {
         impl $crate::OpenAIClient {
             $(
                 $(#[doc = $doc])*
+                #[inline]
                 pub fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
                     self.$raw($($arg),*).map($crate::ApiResponse::into_data)
                 }
 
                 #[doc = concat!("[`", stringify!($name), "`](Self::", stringify!($name),
                     "), with the response's status, headers, request id and rate limits.")]
+                #[inline]
                 pub fn $raw(&self, $($arg: $ty),*) -> Result<$crate::ApiResponse<$out>, $crate::Error> {
                     let request: $crate::transport::Request = $body;
                     self.send(request)

@@ -95,61 +95,14 @@ impl<'de, T: Tagged> Visitor<'de> for ByTag<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        // The entries read before the tag (and the second key, where one is needed).
-        let mut seen: Vec<(Key<'de>, Value)> = Vec::new();
-        let mut tag_at = None;
-        let mut second: Option<(&'static str, Option<usize>)> = None;
-        loop {
-            let ready = tag_at.is_some() && second.is_none_or(|(_, at)| at.is_some());
-            if ready {
-                break;
+        let head = Head::read(&mut map, T::TAG, T::second_key)?;
+        match head.tag() {
+            Some((tag, second)) if T::known(tag, second) => {
+                let (tag, second) = (tag.to_owned(), second.map(str::to_owned));
+                let entries = head.into_entries(T::KEEP_TAG, map);
+                T::variant(&tag, second.as_deref(), entries)
             }
-            let Some(key) = map.next_key::<Key<'de>>()? else {
-                break;
-            };
-            let value: Value = map.next_value()?;
-            if tag_at.is_none() && key.as_str() == T::TAG {
-                if let Value::String(tag) = &value {
-                    second = T::second_key(tag).map(|k| {
-                        let at = seen.iter().position(|(seen, _)| seen.as_str() == k);
-                        (k, at)
-                    });
-                }
-                tag_at = Some(seen.len());
-            } else if let Some((k, at @ None)) = &mut second {
-                if key.as_str() == *k {
-                    *at = Some(seen.len());
-                }
-            }
-            seen.push((key, value));
-        }
-        let text = |at: Option<usize>| at.and_then(|i| seen[i].1.as_str());
-        let tag = text(tag_at);
-        let second_value = text(second.and_then(|(_, at)| at));
-        match tag {
-            Some(tag) if T::known(tag, second_value) => {
-                let tag = tag.to_owned();
-                let second_value = second_value.map(str::to_owned);
-                if let (false, Some(at)) = (T::KEEP_TAG, tag_at) {
-                    seen.remove(at);
-                }
-                let entries = Entries {
-                    seen: seen.into_iter(),
-                    value: None,
-                    rest: map,
-                };
-                T::variant(&tag, second_value.as_deref(), entries)
-            }
-            _ => {
-                let mut object = Map::new();
-                for (key, value) in seen {
-                    object.insert(key.as_str().to_owned(), value);
-                }
-                while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    object.insert(key, value);
-                }
-                Ok(T::unknown(Value::Object(object)))
-            }
+            _ => head.into_value(map).map(T::unknown),
         }
     }
 
@@ -178,12 +131,80 @@ impl<'de, T: Tagged> Visitor<'de> for ByTag<T> {
     fn visit_none<E>(self) -> Result<T, E> {
         Ok(T::unknown(Value::Null))
     }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
-            items.push(item);
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        Value::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(T::unknown)
+    }
+}
+
+/// The entries of an object up to its tag (and its second key, where the tag needs one). Its
+/// code depends on the input's type only, not on the union's: one copy serves every union.
+struct Head<'de> {
+    seen: Vec<(Key<'de>, Value)>,
+    tag_at: Option<usize>,
+    second_at: Option<usize>,
+}
+
+impl<'de> Head<'de> {
+    fn read<A: MapAccess<'de>>(
+        map: &mut A,
+        tag_key: &str,
+        second_key: fn(&str) -> Option<&'static str>,
+    ) -> Result<Self, A::Error> {
+        let mut head = Head {
+            seen: Vec::new(),
+            tag_at: None,
+            second_at: None,
+        };
+        // The second key this object's tag asks for, if any (found yet or not).
+        let mut second: Option<&'static str> = None;
+        while head.tag_at.is_none() || (second.is_some() && head.second_at.is_none()) {
+            let Some(key) = map.next_key::<Key<'de>>()? else {
+                break;
+            };
+            let value: Value = map.next_value()?;
+            if head.tag_at.is_none() && key.as_str() == tag_key {
+                if let Value::String(tag) = &value {
+                    second = second_key(tag);
+                    head.second_at = second
+                        .and_then(|k| head.seen.iter().position(|(seen, _)| seen.as_str() == k));
+                }
+                head.tag_at = Some(head.seen.len());
+            } else if second.is_some_and(|k| head.second_at.is_none() && key.as_str() == k) {
+                head.second_at = Some(head.seen.len());
+            }
+            head.seen.push((key, value));
         }
-        Ok(T::unknown(Value::Array(items)))
+        Ok(head)
+    }
+
+    /// The tag's value and the second key's, when they are strings.
+    fn tag(&self) -> Option<(&str, Option<&str>)> {
+        let text = |at: Option<usize>| at.and_then(|i| self.seen[i].1.as_str());
+        Some((text(self.tag_at)?, text(self.second_at)))
+    }
+
+    /// The object's entries from here on, for the variant to read.
+    fn into_entries<A>(mut self, keep_tag: bool, rest: A) -> Entries<'de, A> {
+        if let (false, Some(at)) = (keep_tag, self.tag_at) {
+            self.seen.remove(at);
+        }
+        Entries {
+            seen: self.seen.into_iter(),
+            value: None,
+            rest,
+        }
+    }
+
+    /// The whole object as a `Value`.
+    fn into_value<A: MapAccess<'de>>(self, mut rest: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        for (key, value) in self.seen {
+            object.insert(key.as_str().to_owned(), value);
+        }
+        while let Some((key, value)) = rest.next_entry::<String, Value>()? {
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 

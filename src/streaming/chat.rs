@@ -281,7 +281,7 @@ impl Iterator for ChatCompletionStream {
             self.events.end();
             return Some(Err(self.events.failed(&raw.data)));
         }
-        match serde_json::from_str::<CreateChatCompletionChunkResponse>(&raw.data) {
+        match serde_json::from_slice::<CreateChatCompletionChunkResponse>(raw.data.as_bytes()) {
             Ok(chunk) => {
                 self.accumulate(&chunk);
                 Some(Ok(chunk))

@@ -99,8 +99,8 @@ impl Events {
         struct Wrapped {
             error: ApiError,
         }
-        let error = serde_json::from_str::<ApiError>(data)
-            .or_else(|_| serde_json::from_str::<Wrapped>(data).map(|w| w.error))
+        let error = serde_json::from_slice::<ApiError>(data.as_bytes())
+            .or_else(|_| serde_json::from_slice::<Wrapped>(data.as_bytes()).map(|w| w.error))
             .unwrap_or_else(|_| ApiError {
                 code: None,
                 message: data.to_owned(),

@@ -421,8 +421,9 @@ impl ResponseStream {
             output_index: i64,
             sequence_number: i64,
         }
-        let fast =
-            |make: fn(Delta) -> ResponseStreamEvent| serde_json::from_str::<Delta>(data).map(make);
+        let fast = |make: fn(Delta) -> ResponseStreamEvent| {
+            serde_json::from_slice::<Delta>(data.as_bytes()).map(make)
+        };
         let event = match name {
             Some("response.output_text.delta") => {
                 fast(|d| ResponseStreamEvent::ResponseOutputTextDelta {
@@ -444,7 +445,7 @@ impl ResponseStream {
                     },
                 )
             }
-            _ => serde_json::from_str::<ResponseStreamEvent>(data),
+            _ => serde_json::from_slice::<ResponseStreamEvent>(data.as_bytes()),
         };
         event.map_err(|e| self.events.undecodable(data, e))
     }

@@ -225,7 +225,7 @@ impl RunStream {
     fn decode(&mut self, name: &str, data: &str) -> Result<AssistantStreamEvent, Error> {
         use AssistantStreamEvent as E;
         fn de<'a, T: serde::Deserialize<'a>>(data: &'a str) -> Result<T, serde_json::Error> {
-            serde_json::from_str(data)
+            serde_json::from_slice(data.as_bytes())
         }
         let event = match name {
             "thread.created" => de(data).map(|data| E::ThreadCreated {
