@@ -85,7 +85,15 @@ pub(crate) fn take_turn(session: &mut Session<'_>, thread_id: &str, mut due: Due
 /// each with the request the model gets.
 fn claim_due_turns(store: &mut Store, thread_id: &str, now: Instant) -> Vec<Due> {
     let step = store.timing.step;
-    (0..store.threads.get(thread_id).map_or(0, |t| t.runs.len()))
+    // Only unfinished runs move (a finished run's `advance` changes nothing): a thread's
+    // history of completed runs costs one status check each, not a lookup of the thread.
+    let active: Vec<usize> = store.threads.get(thread_id).map_or_else(Vec::new, |t| {
+        (0..t.runs.len())
+            .filter(|&i| t.runs[i].is_active())
+            .collect()
+    });
+    active
+        .into_iter()
         .filter_map(|i| claim(store, thread_id, i, now, step))
         .collect()
 }
