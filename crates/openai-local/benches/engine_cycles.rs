@@ -7,8 +7,20 @@
 //! each with one client and with eight in parallel; then the memory of an engine holding
 //! 10,000 stored responses (the growth of the process's resident set, per response).
 //!
+//! Beside each rate, the engine's CPU time per HTTP request (Linux): the CPU time of the whole
+//! process over the measurement (`CLOCK_PROCESS_CPUTIME_ID`, which counts every thread, the
+//! ones that ended too) minus that of the client threads (each reads its own
+//! `CLOCK_THREAD_CPUTIME_ID` when it is done) and of the main thread (which only waits),
+//! divided by the number of HTTP requests the clients sent in that time. What remains is the
+//! engine's: its workers (routing, handlers, the store, the model, JSON in and out) and the
+//! HTTP library's threads (accepting, reading and parsing requests, writing answers), user
+//! and system time alike. Both CPU clocks count nanoseconds. An Assistants cycle is 4
+//! requests when the run completes at its first poll (the usual case with no step delay);
+//! the request count includes any extra polls.
+//!
 //! ```text
 //! cargo bench -p openai-local --bench engine_cycles
+//! cargo bench -p openai-local --bench engine_cycles -- assistants   # one part: memory, assistants, responses
 //! ```
 //!
 //! The step delay is zero, so a run completes at its first poll: the figures measure the
@@ -17,10 +29,56 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use openai_local::LocalServer;
 use serde_json::{json, Value};
+
+/// The HTTP requests the clients sent, all connections together.
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// The CPU clocks of Linux (`<time.h>`): the whole process's, and the calling thread's.
+#[cfg(target_os = "linux")]
+const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+#[cfg(target_os = "linux")]
+const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+
+/// A CPU clock's time in nanoseconds (`None` where the platform has no such clock).
+#[cfg(target_os = "linux")]
+fn cpu_ns(clock: i32) -> Option<u64> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: std::ffi::c_long,
+        tv_nsec: std::ffi::c_long,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    let mut t = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec to write to; the clock ids are Linux's.
+    let rc = unsafe { clock_gettime(clock, &mut t) };
+    (rc == 0).then(|| t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+}
+
+/// The whole process's CPU time, in nanoseconds.
+fn process_cpu_ns() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    return cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// The calling thread's CPU time, in nanoseconds.
+fn thread_cpu_ns() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    return cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+    #[cfg(not(target_os = "linux"))]
+    None
+}
 
 /// One kept-alive HTTP/1.1 connection.
 struct Conn {
@@ -41,6 +99,7 @@ impl Conn {
     /// Sends a request; returns whether its answer is chunked and its `Content-Length`.
     fn send(&mut self, method: &str, path: &str, body: Option<Value>) -> (bool, usize) {
         let body = body.map(|b| b.to_string()).unwrap_or_default();
+        REQUESTS.fetch_add(1, Ordering::Relaxed);
         write!(
             self.writer,
             "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer bench\r\n\
@@ -174,26 +233,68 @@ fn responses_client(addr: SocketAddr, client: usize, count: usize, stream: bool)
     count
 }
 
-/// Runs `work` on `clients` threads at once, `per_client` each; prints and returns the rate.
+/// What one measurement found.
+struct Measured {
+    /// Units (cycles, responses) per second.
+    rate: f64,
+    /// The engine's CPU time per HTTP request, in microseconds (see the module documentation).
+    cpu_us_per_request: Option<f64>,
+}
+
+/// Runs `work` on `clients` threads at once, `per_client` each; prints and returns the rate
+/// and the engine's CPU time per request.
 fn measure(
     label: &str,
     unit: &str,
     clients: usize,
     per_client: usize,
     work: impl Fn(usize, usize) -> usize + Send + Sync + Clone + 'static,
-) -> f64 {
+) -> Measured {
+    let requests_before = REQUESTS.load(Ordering::Relaxed);
+    let (process_before, main_before) = (process_cpu_ns(), thread_cpu_ns());
     let start = Instant::now();
     let handles: Vec<_> = (0..clients)
         .map(|client| {
             let work = work.clone();
-            std::thread::spawn(move || work(client, per_client))
+            std::thread::spawn(move || {
+                let done = work(client, per_client);
+                (done, thread_cpu_ns())
+            })
         })
         .collect();
-    let done: usize = handles.into_iter().map(|h| h.join().expect("client")).sum();
+    let mut done = 0;
+    let mut clients_cpu = Some(0);
+    for handle in handles {
+        let (n, cpu) = handle.join().expect("client");
+        done += n;
+        clients_cpu = clients_cpu.zip(cpu).map(|(sum, c)| sum + c);
+    }
     let secs = start.elapsed().as_secs_f64();
+    let (process_after, main_after) = (process_cpu_ns(), thread_cpu_ns());
+    let requests = REQUESTS.load(Ordering::Relaxed) - requests_before;
     let rate = done as f64 / secs;
-    println!("engine_cycles: {label}, {clients} client(s): {done} {unit} in {secs:.2} s = {rate:.0} {unit}/s");
-    rate
+    let engine_ns = (|| {
+        let process = process_after?.checked_sub(process_before?)?;
+        let main = main_after?.checked_sub(main_before?)?;
+        process.checked_sub(main + clients_cpu?)
+    })();
+    let cpu_us_per_request = engine_ns.map(|ns| ns as f64 / 1000.0 / requests.max(1) as f64);
+    let cpu = match cpu_us_per_request {
+        Some(us) => format!(
+            "; engine CPU {:.2} s for {requests} requests = {us:.1} µs/request ({:.0} µs per {})",
+            engine_ns.unwrap_or(0) as f64 / 1e9,
+            us * requests as f64 / done.max(1) as f64,
+            unit.trim_end_matches('s'),
+        ),
+        None => String::new(),
+    };
+    println!(
+        "engine_cycles: {label}, {clients} client(s): {done} {unit} in {secs:.2} s = {rate:.0} {unit}/s{cpu}"
+    );
+    Measured {
+        rate,
+        cpu_us_per_request,
+    }
 }
 
 /// A `/proc/self/status` figure, in KiB (0 where there is none).
@@ -251,8 +352,13 @@ fn memory_of_stored_responses(count: usize) {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; a word names the one part to run.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
     // First, in a process that has not allocated much yet.
-    memory_of_stored_responses(10_000);
+    if runs("memory") {
+        memory_of_stored_responses(10_000);
+    }
 
     let server = LocalServer::builder()
         .step_delay(Duration::ZERO)
@@ -265,7 +371,10 @@ fn main() {
             .unwrap()
             .to_string();
     let mut table = Vec::new();
-    for (clients, per_client) in [(1, 400), (8, 100)] {
+    for (clients, per_client) in [(1, 400), (8, 100)]
+        .into_iter()
+        .filter(|_| runs("assistants"))
+    {
         let assistant = assistant.clone();
         let rate = measure(
             "assistants cycles",
@@ -274,14 +383,13 @@ fn main() {
             per_client,
             move |_, n| assistants_client(addr, &assistant, n),
         );
-        table.push((
-            "Assistants cycle (message, run, poll, answer)",
-            clients,
-            rate,
-        ));
+        table.push(("Assistants cycle (message, run, poll, answer)", rate));
     }
     for (stream, label) in [(false, "responses"), (true, "streamed responses")] {
-        for (clients, per_client) in [(1, 2000), (8, 500)] {
+        for (clients, per_client) in [(1, 2000), (8, 500)]
+            .into_iter()
+            .filter(|_| runs("responses"))
+        {
             let rate = measure(label, "responses", clients, per_client, move |client, n| {
                 responses_client(addr, client, n, stream)
             });
@@ -290,14 +398,25 @@ fn main() {
             } else {
                 "POST /responses, answered whole"
             };
-            table.push((what, clients, rate));
+            table.push((what, rate));
         }
     }
-    println!("\n| operation | 1 client | 8 clients |\n|---|---|---|");
+    println!(
+        "\n| operation | 1 client | 8 clients | engine CPU per request, 1 client | 8 clients |\n\
+         |---|---|---|---|---|"
+    );
+    let us = |m: &Measured| {
+        m.cpu_us_per_request
+            .map_or_else(|| "-".to_string(), |us| format!("{us:.1} µs"))
+    };
     for pair in table.chunks(2) {
         println!(
-            "| {} | {:.0}/s | {:.0}/s |",
-            pair[0].0, pair[0].2, pair[1].2
+            "| {} | {:.0}/s | {:.0}/s | {} | {} |",
+            pair[0].0,
+            pair[0].1.rate,
+            pair[1].1.rate,
+            us(&pair[0].1),
+            us(&pair[1].1)
         );
     }
 }

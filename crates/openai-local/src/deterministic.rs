@@ -149,12 +149,12 @@ fn answer(request: &ModelRequest) -> ModelReply {
         .iter()
         .filter(|m| m.role == ModelRole::User);
     for m in users.take_while(|m| !message.is_some_and(|last| std::ptr::eq(*m, last))) {
-        if text::words(&m.text).len() >= MIN_SUMMARY_WORDS {
+        if text::word_count(&m.text) >= MIN_SUMMARY_WORDS {
             known.push_str("\n\n");
             known.push_str(&m.text);
         }
     }
-    if text::words(&known).len() >= MIN_SUMMARY_WORDS {
+    if text::word_count(&known) >= MIN_SUMMARY_WORDS {
         let query = text::terms(user_text);
         let shares = |s: &str| text::terms(s).iter().any(|t| query.contains(t));
         let quoted = best_sentences(&known, &query);
@@ -339,7 +339,7 @@ fn summarize(request: &ModelRequest, user_text: &str) -> ModelReply {
         .filter(|s| !asks_for_summary(s))
         .collect();
     let given = given.join("\n");
-    if text::words(&given).len() >= MIN_SUMMARY_WORDS {
+    if text::word_count(&given) >= MIN_SUMMARY_WORDS {
         return ModelReply::text(summary::summarize(&given, 5));
     }
     if let Some(search) = &request.file_search {
@@ -366,7 +366,7 @@ fn summarize(request: &ModelRequest, user_text: &str) -> ModelReply {
             return ModelReply::Answer(ModelAnswer { text, citations });
         }
     }
-    if text::words(&request.instructions).len() >= MIN_SUMMARY_WORDS {
+    if text::word_count(&request.instructions) >= MIN_SUMMARY_WORDS {
         return ModelReply::text(summary::summarize(&request.instructions, 5));
     }
     let earlier: Vec<&str> = request
@@ -377,7 +377,7 @@ fn summarize(request: &ModelRequest, user_text: &str) -> ModelReply {
         .map(|m| m.text.as_str())
         .collect();
     let earlier = earlier.into_iter().rev().collect::<Vec<_>>().join("\n");
-    if text::words(&earlier).len() >= MIN_SUMMARY_WORDS {
+    if text::word_count(&earlier) >= MIN_SUMMARY_WORDS {
         return ModelReply::text(summary::summarize(&earlier, 5));
     }
     ModelReply::text("There is nothing long enough to summarise: send the text with your request.")
@@ -436,7 +436,7 @@ fn best_sentences(passage: &str, query: &[String]) -> String {
     let mut scored: Vec<(usize, usize)> = sentences
         .iter()
         .enumerate()
-        .filter(|&(i, s)| !headings[i] && text::words(s).len() >= 3)
+        .filter(|&(i, s)| !headings[i] && text::word_count(s) >= 3)
         .map(|(i, s)| {
             let mut terms = text::terms(s);
             terms.sort();

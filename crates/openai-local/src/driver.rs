@@ -16,7 +16,7 @@ use super::model::{
 };
 use super::search::IndexedFile;
 use super::spool::Content;
-use super::store::{Store, StoredFile, Thread, VectorStore};
+use super::store::{Store, VectorStore};
 
 /// File search returns at most this many passages unless the tool says otherwise.
 const DEFAULT_MAX_RESULTS: usize = 20;
@@ -26,11 +26,16 @@ pub(crate) struct Due {
     run_index: usize,
     run_id: String,
     round: u32,
+    /// The request without its messages, which [`take_turn`] adds from `conversation`.
     request: ModelRequest,
     score_threshold: f64,
     functions: Vec<String>,
-    /// Images of files on disk, read once the store is free: (message, image, bytes).
-    on_disk: Vec<(usize, usize, Content)>,
+    /// The run's conversation: the thread's messages (shared with the store, not copied)
+    /// that the model's messages are made of once the store is free.
+    conversation: Vec<Arc<ThreadMessageResponse>>,
+    /// The bytes of the image files the conversation shows (in memory or on disk), by file
+    /// id; an image file missing here was deleted and is left out.
+    image_files: HashMap<String, Content>,
 }
 
 /// Brings the runs of `thread_id` up to date (see the module documentation).
@@ -45,17 +50,7 @@ pub(crate) fn pump(session: &mut Session<'_>, thread_id: &str) {
 /// Asks the model for a claimed turn (store free), then applies the reply (store held), if
 /// the run is still the one claimed.
 pub(crate) fn take_turn(session: &mut Session<'_>, thread_id: &str, mut due: Due) {
-    for (m, i, content) in std::mem::take(&mut due.on_disk) {
-        if let (Some(image), Ok(bytes)) = (
-            due.request
-                .messages
-                .get_mut(m)
-                .and_then(|m| m.images.get_mut(i)),
-            content.load(),
-        ) {
-            *image = ModelImage::Bytes(bytes);
-        }
-    }
+    due.request.messages = model_messages(&due.conversation, &due.image_files);
     let reply = session.respond(&due.request);
     let searches = due
         .request
@@ -90,7 +85,15 @@ pub(crate) fn take_turn(session: &mut Session<'_>, thread_id: &str, mut due: Due
 /// each with the request the model gets.
 fn claim_due_turns(store: &mut Store, thread_id: &str, now: Instant) -> Vec<Due> {
     let step = store.timing.step;
-    (0..store.threads.get(thread_id).map_or(0, |t| t.runs.len()))
+    // Only unfinished runs move (a finished run's `advance` changes nothing): a thread's
+    // history of completed runs costs one status check each, not a lookup of the thread.
+    let active: Vec<usize> = store.threads.get(thread_id).map_or_else(Vec::new, |t| {
+        (0..t.runs.len())
+            .filter(|&i| t.runs[i].is_active())
+            .collect()
+    });
+    active
+        .into_iter()
         .filter_map(|i| claim(store, thread_id, i, now, step))
         .collect()
 }
@@ -133,10 +136,26 @@ fn claim(
         return None;
     }
     let run = &thread.runs[i];
-    let mut on_disk = Vec::new();
-    let (request, score_threshold) =
-        run_request(run, thread, files, vector_stores, now, &mut on_disk);
+    let (request, score_threshold) = run_request(run, vector_stores, now);
     let functions = request.functions.iter().map(|f| f.name.clone()).collect();
+    // The conversation as shared references, and the image files it shows: the model's
+    // messages are made (texts copied, images decoded) once the store is free.
+    let conversation: Vec<Arc<ThreadMessageResponse>> = thread
+        .messages
+        .iter()
+        .filter(|m| m.seq <= run.input_seq)
+        .map(|m| Arc::clone(&m.resp))
+        .collect();
+    let mut image_files = HashMap::new();
+    for m in &conversation {
+        for part in &m.content {
+            if let MessageContent::ImageFile { image_file } = part {
+                if let Some(f) = files.get(&image_file.file_id) {
+                    image_files.insert(image_file.file_id.clone(), f.content.clone());
+                }
+            }
+        }
+    }
     Some(Due {
         run_index: i,
         run_id: run.resp.id.clone(),
@@ -144,49 +163,36 @@ fn claim(
         request,
         score_threshold,
         functions,
-        on_disk,
+        conversation,
+        image_files,
     })
 }
 
-/// The model request for a run's next turn, and the file search score threshold. File
-/// contents are shared with the store (`Arc`s), never copied; an image file on disk is left
-/// empty and listed in `on_disk`, to be read once the store is free.
-fn run_request(
-    run: &Run,
-    thread: &Thread,
-    files: &HashMap<String, StoredFile>,
-    stores: &HashMap<String, VectorStore>,
-    now: Instant,
-    on_disk: &mut Vec<(usize, usize, Content)>,
-) -> (ModelRequest, f64) {
-    let messages = thread
-        .messages
+/// The model's messages for a run's conversation (store free): texts joined by blank lines,
+/// images from `data:` URLs and from the files (read from disk when they are there; a file
+/// that cannot be read gives an empty image).
+fn model_messages(
+    conversation: &[Arc<ThreadMessageResponse>],
+    image_files: &HashMap<String, Content>,
+) -> Vec<ModelMessage> {
+    conversation
         .iter()
-        .filter(|m| m.seq <= run.input_seq)
-        .enumerate()
-        .map(|(index, m)| {
-            let role = match m.resp.role {
+        .map(|m| {
+            let role = match m.role {
                 ThreadMessageResponseRole::Assistant => ModelRole::Assistant,
                 _ => ModelRole::User,
             };
             let mut texts = Vec::new();
             let mut images = Vec::new();
-            for part in &m.resp.content {
+            for part in &m.content {
                 match part {
                     MessageContent::Text { text } => texts.push(text.value.as_str()),
                     MessageContent::ImageUrl { image_url } => {
                         images.push(super::data_url::url_image(&image_url.url))
                     }
                     MessageContent::ImageFile { image_file } => {
-                        match files.get(&image_file.file_id).map(|f| &f.content) {
-                            Some(Content::Memory(bytes)) => {
-                                images.push(ModelImage::Bytes(bytes.clone()))
-                            }
-                            Some(content) => {
-                                on_disk.push((index, images.len(), content.clone()));
-                                images.push(ModelImage::Bytes(Arc::default()));
-                            }
-                            None => {}
+                        if let Some(content) = image_files.get(&image_file.file_id) {
+                            images.push(ModelImage::Bytes(content.load().unwrap_or_default()));
                         }
                     }
                     _ => {}
@@ -196,7 +202,17 @@ fn run_request(
             message.images = images;
             message
         })
-        .collect();
+        .collect()
+}
+
+/// The model request for a run's next turn, without its messages (see [`model_messages`]),
+/// and the file search score threshold. Indexed files are shared with the store (`Arc`s),
+/// never copied.
+fn run_request(
+    run: &Run,
+    stores: &HashMap<String, VectorStore>,
+    now: Instant,
+) -> (ModelRequest, f64) {
     let mut functions = Vec::new();
     let mut search_tool = None;
     for tool in &run.resp.tools {
@@ -252,7 +268,7 @@ fn run_request(
         }
         None => ModelToolChoice::Auto,
     };
-    let mut request = ModelRequest::new(messages);
+    let mut request = ModelRequest::new(Vec::new());
     request.model = run.resp.model.clone();
     request.instructions = run.resp.instructions.clone().unwrap_or_default();
     request.functions = functions;

@@ -302,8 +302,11 @@ impl<'a> Ctx<'a> {
                 map.insert(k, value);
             }
         }
-        let value = serde_json::Value::Object(map.clone());
-        serde_json::from_value(value).map_err(|e| {
+        let value = serde_json::Value::Object(map);
+        Q::deserialize(&value).map_err(|e| {
+            let serde_json::Value::Object(map) = &value else {
+                unreachable!("the query is an object")
+            };
             // Find the parameter by trying them one at a time.
             let culprit = map.keys().find(|k| {
                 let mut one = serde_json::Map::new();
@@ -383,6 +386,16 @@ pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// A path segment with its `%XX` escapes decoded (see [`percent_decode`]); borrowed when it
+/// has none, as almost every segment (ids, names) does.
+fn decode_segment(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('%') {
+        std::borrow::Cow::Owned(percent_decode(s, false))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// The request's header value, by case-insensitive name.
@@ -532,7 +545,7 @@ fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Fai
     let mut segments = path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s, false));
+        .map(decode_segment);
     let mut resource = segments.next();
     if resource.as_deref() == Some("v1") {
         resource = segments.next();
@@ -565,15 +578,15 @@ pub(crate) fn dispatch(
     body: &mut dyn Read,
 ) -> Result<Reply, Failure> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut segments: Vec<String> = path
+    let mut segments: Vec<std::borrow::Cow<'_, str>> = path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s, false))
+        .map(decode_segment)
         .collect();
-    if segments.first().map(String::as_str) == Some("v1") {
+    if segments.first().map(|s| &**s) == Some("v1") {
         segments.remove(0);
     }
-    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let segs: Vec<&str> = segments.iter().map(|s| &**s).collect();
     let mut ctx = Ctx::new(engine, query, content_type, body);
     api::route(&mut ctx, method, &segs)
         .unwrap_or_else(|| Err(Failure::new(404, format!("Invalid URL ({method} {path})."))))

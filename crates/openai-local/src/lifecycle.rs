@@ -452,7 +452,7 @@ pub(crate) fn finish(
             let completion = text::token_count(&answer.text);
             messages.push(Message {
                 seq,
-                resp: ThreadMessageResponse {
+                resp: Arc::new(ThreadMessageResponse {
                     extra: Default::default(),
                     assistant_id: Some(run.resp.assistant_id.clone()),
                     attachments: Some(Vec::new()),
@@ -481,7 +481,7 @@ pub(crate) fn finish(
                         ThreadMessageResponseStatus::Completed
                     }),
                     thread_id: run.resp.thread_id.clone(),
-                },
+                }),
             });
             let details = RunStepDetails::MessageCreation {
                 message_creation: RunStepDetailsMessageCreationObjectMessageCreation { message_id },

@@ -163,7 +163,7 @@ fn auto_passages(text: &str) -> Vec<Range<usize>> {
             continue;
         }
         let range = start..para.end;
-        if text::words(&text[range.clone()]).len() <= AUTO_MAX_WORDS {
+        if text::word_count(&text[range.clone()]) <= AUTO_MAX_WORDS {
             out.push(range);
             continue;
         }
@@ -172,7 +172,7 @@ fn auto_passages(text: &str) -> Vec<Range<usize>> {
         let mut count = 0;
         for s in text::sentences(&text[range.clone()]) {
             let s = range.start + s.start..range.start + s.end;
-            let n = text::words(&text[s.clone()]).len();
+            let n = text::word_count(&text[s.clone()]);
             match group.as_mut() {
                 Some(g) if count + n <= AUTO_MAX_WORDS => {
                     g.end = s.end;

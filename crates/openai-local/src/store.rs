@@ -95,11 +95,13 @@ impl Thread {
     }
 }
 
-/// A thread message.
+/// A thread message. Its API object is shared (`Arc`): a read takes it out of the store's
+/// lock with a reference count, and writes the JSON outside; a change copies it only when a
+/// read still holds it (`Arc::make_mut`).
 #[derive(Debug)]
 pub(crate) struct Message {
     pub seq: u64,
-    pub resp: ThreadMessageResponse,
+    pub resp: Arc<ThreadMessageResponse>,
 }
 
 /// An uploaded file with its bytes (in memory, or on disk for a file made by the Uploads API

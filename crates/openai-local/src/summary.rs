@@ -26,7 +26,7 @@ pub(crate) fn summarize(source: &str, max_sentences: usize) -> String {
         .unzip();
     // Headings name the parts of a text; they are not sentences of it.
     let candidates: Vec<usize> = (0..sentences.len())
-        .filter(|&i| !headings[i] && text::words(sentences[i]).len() >= MIN_WORDS)
+        .filter(|&i| !headings[i] && text::word_count(sentences[i]) >= MIN_WORDS)
         .collect();
     if candidates.is_empty() {
         return sentences

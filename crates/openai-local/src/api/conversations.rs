@@ -7,7 +7,7 @@ use openai_blocking::types::*;
 
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::items::Item;
-use super::super::page::paginate;
+use super::super::page::paginate_sorted;
 use super::super::responding;
 use super::super::store::{metadata_or_empty, Conversation, Store};
 use super::input::{parse_items, Given, GivenItem};
@@ -157,21 +157,19 @@ pub(super) fn create_items(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure
     let added = ctx.with_store(|store| {
         find(store, id)?;
         let items = make(store, given)?;
-        let shown: Vec<ConversationItem> = items
-            .iter()
-            .map(|i| i.conversation_item(with_results))
-            .collect();
-        let first_id = items.first().map(|i| i.id.clone());
-        let last_id = items.last().map(|i| i.id.clone());
-        find(store, id)?.append(items);
-        Ok::<_, Failure>((shown, first_id, last_id))
+        // Items share their bodies: they are shown once the store is free.
+        find(store, id)?.append(items.iter().cloned());
+        Ok::<_, Failure>(items)
     })?;
     Reply::json(&ConversationItemList {
         extra: Default::default(),
-        data: added.0,
-        first_id: added.1,
+        data: added
+            .iter()
+            .map(|i| i.conversation_item(with_results))
+            .collect(),
+        first_id: added.first().map(|i| i.id.clone()),
         has_more: false,
-        last_id: added.2,
+        last_id: added.last().map(|i| i.id.clone()),
         object: ConversationItemListObject::List,
     })
 }
@@ -189,11 +187,11 @@ pub(super) fn list_items(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure> 
     responding::pump_conversation(ctx.session(), id);
     let page = ctx.with_store(|store| {
         let c = find(store, id)?;
-        let items = c.items.iter().map(|i| (i.seq, i));
-        Ok::<_, Failure>(
-            paginate(items, |i| &i.id, &params).map(|i| i.conversation_item(with_results)),
-        )
+        let page = paginate_sorted(&c.items, |i| i.seq, |i| &i.id, &params);
+        // Items share their bodies: the page is copied cheaply, and shown outside the lock.
+        Ok::<_, Failure>(page.map(Item::clone))
     })?;
+    let page = page.map(|i| i.conversation_item(with_results));
     Reply::json(&ConversationItemList {
         extra: Default::default(),
         data: page.data,
@@ -213,10 +211,10 @@ pub(super) fn get_item(ctx: &mut Ctx<'_>, id: &str, item_id: &str) -> Result<Rep
         c.items
             .iter()
             .find(|i| i.id == item_id)
-            .map(|i| i.conversation_item(with_results))
+            .cloned()
             .ok_or_else(|| Failure::not_found("item", item_id))
     })?;
-    Reply::json(&item)
+    Reply::json(&item.conversation_item(with_results))
 }
 
 pub(super) fn delete_item(ctx: &mut Ctx<'_>, id: &str, item_id: &str) -> Result<Reply, Failure> {

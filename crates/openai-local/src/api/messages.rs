@@ -1,5 +1,7 @@
 //! `/threads/{thread_id}/messages`, and the checks every new message goes through.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use openai_blocking::types::*;
@@ -7,9 +9,9 @@ use openai_blocking::types::*;
 use super::super::clock::Now;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::json::{explain_variant, parse_at};
-use super::super::page::paginate;
+use super::super::page::{paginate, paginate_sorted};
 use super::super::search::Chunking;
-use super::super::store::{metadata_or_empty, set_metadata, Message, Store, Thread};
+use super::super::store::{metadata_or_empty, set_metadata, Ids, Message, Store, Thread};
 use super::indexing::{Indexes, Jobs};
 use super::vector_store_files::NewBatch;
 use super::vector_stores::NewStore;
@@ -184,21 +186,22 @@ impl Prepared {
     }
 }
 
-/// Adds a checked message to a thread. Files attached for file search (indexed in
-/// `indexes`) go into the thread's vector store, created on first use.
+/// Adds a checked message to a thread, and returns it (shared with the thread). Files
+/// attached for file search (indexed in `indexes`) go into the thread's vector store,
+/// created on first use.
 pub(super) fn insert(
     store: &mut Store,
     thread_id: &str,
     m: Prepared,
     indexes: &Indexes,
     now: Now,
-) -> ThreadMessageResponse {
+) -> Arc<ThreadMessageResponse> {
     let search_files = m.search_files();
     if !search_files.is_empty() {
         attach_to_thread_store(store, thread_id, search_files, indexes, now);
     }
     let (id, seq) = store.ids.issue("msg_");
-    let resp = ThreadMessageResponse {
+    let resp = Arc::new(ThreadMessageResponse {
         extra: Default::default(),
         assistant_id: None,
         attachments: Some(m.attachments),
@@ -214,7 +217,7 @@ pub(super) fn insert(
         run_id: None,
         status: Some(ThreadMessageResponseStatus::Completed),
         thread_id: thread_id.to_string(),
-    };
+    });
     if let Some(t) = store.threads.get_mut(thread_id) {
         t.messages.push(Message {
             seq,
@@ -274,11 +277,26 @@ fn thread<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Thread, Failure>
         .ok_or_else(|| Failure::not_found("thread", id))
 }
 
-fn message<'a>(t: &'a mut Thread, id: &str) -> Result<&'a mut Message, Failure> {
-    t.messages
-        .iter_mut()
-        .find(|m| m.resp.id == id)
-        .ok_or_else(|| Failure::not_found("message", id))
+/// The thread and the index of its message `id`: the message is found by its creation
+/// sequence number (messages are kept in creation order), not by comparing every id.
+fn message<'a>(
+    store: &'a mut Store,
+    thread_id: &str,
+    id: &str,
+) -> Result<(&'a mut Thread, usize), Failure> {
+    let Store { ids, threads, .. } = store;
+    let t = threads
+        .get_mut(thread_id)
+        .ok_or_else(|| Failure::not_found("thread", thread_id))?;
+    let i = position(&t.messages, ids, id).ok_or_else(|| Failure::not_found("message", id))?;
+    Ok((t, i))
+}
+
+/// Where the message with the given id is among `messages` (in creation order).
+fn position(messages: &[Message], ids: &Ids, id: &str) -> Option<usize> {
+    let seq = ids.seq(id)?;
+    let i = messages.binary_search_by_key(&seq, |m| m.seq).ok()?;
+    (messages[i].resp.id == id).then_some(i)
 }
 
 /// Refuses new messages while a run of the thread is active.
@@ -306,24 +324,25 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
         (20, 100),
     )?;
     ctx.pump(thread_id);
-    // A page over references to the thread's messages; only the page is copied.
+    // Under the lock, the page alone is found (by binary search on the cursors, as the
+    // messages are in creation order) and taken as shared references; the JSON is written
+    // once the store is free.
     let page = ctx.with_store(|store| {
         let t = thread(store, thread_id)?;
-        let items = t
-            .messages
-            .iter()
-            .filter(|m| q.run_id.is_none() || m.resp.run_id == q.run_id)
-            .map(|m| (m.seq, &m.resp));
-        Ok::<_, Failure>(paginate(items, |m| &m.id, &params).map(Clone::clone))
+        let page = match &q.run_id {
+            None => paginate_sorted(&t.messages, |m| m.seq, |m| &m.resp.id, &params),
+            Some(run_id) => {
+                let items = t
+                    .messages
+                    .iter()
+                    .filter(|m| m.resp.run_id.as_ref() == Some(run_id))
+                    .map(|m| (m.seq, m));
+                paginate(items, |m| &m.resp.id, &params)
+            }
+        };
+        Ok::<_, Failure>(page.map(|m| Arc::clone(&m.resp)))
     })?;
-    Reply::json(&ThreadMessageListResponse {
-        extra: Default::default(),
-        data: page.data,
-        first_id: page.first_id,
-        has_more: page.has_more,
-        last_id: page.last_id,
-        object: "list".into(),
-    })
+    Reply::json(&page.body(|m| &**m))
 }
 
 pub(super) fn create(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure> {
@@ -344,33 +363,34 @@ pub(super) fn create(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failur
         check(store, &m, &mut Jobs::default())?;
         Ok::<_, Failure>(insert(store, thread_id, m, &indexes, now))
     })?;
-    Reply::json(&resp)
+    Reply::json(&*resp)
 }
 
 pub(super) fn get(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     ctx.pump(thread_id);
     let resp = ctx.with_store(|store| {
-        Ok::<_, Failure>(message(thread(store, thread_id)?, id)?.resp.clone())
+        let (t, i) = message(store, thread_id, id)?;
+        Ok::<_, Failure>(Arc::clone(&t.messages[i].resp))
     })?;
-    Reply::json(&resp)
+    Reply::json(&*resp)
 }
 
 pub(super) fn modify(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     let r: ThreadMessageModifyRequest = ctx.json()?;
     check_metadata(r.metadata.as_set(), "metadata")?;
     let resp = ctx.with_store(|store| {
-        let m = message(thread(store, thread_id)?, id)?;
-        set_metadata(&mut m.resp.metadata, r.metadata);
-        Ok::<_, Failure>(m.resp.clone())
+        let (t, i) = message(store, thread_id, id)?;
+        let m = &mut t.messages[i];
+        set_metadata(&mut Arc::make_mut(&mut m.resp).metadata, r.metadata);
+        Ok::<_, Failure>(Arc::clone(&m.resp))
     })?;
-    Reply::json(&resp)
+    Reply::json(&*resp)
 }
 
 pub(super) fn delete(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     ctx.with_store(|store| {
-        let t = thread(store, thread_id)?;
-        message(t, id)?;
-        t.messages.retain(|m| m.resp.id != id);
+        let (t, i) = message(store, thread_id, id)?;
+        t.messages.remove(i);
         Ok::<_, Failure>(())
     })?;
     deleted(id, "thread.message.deleted")

@@ -252,8 +252,10 @@ pub(super) fn input_items(ctx: &mut Ctx<'_>, id: &str) -> Result<Reply, Failure>
     let page = ctx.with_store(|store| {
         let r = find(store, id)?;
         let items = r.input().iter().map(|i| (i.seq, i));
-        Ok::<_, Failure>(paginate(items, |i| &i.id, &params).map(|i| i.resource(with_results)))
+        // Items share their bodies: the page is copied cheaply, and shown outside the lock.
+        Ok::<_, Failure>(paginate(items, |i| &i.id, &params).map(Item::clone))
     })?;
+    let page = page.map(|i| i.resource(with_results));
     Reply::json(&ResponseInputItemList {
         extra: Default::default(),
         data: page.data,

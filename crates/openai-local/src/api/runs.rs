@@ -7,8 +7,8 @@ use openai_blocking::types::*;
 use super::super::clock::Now;
 use super::super::http::{Ctx, Failure, Reply};
 use super::super::lifecycle::{Refusal, Run};
-use super::super::page::paginate;
-use super::super::store::{metadata_or_empty, set_metadata, Store, Thread};
+use super::super::page::paginate_sorted;
+use super::super::store::{metadata_or_empty, set_metadata, Ids, Store, Thread};
 use super::indexing::{Indexes, Jobs};
 use super::messages::{self, Prepared};
 use super::resources::Resources;
@@ -377,11 +377,22 @@ fn thread<'a>(store: &'a mut Store, id: &str) -> Result<&'a mut Thread, Failure>
         .ok_or_else(|| Failure::not_found("thread", id))
 }
 
-fn run<'a>(t: &'a mut Thread, id: &str) -> Result<&'a mut Run, Failure> {
-    t.runs
-        .iter_mut()
-        .find(|r| r.resp.id == id)
-        .ok_or_else(|| Failure::not_found("run", id))
+/// Run `id` of thread `thread_id`: the thread by its id, then the run by its creation sequence
+/// number (runs are kept in creation order), not by comparing every run's id.
+fn run<'a>(store: &'a mut Store, thread_id: &str, id: &str) -> Result<&'a mut Run, Failure> {
+    let Store { ids, threads, .. } = store;
+    let t = threads
+        .get_mut(thread_id)
+        .ok_or_else(|| Failure::not_found("thread", thread_id))?;
+    let i = run_index(t, ids, id).ok_or_else(|| Failure::not_found("run", id))?;
+    Ok(&mut t.runs[i])
+}
+
+/// Where run `id` is among the thread's runs.
+fn run_index(t: &Thread, ids: &Ids, id: &str) -> Option<usize> {
+    let seq = ids.seq(id)?;
+    let i = t.runs.binary_search_by_key(&seq, |r| r.seq).ok()?;
+    (t.runs[i].resp.id == id).then_some(i)
 }
 
 fn refused(r: Refusal) -> Failure {
@@ -404,8 +415,8 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
     ctx.pump(thread_id);
     let page = ctx.with_store(|store| {
         let t = thread(store, thread_id)?;
-        let items = t.runs.iter().map(|r| (r.seq, &r.resp));
-        Ok::<_, Failure>(paginate(items, |r| &r.id, &params).map(Clone::clone))
+        let page = paginate_sorted(&t.runs, |r| r.seq, |r| &r.resp.id, &params);
+        Ok::<_, Failure>(page.map(|r| r.resp.clone()))
     })?;
     Reply::json(&RunListResponse {
         extra: Default::default(),
@@ -419,8 +430,7 @@ pub(super) fn list(ctx: &mut Ctx<'_>, thread_id: &str) -> Result<Reply, Failure>
 
 pub(super) fn get(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Reply, Failure> {
     ctx.pump(thread_id);
-    let resp =
-        ctx.with_store(|store| Ok::<_, Failure>(run(thread(store, thread_id)?, id)?.resp.clone()))?;
+    let resp = ctx.with_store(|store| Ok::<_, Failure>(run(store, thread_id, id)?.resp.clone()))?;
     Reply::json(&resp)
 }
 
@@ -429,7 +439,7 @@ pub(super) fn modify(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Rep
     check_metadata(r.metadata.as_set(), "metadata")?;
     ctx.pump(thread_id);
     let resp = ctx.with_store(|store| {
-        let run = run(thread(store, thread_id)?, id)?;
+        let run = run(store, thread_id, id)?;
         set_metadata(&mut run.resp.metadata, r.metadata);
         Ok::<_, Failure>(run.resp.clone())
     })?;
@@ -440,7 +450,7 @@ pub(super) fn cancel(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result<Rep
     ctx.pump(thread_id);
     let now = ctx.now();
     let resp = ctx.with_store(|store| {
-        let run = run(thread(store, thread_id)?, id)?;
+        let run = run(store, thread_id, id)?;
         run.cancel(now.at).map_err(refused)?;
         Ok::<_, Failure>(run.resp.clone())
     })?;
@@ -462,7 +472,7 @@ pub(super) fn submit_tool_outputs(
     ctx.pump(thread_id);
     let now = ctx.now();
     let started = ctx.with_store(|store| {
-        let run = run(thread(store, thread_id)?, id)?;
+        let run = run(store, thread_id, id)?;
         let waiting: Vec<String> = run
             .steps
             .iter()
@@ -540,9 +550,9 @@ pub(super) fn list_steps(ctx: &mut Ctx<'_>, thread_id: &str, id: &str) -> Result
     )?;
     ctx.pump(thread_id);
     let page = ctx.with_store(|store| {
-        let run = run(thread(store, thread_id)?, id)?;
-        let items = run.steps.iter().map(|s| (s.seq, &s.resp));
-        Ok::<_, Failure>(paginate(items, |s| &s.id, &params).map(|s| shown(s, with_content)))
+        let run = run(store, thread_id, id)?;
+        let page = paginate_sorted(&run.steps, |s| s.seq, |s| &s.resp.id, &params);
+        Ok::<_, Failure>(page.map(|s| shown(&s.resp, with_content)))
     })?;
     Reply::json(&RunStepListResponse {
         extra: Default::default(),
@@ -564,7 +574,7 @@ pub(super) fn get_step(
     let with_content = wants_content(q.include.as_deref().unwrap_or_default())?;
     ctx.pump(thread_id);
     let step = ctx.with_store(|store| {
-        let run = run(thread(store, thread_id)?, id)?;
+        let run = run(store, thread_id, id)?;
         let step = run
             .steps
             .iter()
