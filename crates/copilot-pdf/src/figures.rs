@@ -51,6 +51,18 @@ impl PdfFigure {
         let (object, generation) = self.elements.first().copied().unwrap_or_default();
         crate::ImageKey::new(object, generation)
     }
+
+    /// Where the figure is, as an [`ImagePlacement`](crate::ImagePlacement): its page and
+    /// region, with no resource name (the page's own content draws it, not one XObject) and
+    /// `in_form` false.
+    pub fn placement(&self) -> crate::ImagePlacement {
+        crate::ImagePlacement {
+            page: self.page,
+            rect: self.rect,
+            resource_name: String::new(),
+            in_form: false,
+        }
+    }
 }
 
 /// Deepest structure tree walked.

@@ -167,6 +167,9 @@ fn vector_figures_without_alt_are_found_merged_and_rendered() {
     // x = 400.
     assert_eq!((drawing.rect.x0, drawing.rect.y0), (90.0, 390.0));
     assert_eq!((drawing.rect.x1, drawing.rect.y1), (400.0, 510.0));
+    let placement = drawing.placement();
+    assert_eq!((placement.page, placement.rect), (1, drawing.rect));
+    assert!(placement.resource_name.is_empty() && !placement.in_form);
 
     // Rendered at 150 dpi with 4 points around: 318 × 128 points is 663 × 267 pixels; the
     // black box is dark, the corner outside the frame is white.
