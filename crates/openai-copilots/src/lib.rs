@@ -56,12 +56,16 @@ pub use context::CopilotContext;
 pub use copilot_pdf::PdfDocument;
 pub use corpus::{CorpusBatch, CorpusDocument, CorpusProgress, CorpusSummaries};
 pub use error::CopilotError;
-pub use images::{ImageBatch, ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult};
+pub use images::{
+    DescribedKind, ImageBatch, ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult,
+    NotDescribed, NotDescribedReason,
+};
 pub use options::{
     ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotDocument, DocumentDelivery,
     ImageDescriptionCopilotOptions, ImageDetail, SaveFormat, SummaryCopilotOptions, TextDocument,
-    DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
-    MAX_INLINE_BYTES,
+    DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_MAX_IMAGES,
+    DEFAULT_MAX_IMAGES_PER_PAGE, DEFAULT_SUMMARY_PROMPT, MAX_INLINE_BYTES, TINY_IMAGE_PIXELS,
+    TINY_IMAGE_POINTS,
 };
 pub use progress::{CopilotProgress, CopilotStage, ProgressCallback};
 pub use summary::SummaryCopilot;
