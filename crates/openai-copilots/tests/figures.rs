@@ -1,5 +1,10 @@
 //! The image copilot and vector figures (diagrams drawn with paths and text in tagged PDFs),
 //! and its limits on how much it describes.
+//!
+//! The test of `mod needs_pdf_samples` reads `geobase-word-tagged.pdf` from
+//! `../shared/pdf-samples/` or the folder named by `COPILOT_PDF_EXTRA_SAMPLES`; it is ignored
+//! unless asked for (`cargo test -p openai-copilots --test figures -- --ignored
+//! needs_pdf_samples`) and fails when the file is absent.
 
 use copilot_pdf::*;
 use httpmock::prelude::*;
@@ -216,4 +221,55 @@ fn limits_cap_the_requests_per_page_and_per_document_and_report_the_rest() {
     assert_eq!(none[0].over_limit(), 15);
     assert_eq!(model.calls(), 7 + 15 + 17);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Real-world PDFs through the copilot.
+mod needs_pdf_samples {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs pdf samples: geobase-word-tagged.pdf, in ../shared/pdf-samples or COPILOT_PDF_EXTRA_SAMPLES"]
+    fn word_diagrams_of_a_real_pdf_are_described_and_get_alt() {
+        let mut dirs =
+            vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/pdf-samples")];
+        dirs.extend(std::env::var_os("COPILOT_PDF_EXTRA_SAMPLES").map(std::path::PathBuf::from));
+        let path = dirs
+            .into_iter()
+            .map(|d| d.join("geobase-word-tagged.pdf"))
+            .find(|p| p.is_file())
+            .expect(
+                "needs_pdf_samples: geobase-word-tagged.pdf is neither in ../shared/pdf-samples \
+                 nor in the folder COPILOT_PDF_EXTRA_SAMPLES names",
+            );
+        let figures = find_figures(&PdfDocument::from_path(&path).unwrap()).unwrap();
+        let (_server, client) = engine();
+        let dir = temp_dir("geobase");
+        let copilot = client.get_image_description_copilot(
+            ImageDescriptionCopilotOptions::new().with_document_path(&path),
+        );
+        let result = &copilot.get_image_descriptions().unwrap()[0];
+        let described: Vec<ImageKey> = result.figures().filter_map(|f| f.key).collect();
+        let expected: Vec<ImageKey> = figures.iter().map(|f| f.key()).collect();
+        assert_eq!(described, expected, "every diagram is described");
+        assert!(
+            result.descriptions.len() > described.len(),
+            "and the pictures"
+        );
+
+        let written = copilot.add_pdf_image_descriptions(&dir).unwrap();
+        let bytes = std::fs::read(&written[0]).unwrap();
+        // The copy's objects are numbered anew: the figures are found by their /Alt.
+        let alts = alt_texts(&bytes);
+        for figure in result.figures() {
+            assert!(alts.contains(&figure.description), "{figure:?}");
+        }
+        let copy = PdfDocument::from_bytes("geobase.alt.pdf", bytes);
+        assert_eq!(
+            find_figures(&copy).unwrap(),
+            [],
+            "no figure is left without /Alt"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
