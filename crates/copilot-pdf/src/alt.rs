@@ -110,6 +110,17 @@ pub(crate) fn add_alt_texts_in_process(
             .filter(|(_, text)| !text.trim().is_empty())
             .map(|(key, text)| (key.id(), text.trim().to_string()))
             .collect();
+        // Vector figures of several elements that are described, read before anything
+        // changes: their other elements move under the first, which gets the /Alt.
+        let drawings: Vec<Vec<ObjectId>> = if alts.is_empty() {
+            Vec::new()
+        } else {
+            crate::figures::figures(&pdf)
+                .into_iter()
+                .filter(|f| f.elements.len() > 1 && alts.contains_key(&f.elements[0]))
+                .map(|f| f.elements)
+                .collect()
+        };
         let root_id = pdf
             .trailer
             .get(b"Root")
@@ -157,6 +168,9 @@ pub(crate) fn add_alt_texts_in_process(
                 }
             }
         }
+        for drawing in &drawings {
+            group_under_first(&mut pdf, drawing);
+        }
         set_document_properties(&mut pdf, root_id, options).map_err(|e| damaged(doc, e))?;
         let catalog = pdf
             .get_dictionary_mut(root_id)
@@ -167,6 +181,69 @@ pub(crate) fn add_alt_texts_in_process(
             detail,
         })
     })
+}
+
+/// Moves the structure elements `drawing[1..]` (shapes of one drawing) from their parents'
+/// `/K` into the `/K` of `drawing[0]`, whose `/Alt` then stands for all of them. An element
+/// that is an ancestor of the first, or whose parent does not list it, stays where it is.
+fn group_under_first(doc: &mut Document, drawing: &[ObjectId]) {
+    let Some((&first, rest)) = drawing.split_first() else {
+        return;
+    };
+    let parent_of = |doc: &Document, id: ObjectId| {
+        doc.get_dictionary(id)
+            .ok()
+            .and_then(|e| e.get(b"P").ok())
+            .and_then(|p| p.as_reference().ok())
+    };
+    let mut ancestors = Vec::new();
+    let mut at = parent_of(doc, first);
+    while let Some(id) = at {
+        if ancestors.contains(&id) || ancestors.len() > 64 {
+            break;
+        }
+        ancestors.push(id);
+        at = parent_of(doc, id);
+    }
+    for &part in rest {
+        if part == first || ancestors.contains(&part) {
+            continue;
+        }
+        let Some(parent) = parent_of(doc, part) else {
+            continue;
+        };
+        let Ok(parent_dict) = doc.get_dictionary_mut(parent) else {
+            continue;
+        };
+        let listed = match parent_dict.get_mut(b"K") {
+            Ok(Object::Reference(id)) if *id == part => {
+                parent_dict.set("K", Object::Array(Vec::new()));
+                true
+            }
+            Ok(Object::Array(kids)) => {
+                let before = kids.len();
+                kids.retain(|k| k.as_reference().ok() != Some(part));
+                kids.len() < before
+            }
+            _ => false,
+        };
+        if !listed {
+            continue;
+        }
+        if let Ok(first_dict) = doc.get_dictionary_mut(first) {
+            let kids = match first_dict.get(b"K") {
+                Ok(Object::Array(kids)) => kids.clone(),
+                Ok(kid) => vec![kid.clone()],
+                Err(_) => Vec::new(),
+            };
+            let mut kids = kids;
+            kids.push(Object::Reference(part));
+            first_dict.set("K", Object::Array(kids));
+        }
+        if let Ok(part_dict) = doc.get_dictionary_mut(part) {
+            part_dict.set("P", Object::Reference(first));
+        }
+    }
 }
 
 /// Images drawn by each page-level operation: op index → image ids (direct `Do`, or through

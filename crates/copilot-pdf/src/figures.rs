@@ -17,8 +17,9 @@ use crate::{guarded, open_lopdf, PdfDocument, PdfError};
 /// A figure drawn with vector graphics (and text): `/Figure` structure elements (after
 /// `/RoleMap`; also Word's `/InlineShape`, which it maps to `/Sect`) without `/Alt`, or with
 /// an empty one, whose marked content draws paths or text rather than only images (those
-/// are in [`extract_images`](crate::extract_images)). Word tags each shape of a drawing as a
-/// figure of its own: figures on one page whose regions touch are one figure here.
+/// are in [`extract_images`](crate::extract_images)), and that are not inside an element
+/// with `/Alt`. Word tags each shape of a drawing as a figure of its own: figures on one page
+/// whose regions touch are one figure here.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct PdfFigure {
@@ -46,10 +47,23 @@ pub struct PdfFigure {
 impl PdfFigure {
     /// The key to give [`add_alt_texts`](crate::add_alt_texts) a description of this figure
     /// with: its first structure element (the one that comes first in the tree), which gets
-    /// the `/Alt`.
+    /// the `/Alt`. When the figure is several elements (the shapes of one drawing), the
+    /// others are moved under the first, so its `/Alt` stands for the whole drawing.
     pub fn key(&self) -> crate::ImageKey {
         let (object, generation) = self.elements.first().copied().unwrap_or_default();
         crate::ImageKey::new(object, generation)
+    }
+
+    /// Where the figure is, as an [`ImagePlacement`](crate::ImagePlacement): its page and
+    /// region, with no resource name (the page's own content draws it, not one XObject) and
+    /// `in_form` false.
+    pub fn placement(&self) -> crate::ImagePlacement {
+        crate::ImagePlacement {
+            page: self.page,
+            rect: self.rect,
+            resource_name: String::new(),
+            in_form: false,
+        }
     }
 }
 
@@ -176,7 +190,7 @@ struct Wanted {
     marks: Vec<(ObjectId, i64)>,
 }
 
-fn figures(pdf: &Document) -> Vec<PdfFigure> {
+pub(crate) fn figures(pdf: &Document) -> Vec<PdfFigure> {
     let Some(tree) = pdf
         .catalog()
         .ok()
@@ -369,7 +383,11 @@ fn walk_tree(
                 .ok()
                 .and_then(|s| s.as_name().ok())
                 .is_some_and(|s| s == b"InlineShape");
-            if (word_shape || resolved_role(pdf, element, role_map) == b"Figure") && !has_alt {
+            // Alternative text stands for all of an element's content, nested elements too.
+            if has_alt {
+                return;
+            }
+            if word_shape || resolved_role(pdf, element, role_map) == b"Figure" {
                 let mut marks = Vec::new();
                 if let Ok(kids) = element.get(b"K") {
                     collect_marks(pdf, kids, page, depth + 1, &mut marks);

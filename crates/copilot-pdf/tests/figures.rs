@@ -167,6 +167,9 @@ fn vector_figures_without_alt_are_found_merged_and_rendered() {
     // x = 400.
     assert_eq!((drawing.rect.x0, drawing.rect.y0), (90.0, 390.0));
     assert_eq!((drawing.rect.x1, drawing.rect.y1), (400.0, 510.0));
+    let placement = drawing.placement();
+    assert_eq!((placement.page, placement.rect), (1, drawing.rect));
+    assert!(placement.resource_name.is_empty() && !placement.in_form);
 
     // Rendered at 150 dpi with 4 points around: 318 × 128 points is 663 × 267 pixels; the
     // black box is dark, the corner outside the frame is white.
@@ -189,17 +192,31 @@ fn vector_figures_without_alt_are_found_merged_and_rendered() {
     let worker = Isolation::worker(env!("CARGO_BIN_EXE_copilot-pdf-worker"));
     assert_eq!(worker.find_figures(&doc).unwrap(), figures);
 
-    // A description written back lands on the figure's element: it is no longer listed.
+    // A description written back lands on the figure's first element, and the arrow moves
+    // under it: the whole drawing has its text, and only the other diagram is listed.
     let described = add_alt_texts(&doc, &[(drawing.key(), "Two parts, linked".into())]).unwrap();
     let copy = PdfDocument::from_bytes("described.pdf", described);
     let left = find_figures(&copy).unwrap();
-    assert_eq!(left.len(), 2, "{left:#?}");
-    assert!(left.iter().all(|f| f.elements != drawing.elements));
-    assert!(
-        left.iter().any(|f| f.elements[0] == drawing.elements[1]),
-        "the arrow is left"
-    );
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0].elements, top.elements);
     let reread = Document::load_mem(copy.bytes()).unwrap();
+    let arrow = reread.get_dictionary(drawing.elements[1]).unwrap();
+    assert_eq!(
+        arrow.get(b"P").unwrap().as_reference().unwrap(),
+        drawing.elements[0]
+    );
+    let kids = reread
+        .get_dictionary(drawing.elements[0])
+        .unwrap()
+        .get(b"K")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        kids,
+        vec![Object::Integer(1), Object::Reference(drawing.elements[1])]
+    );
     let (object, generation) = drawing.elements[0];
     let alt = reread
         .get_dictionary((object, generation))

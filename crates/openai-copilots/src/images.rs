@@ -1,8 +1,8 @@
-//! The image-description copilot: every image of the documents described by a vision model,
-//! and the descriptions written back into the PDFs as alternative text.
+//! The image-description copilot: every image and vector figure of the documents described
+//! by a vision model, and the descriptions written back into the PDFs as alternative text.
 
 use std::collections::hash_map::{DefaultHasher, Entry};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
@@ -12,11 +12,11 @@ use crate::parallel::try_map;
 use crate::progress::Stage;
 use crate::{
     responses, CopilotBackend, CopilotError, CopilotStage, ImageDescriptionCopilotOptions,
-    ImageDetail,
+    ImageDetail, TINY_IMAGE_PIXELS, TINY_IMAGE_POINTS,
 };
 use copilot_pdf::{
-    add_alt_texts, extract_images, load_image_file, EncodedImage, ImageKey, ImagePlacement,
-    SkippedImage,
+    add_alt_texts, extract_images, find_figures, load_image_file, EncodedImage, ImageKey,
+    ImagePlacement, PdfFigure, PdfImage, PdfRect, SkippedImage,
 };
 use openai_blocking::types::*;
 use openai_blocking::*;
@@ -25,19 +25,39 @@ use openai_blocking::*;
 const INSTRUCTIONS: &str = "You write short, accurate alternative text for images found in \
 documents, for readers who cannot see them.";
 
-/// One image and what the model said it shows.
+/// What a description (or an [`NotDescribed`] entry) is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DescribedKind {
+    /// A raster image of a PDF (an image XObject); the key is the image's object.
+    Image,
+    /// A vector figure of a tagged PDF (a diagram or chart drawn with paths and text, found
+    /// by [`find_figures`]), described from its rendered region; the key is its first
+    /// `/Figure` structure element ([`PdfFigure::key`]), which gets the `/Alt`.
+    Figure,
+    /// An image file given as a document.
+    ImageFile,
+}
+
+/// One image or figure and what the model said it shows.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ImageDescription {
-    /// The image's resource name in the PDF (`Im1`), or the image file's name.
+    /// The image's resource name in the PDF (`Im1`), `Figure n` for the `n`-th vector
+    /// figure of a PDF, or the image file's name.
     pub name: String,
-    /// Where a PDF draws it: page and rectangle of each placement (empty for image files).
+    /// What is described: a PDF's raster image, a PDF's vector figure, or an image file.
+    pub kind: DescribedKind,
+    /// Where a PDF draws it: page and rectangle of each placement (a figure has one, with no
+    /// resource name; empty for image files).
     pub placements: Vec<ImagePlacement>,
-    /// The image as PNG or JPEG, soft mask composited on white.
+    /// The image as PNG or JPEG, soft mask composited on white; for a figure, its region of
+    /// the page rendered as PNG.
     pub image: EncodedImage,
     /// The description.
     pub description: String,
-    /// The image's object in the PDF (`None` for image files).
+    /// The image's object in the PDF, or the figure's structure element: the key
+    /// [`add_alt_texts`] writes the description under (`None` for image files).
     pub key: Option<ImageKey>,
 }
 
@@ -48,7 +68,45 @@ impl ImageDescription {
     }
 }
 
-/// The descriptions of one document's images.
+/// An image or figure found in a PDF and deliberately not described, and why.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NotDescribed {
+    /// The image's resource name (`Im1`) or the figure's (`Figure n`).
+    pub name: String,
+    /// A raster image or a vector figure.
+    pub kind: DescribedKind,
+    /// The page it counts on: the first that draws it (1-based).
+    pub page: u32,
+    /// The image's object, or the figure's structure element.
+    pub key: ImageKey,
+    /// Why it was not described.
+    pub reason: NotDescribedReason,
+}
+
+/// Why an image or figure was not described.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotDescribedReason {
+    /// Too small to carry meaning, so taken as decorative (see
+    /// [`ImageDescriptionCopilotOptions::skip_tiny_images`]).
+    Tiny,
+    /// Its page had more images and figures than
+    /// [`max_images_per_page`](ImageDescriptionCopilotOptions::max_images_per_page), and
+    /// larger ones were described.
+    PageLimit,
+    /// The document had more than
+    /// [`max_images`](ImageDescriptionCopilotOptions::max_images), and earlier pages' were
+    /// described.
+    DocumentLimit,
+    /// A raster image drawn only inside this vector figure (its key), which is described as
+    /// a whole, the image included: one description, not two.
+    InFigure(ImageKey),
+    /// A vector figure whose region could not be rendered: why.
+    NotRendered(String),
+}
+
+/// The descriptions of one document's images and figures.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ImageDescriptionResult {
@@ -56,13 +114,43 @@ pub struct ImageDescriptionResult {
     pub source: String,
     /// Whether the document is a PDF (else a standalone image file).
     pub is_pdf: bool,
-    /// One entry per distinct image, in the order the document first draws them.
+    /// One entry per distinct image or figure, page by page: on each page the raster images
+    /// in the order first drawn, then the vector figures from the top.
     pub descriptions: Vec<ImageDescription>,
-    /// Images that could not be decoded (e.g. JPEG 2000), with the reason.
+    /// Images that could not be decoded (e.g. damaged data), with the reason.
     pub skipped: Vec<SkippedImage>,
+    /// Images and figures left out on purpose: tiny ones, those over the per-page or
+    /// per-document limits, images a described figure covers, figures that could not be
+    /// rendered; each with why, page by page.
+    pub not_described: Vec<NotDescribed>,
+    /// Content that could not be read: a page or form whose images are missing from every
+    /// list, or why the document's vector figures could not be looked for.
+    pub problems: Vec<String>,
     /// Images left without a description by a batch ([`ImageDescriptionCopilot::collect_image_batch`]):
     /// the image's name and why (the request failed, or did not run).
     pub failed: Vec<(String, String)>,
+}
+
+impl ImageDescriptionResult {
+    /// How many images and figures the per-page and per-document limits left out.
+    pub fn over_limit(&self) -> usize {
+        self.not_described
+            .iter()
+            .filter(|n| {
+                matches!(
+                    n.reason,
+                    NotDescribedReason::PageLimit | NotDescribedReason::DocumentLimit
+                )
+            })
+            .count()
+    }
+
+    /// The descriptions of the document's vector figures.
+    pub fn figures(&self) -> impl Iterator<Item = &ImageDescription> {
+        self.descriptions
+            .iter()
+            .filter(|d| d.kind == DescribedKind::Figure)
+    }
 }
 
 /// An image-description batch in flight, made by
@@ -73,13 +161,27 @@ pub struct ImageDescriptionResult {
 pub struct ImageBatch {
     /// The batch's id.
     pub batch_id: String,
-    /// How many distinct images it describes (request `img{n}` is the `n`-th, in the order
-    /// the documents first draw them).
+    /// How many distinct images and figures it describes (request `img{n}` is the `n`-th,
+    /// in the order of [`ImageDescriptionResult::descriptions`], documents in order; the
+    /// documents, the limits and the tiny-image rule must be the same to collect it).
     pub images: usize,
 }
 
-/// Describes the images of PDFs and image files; made by
+/// Describes the images and figures of PDFs, and image files; made by
 /// [`client.get_image_description_copilot(options)`](crate::CopilotClientExt::get_image_description_copilot).
+///
+/// What is described in a PDF: every raster image it draws ([`extract_images`]), and every
+/// vector figure of a tagged PDF ([`find_figures`]: a `/Figure` structure element without
+/// `/Alt` that draws paths and text, such as a diagram made in Word), whose region of the
+/// page is rendered and sent like an image. Both go through the PDF layer's worker process
+/// when one is set up ([`copilot_pdf::Isolation`]), so no document can abort the caller. A
+/// figure that is only an image is described as that image; an image drawn only inside a
+/// figure that is described is covered by the figure's description
+/// ([`NotDescribedReason::InFigure`]). Tiny images are left out, and at most
+/// [`max_images_per_page`](ImageDescriptionCopilotOptions::max_images_per_page) per page
+/// and [`max_images`](ImageDescriptionCopilotOptions::max_images) per document are
+/// described; what is left out is listed in
+/// [`not_described`](ImageDescriptionResult::not_described).
 ///
 /// Each distinct image is sent once (an image drawn on several pages, or found in several
 /// documents, is described once) as a base64 data URL, a few at a time: to `/responses` as
@@ -109,9 +211,10 @@ impl ImageDescriptionCopilot {
     }
 }
 
-/// An image found in a document, before it is described.
+/// An image or figure found in a document, before it is described.
 struct Found {
     name: String,
+    kind: DescribedKind,
     placements: Vec<ImagePlacement>,
     image: EncodedImage,
     key: Option<ImageKey>,
@@ -123,8 +226,8 @@ impl ImageDescriptionCopilot {
         &self.options
     }
 
-    /// Every image of every document with its description, one result per document, in the
-    /// documents' order. Asked for on the first call and kept.
+    /// Every image and vector figure of every document with its description, one result per
+    /// document, in the documents' order. Asked for on the first call and kept.
     pub fn get_image_descriptions(&self) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
         let mut kept = self.results.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(results) = kept.as_ref() {
@@ -137,8 +240,9 @@ impl ImageDescriptionCopilot {
     }
 
     /// Writes a copy of each PDF into `output_dir`, named `name.alt.pdf` (`name-2.alt.pdf`...
-    /// when two inputs share a name), whose images carry their descriptions as alternative
-    /// text; image files are skipped. Returns the paths written. The descriptions are those
+    /// when two inputs share a name), whose images and figures carry their descriptions as
+    /// alternative text (a figure's as `/Alt` on its `/Figure` structure element); image
+    /// files are skipped. Returns the paths written. The descriptions are those
     /// of [`get_image_descriptions`](Self::get_image_descriptions), asked for now unless
     /// they were already.
     ///
@@ -159,7 +263,7 @@ impl ImageDescriptionCopilot {
     /// Writes the given descriptions (edited, or obtained elsewhere) into copies of the PDFs
     /// as [`add_pdf_image_descriptions`](Self::add_pdf_image_descriptions) does, without
     /// asking the model anything. `results` are as [`get_image_descriptions`](Self::get_image_descriptions)
-    /// returned them: one per document, in order; an image whose `key` is unset is skipped.
+    /// returned them: one per document, in order; an entry whose `key` is unset is skipped.
     pub fn write_alt_texts(
         &self,
         results: &[ImageDescriptionResult],
@@ -228,7 +332,7 @@ impl ImageDescriptionCopilot {
         &self,
         documents: &[Loaded],
     ) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
-        let gathered = gather(documents)?;
+        let gathered = gather(documents, &self.options)?;
         let stage = Stage::start(
             &self.options.common,
             CopilotStage::DescribingImages,
@@ -244,13 +348,14 @@ impl ImageDescriptionCopilot {
         Ok(gathered.assemble(descriptions))
     }
 
-    /// Describes every distinct image through the Batch API (half the price on OpenAI, done
-    /// within 24 hours): one request per image, uploaded as one batch. Collect the
+    /// Describes every distinct image and figure (as [`get_image_descriptions`](Self::get_image_descriptions)
+    /// chooses them) through the Batch API (half the price on OpenAI, done within 24
+    /// hours): one request per image, uploaded as one batch. Collect the
     /// descriptions with [`collect_image_batch`](Self::collect_image_batch), in this process
     /// or a later one (save the [`ImageBatch`]).
     pub fn submit_image_batch(&self) -> Result<ImageBatch, CopilotError> {
         let documents = load_all(&self.options.common)?;
-        let gathered = gather(&documents)?;
+        let gathered = gather(&documents, &self.options)?;
         if gathered.unique.is_empty() {
             return Err(CopilotError::Document {
                 name: "documents".into(),
@@ -288,7 +393,7 @@ impl ImageDescriptionCopilot {
         batch: &ImageBatch,
     ) -> Result<Vec<ImageDescriptionResult>, CopilotError> {
         let documents = load_all(&self.options.common)?;
-        let gathered = gather(&documents)?;
+        let gathered = gather(&documents, &self.options)?;
         if gathered.unique.len() != batch.images {
             return Err(CopilotError::Document {
                 name: "documents".into(),
@@ -422,10 +527,13 @@ struct Gathered {
     slots: Vec<Vec<usize>>,
 }
 
-fn gather(documents: &[Loaded]) -> Result<Gathered, CopilotError> {
+fn gather(
+    documents: &[Loaded],
+    options: &ImageDescriptionCopilotOptions,
+) -> Result<Gathered, CopilotError> {
     let mut found = Vec::new();
     for document in documents {
-        found.push(find_images(document)?);
+        found.push(find_images(document, options)?);
     }
     let mut unique = Vec::new();
     let mut index_of: HashMap<u64, usize> = HashMap::new();
@@ -467,6 +575,7 @@ impl Gathered {
                 match &descriptions[slot] {
                     Ok(description) => result.descriptions.push(ImageDescription {
                         name: image.name,
+                        kind: image.kind,
                         placements: image.placements,
                         image: image.image,
                         description: description.clone(),
@@ -481,13 +590,18 @@ impl Gathered {
     }
 }
 
-/// The images of one document, ready to describe.
-fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>), CopilotError> {
+/// The images and figures of one document, ready to describe.
+fn find_images(
+    document: &Loaded,
+    options: &ImageDescriptionCopilotOptions,
+) -> Result<(ImageDescriptionResult, Vec<Found>), CopilotError> {
     let mut result = ImageDescriptionResult {
         source: document.name(),
         is_pdf: false,
         descriptions: Vec::new(),
         skipped: Vec::new(),
+        not_described: Vec::new(),
+        problems: Vec::new(),
         failed: Vec::new(),
     };
     match document {
@@ -495,16 +609,17 @@ fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>)
             let images = extract_images(pdf)?;
             result.is_pdf = true;
             result.skipped = images.skipped;
-            let found = images
-                .images
-                .into_iter()
-                .map(|i| Found {
-                    name: i.name,
-                    placements: i.placements,
-                    image: i.image,
-                    key: Some(i.key),
-                })
-                .collect();
+            result.problems = images.problems;
+            // The images could be read, so the file opens: what stops the figures (a
+            // worker's time or memory limit while rendering) costs the figures only.
+            let figures = find_figures(pdf).unwrap_or_else(|e| {
+                result
+                    .problems
+                    .push(format!("vector figures were not looked for: {e}"));
+                Vec::new()
+            });
+            let (found, not_described) = select(images.images, figures, options);
+            result.not_described = not_described;
             Ok((result, found))
         }
         Loaded::Image(path) => {
@@ -515,6 +630,7 @@ fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>)
             );
             let found = Found {
                 name,
+                kind: DescribedKind::ImageFile,
                 placements: Vec::new(),
                 image,
                 key: None,
@@ -526,6 +642,154 @@ fn find_images(document: &Loaded) -> Result<(ImageDescriptionResult, Vec<Found>)
             message: "a text document has no images".into(),
         }),
     }
+}
+
+/// An image or figure that may be described, with the page it counts on and the area it
+/// covers there.
+struct Candidate {
+    found: Found,
+    key: ImageKey,
+    page: u32,
+    area: f64,
+}
+
+/// Points an image may reach past a figure's region and still be inside it.
+const INSIDE_TOLERANCE: f64 = 1.0;
+
+/// What of a PDF's images and figures is described, and what is left out and why: tiny
+/// ones, images a figure covers, figures not rendered, then the per-page and per-document
+/// limits (the largest of a page kept, pages in order).
+fn select(
+    images: Vec<PdfImage>,
+    figures: Vec<PdfFigure>,
+    options: &ImageDescriptionCopilotOptions,
+) -> (Vec<Found>, Vec<NotDescribed>) {
+    let tiny_rect = |r: &PdfRect| r.width() < TINY_IMAGE_POINTS || r.height() < TINY_IMAGE_POINTS;
+    let mut left_out = Vec::new();
+    let mut leave = |name: String, kind, page, key, reason| {
+        left_out.push(NotDescribed {
+            name,
+            kind,
+            page,
+            key,
+            reason,
+        })
+    };
+    let mut figure_candidates = Vec::new();
+    for (n, figure) in figures.into_iter().enumerate() {
+        let name = format!("Figure {}", n + 1);
+        let (key, page) = (figure.key(), figure.page);
+        let kind = DescribedKind::Figure;
+        if options.skip_tiny_images && tiny_rect(&figure.rect) {
+            leave(name, kind, page, key, NotDescribedReason::Tiny);
+            continue;
+        }
+        let placement = figure.placement();
+        let Some(image) = figure.image else {
+            let why = figure.render_problem.unwrap_or_default();
+            leave(name, kind, page, key, NotDescribedReason::NotRendered(why));
+            continue;
+        };
+        figure_candidates.push((
+            figure.images > 0,
+            Candidate {
+                area: figure.rect.width() * figure.rect.height(),
+                found: Found {
+                    name,
+                    kind,
+                    placements: vec![placement],
+                    image,
+                    key: Some(key),
+                },
+                key,
+                page,
+            },
+        ));
+    }
+    let mut candidates = Vec::new();
+    for image in images {
+        let (key, page, kind) = (image.key, image.page(), DescribedKind::Image);
+        let tiny = image.image.width < TINY_IMAGE_PIXELS
+            || image.image.height < TINY_IMAGE_PIXELS
+            || image.placements.iter().all(|p| tiny_rect(&p.rect));
+        if options.skip_tiny_images && tiny {
+            leave(image.name, kind, page, key, NotDescribedReason::Tiny);
+            continue;
+        }
+        // Drawn only inside figures that draw images: the figures' descriptions cover it.
+        let covering = |p: &ImagePlacement| {
+            figure_candidates.iter().find_map(|(draws_images, f)| {
+                let r = &f.found.placements[0].rect;
+                let inside = *draws_images
+                    && f.page == p.page
+                    && p.rect.x0 >= r.x0 - INSIDE_TOLERANCE
+                    && p.rect.y0 >= r.y0 - INSIDE_TOLERANCE
+                    && p.rect.x1 <= r.x1 + INSIDE_TOLERANCE
+                    && p.rect.y1 <= r.y1 + INSIDE_TOLERANCE;
+                inside.then_some(f.key)
+            })
+        };
+        let covered: Option<Vec<ImageKey>> = image.placements.iter().map(covering).collect();
+        if let Some(figure) = covered.and_then(|keys| keys.first().copied()) {
+            leave(
+                image.name,
+                kind,
+                page,
+                key,
+                NotDescribedReason::InFigure(figure),
+            );
+            continue;
+        }
+        let area = image
+            .placements
+            .iter()
+            .filter(|p| p.page == page)
+            .map(|p| p.rect.width() * p.rect.height())
+            .sum();
+        candidates.push(Candidate {
+            found: Found {
+                name: image.name,
+                kind,
+                placements: image.placements,
+                image: image.image,
+                key: Some(key),
+            },
+            key,
+            page,
+            area,
+        });
+    }
+    candidates.extend(figure_candidates.into_iter().map(|(_, c)| c));
+    // Page by page: images in the order drawn, then figures from the top.
+    let mut by_page: BTreeMap<u32, Vec<Candidate>> = BTreeMap::new();
+    for candidate in candidates {
+        by_page.entry(candidate.page).or_default().push(candidate);
+    }
+    let mut described = Vec::new();
+    for (_, mut page) in by_page {
+        let mut order: Vec<usize> = (0..page.len()).collect();
+        order.sort_by(|&a, &b| page[b].area.total_cmp(&page[a].area).then(a.cmp(&b)));
+        let mut kept = vec![false; page.len()];
+        for &i in order.iter().take(options.max_images_per_page) {
+            kept[i] = true;
+        }
+        for (candidate, kept) in page.drain(..).zip(kept) {
+            let reason = if !kept {
+                NotDescribedReason::PageLimit
+            } else if described.len() >= options.max_images {
+                NotDescribedReason::DocumentLimit
+            } else {
+                described.push(candidate.found);
+                continue;
+            };
+            let Candidate {
+                found, key, page, ..
+            } = candidate;
+            leave(found.name, found.kind, page, key, reason);
+        }
+    }
+    left_out.sort_by_key(|n| n.page);
+    (described, left_out)
 }
 
 /// `dir/name`, or `dir/stem-2.ext`, `-3`... when an earlier output took that name.

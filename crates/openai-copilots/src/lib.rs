@@ -31,6 +31,12 @@
 //! to a callback on each ([`ChatCopilot::get_response_streamed`],
 //! [`SummaryCopilot::get_summary_streamed`]). Documents are read with the PDF layer,
 //! [`copilot_pdf`], whose [`PdfDocument`] is re-exported here.
+//!
+//! The [`ImageDescriptionCopilot`] describes a PDF's raster images and the vector figures of
+//! a tagged PDF (diagrams drawn with paths and text, rendered to an image), at most
+//! [`DEFAULT_MAX_IMAGES_PER_PAGE`] a page and [`DEFAULT_MAX_IMAGES`] a document unless told
+//! otherwise, and writes the descriptions back as `/Alt` on `/Figure` structure elements;
+//! what it leaves out is listed with why ([`NotDescribed`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -56,12 +62,16 @@ pub use context::CopilotContext;
 pub use copilot_pdf::PdfDocument;
 pub use corpus::{CorpusBatch, CorpusDocument, CorpusProgress, CorpusSummaries};
 pub use error::CopilotError;
-pub use images::{ImageBatch, ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult};
+pub use images::{
+    DescribedKind, ImageBatch, ImageDescription, ImageDescriptionCopilot, ImageDescriptionResult,
+    NotDescribed, NotDescribedReason,
+};
 pub use options::{
     ChatCopilotOptions, CommonOptions, CopilotBackend, CopilotDocument, DocumentDelivery,
     ImageDescriptionCopilotOptions, ImageDetail, SaveFormat, SummaryCopilotOptions, TextDocument,
-    DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_SUMMARY_PROMPT,
-    MAX_INLINE_BYTES,
+    DEFAULT_COPILOT_MODEL, DEFAULT_IMAGE_DESCRIPTION_PROMPT, DEFAULT_MAX_IMAGES,
+    DEFAULT_MAX_IMAGES_PER_PAGE, DEFAULT_SUMMARY_PROMPT, MAX_INLINE_BYTES, TINY_IMAGE_PIXELS,
+    TINY_IMAGE_POINTS,
 };
 pub use progress::{CopilotProgress, CopilotStage, ProgressCallback};
 pub use summary::SummaryCopilot;
@@ -105,8 +115,9 @@ pub mod prelude {
     pub use crate::{
         ChatCopilot, ChatCopilotOptions, CopilotBackend, CopilotClientExt, CopilotContext,
         CopilotError, CopilotProgress, CopilotStage, CorpusBatch, CorpusProgress, CorpusSummaries,
-        DocumentDelivery, ImageDescriptionCopilot, ImageDescriptionCopilotOptions, ImageDetail,
-        PdfDocument, SaveFormat, SummaryCopilot, SummaryCopilotOptions, TextDocument,
+        DescribedKind, DocumentDelivery, ImageDescriptionCopilot, ImageDescriptionCopilotOptions,
+        ImageDetail, NotDescribedReason, PdfDocument, SaveFormat, SummaryCopilot,
+        SummaryCopilotOptions, TextDocument,
     };
     pub use openai_blocking::OpenAIClient;
 }

@@ -463,7 +463,41 @@ pub struct ImageDescriptionCopilotOptions {
     pub image_detail: ImageDetail,
     /// Description requests in flight at once; default 4.
     pub max_concurrency: usize,
+    /// Most images and figures described on one page of a PDF; default
+    /// [`DEFAULT_MAX_IMAGES_PER_PAGE`]. On a page with more, the largest (by the area they
+    /// cover on it) are described; the rest are listed in
+    /// [`not_described`](crate::ImageDescriptionResult::not_described) as
+    /// [`PageLimit`](crate::NotDescribedReason::PageLimit). An image counts on the first
+    /// page that draws it.
+    pub max_images_per_page: usize,
+    /// Most images and figures described in one document; default [`DEFAULT_MAX_IMAGES`].
+    /// Past it, pages' images are listed as
+    /// [`DocumentLimit`](crate::NotDescribedReason::DocumentLimit) instead, from the first
+    /// page over the limit on.
+    pub max_images: usize,
+    /// Whether images too small to carry meaning are left out as decorative (default
+    /// `true`): in a PDF, an image fewer than [`TINY_IMAGE_PIXELS`] pixels wide or high (a
+    /// colour fill, a rule), or drawn everywhere less than [`TINY_IMAGE_POINTS`] points
+    /// wide or high (a bullet, a spacer, a line); a vector figure whose region is less than
+    /// [`TINY_IMAGE_POINTS`] wide or high. They are listed as
+    /// [`Tiny`](crate::NotDescribedReason::Tiny), and count against no limit. Image files
+    /// given as documents are always described.
+    pub skip_tiny_images: bool,
 }
+
+/// The default of [`ImageDescriptionCopilotOptions::max_images_per_page`].
+pub const DEFAULT_MAX_IMAGES_PER_PAGE: usize = 50;
+
+/// The default of [`ImageDescriptionCopilotOptions::max_images`].
+pub const DEFAULT_MAX_IMAGES: usize = 500;
+
+/// An image with fewer pixels than this across or down is tiny (see
+/// [`ImageDescriptionCopilotOptions::skip_tiny_images`]).
+pub const TINY_IMAGE_PIXELS: u32 = 4;
+
+/// An image drawn everywhere, or a figure, less than this many points (1/72 inch) wide or
+/// high is tiny (see [`ImageDescriptionCopilotOptions::skip_tiny_images`]).
+pub const TINY_IMAGE_POINTS: f64 = 6.0;
 
 /// The image copilot's default request.
 pub const DEFAULT_IMAGE_DESCRIPTION_PROMPT: &str = "Write alternative text for this image, \
@@ -477,6 +511,9 @@ impl Default for ImageDescriptionCopilotOptions {
             image_description_prompt: DEFAULT_IMAGE_DESCRIPTION_PROMPT.to_owned(),
             image_detail: ImageDetail::Auto,
             max_concurrency: 4,
+            max_images_per_page: DEFAULT_MAX_IMAGES_PER_PAGE,
+            max_images: DEFAULT_MAX_IMAGES,
+            skip_tiny_images: true,
         }
     }
 }
@@ -499,6 +536,27 @@ impl ImageDescriptionCopilotOptions {
     /// Description requests in flight at once (at least 1).
     pub fn with_max_concurrency(mut self, requests: usize) -> Self {
         self.max_concurrency = requests.max(1);
+        self
+    }
+
+    /// Most images and figures described on one page (0: none); see
+    /// [`max_images_per_page`](Self::max_images_per_page).
+    pub fn with_max_images_per_page(mut self, images: usize) -> Self {
+        self.max_images_per_page = images;
+        self
+    }
+
+    /// Most images and figures described in one document (0: none); see
+    /// [`max_images`](Self::max_images).
+    pub fn with_max_images(mut self, images: usize) -> Self {
+        self.max_images = images;
+        self
+    }
+
+    /// Whether tiny images are left out as decorative; see
+    /// [`skip_tiny_images`](Self::skip_tiny_images).
+    pub fn with_skip_tiny_images(mut self, skip: bool) -> Self {
+        self.skip_tiny_images = skip;
         self
     }
 }
