@@ -73,11 +73,30 @@ const RESOURCES: &[Resource] = &[
         present: |_| command_runs("qpdf", &["--version"]),
     },
     Resource {
+        marker: "needs_free_disk",
+        what: "8 GB free in the temporary directory (a 2 GiB upload is written there twice)",
+        present: |_| free_gb(&std::env::temp_dir()).is_some_and(|gb| gb >= 8.0),
+    },
+    Resource {
         marker: "needs_pdftoppm",
         what: "the pdftoppm command (poppler-utils)",
         present: |_| command_runs("pdftoppm", &["-v"]),
     },
 ];
+
+/// The free space of the file system holding `dir`, in GB, as `df` reports it.
+fn free_gb(dir: &Path) -> Option<f64> {
+    let output = Command::new("df").arg("-Pk").arg(dir).output().ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let kib: f64 = text
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()?;
+    Some(kib * 1024.0 / 1e9)
+}
 
 /// Runs every check; see the module docs.
 pub fn run() -> ExitCode {
