@@ -3,7 +3,7 @@
 //! message and `POST /responses` with a ~1.6 KB response; 2000 sequential ~300 B JSON bodies
 //! per round, decoded on both sides. Then decoding against `serde_json::Value` on the same
 //! bytes: a run whose `tools` has 3 entries into `RunResponse`, and one large response (200
-//! output items) into `ResponseObject`.
+//! output items) into `ResponseObject`, with its keys sorted and in the API's order.
 //! Run pinned to one core: `cargo bench --bench per_call` under `taskset -c 1`.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -213,8 +213,59 @@ fn main() {
     ))
     .unwrap();
     decode_against_value::<RunResponse>("a run with 3 tools", "RunResponse", &run, 20_000);
-    let large = serde_json::to_vec(&response_json(200, 400)).unwrap();
-    decode_against_value::<ResponseObject>("a 200-item response", "ResponseObject", &large, 200);
+    // The same response twice: keys in alphabetical order (serde_json's `Value`, as servers
+    // built on it write them: `type` comes last in most objects, so every entry before it is
+    // kept aside) and in the API's order (`id`, then `type`, then the rest).
+    let response = response_json(200, 400);
+    let sorted = serde_json::to_vec(&response).unwrap();
+    decode_against_value::<ResponseObject>(
+        "a 200-item response, keys sorted",
+        "ResponseObject",
+        &sorted,
+        200,
+    );
+    let mut api_order = String::new();
+    write_id_and_type_first(&response, &mut api_order);
+    decode_against_value::<ResponseObject>(
+        "a 200-item response, keys in the API's order",
+        "ResponseObject",
+        api_order.as_bytes(),
+        200,
+    );
+}
+
+/// Writes `value` as JSON with every object's `id` and `type` first, as the API orders them.
+fn write_id_and_type_first(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            let first = ["id", "type"].into_iter().filter(|k| map.contains_key(*k));
+            let rest = map
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "id" && *k != "type");
+            for (i, key) in first.chain(rest).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::from(key).to_string());
+                out.push(':');
+                write_id_and_type_first(&map[key], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_id_and_type_first(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 /// Decodes `bytes` `times` times into `T` and into `Value`, 9 measured rounds after a warm-up,

@@ -96,14 +96,14 @@ impl<'de, T: Tagged> Visitor<'de> for ByTag<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let head = Head::read(&mut map, T::TAG, T::second_key)?;
-        match head.tag() {
-            Some((tag, second)) if T::known(tag, second) => {
-                let (tag, second) = (tag.to_owned(), second.map(str::to_owned));
-                let entries = head.into_entries(T::KEEP_TAG, map);
-                T::variant(&tag, second.as_deref(), entries)
-            }
-            _ => head.into_value(map).map(T::unknown),
+        if !head
+            .tag()
+            .is_some_and(|(tag, second)| T::known(tag, second))
+        {
+            return head.into_value(map).map(T::unknown);
         }
+        let (tag, second, entries) = head.into_entries(T::KEEP_TAG, map);
+        T::variant(&tag, second.as_deref(), entries)
     }
 
     // Anything but an object has no tag: it is kept as it came.
@@ -183,16 +183,32 @@ impl<'de> Head<'de> {
         Some((text(self.tag_at)?, text(self.second_at)))
     }
 
-    /// The object's entries from here on, for the variant to read.
-    fn into_entries<A>(mut self, keep_tag: bool, rest: A) -> Entries<'de, A> {
-        if let (false, Some(at)) = (keep_tag, self.tag_at) {
-            self.seen.remove(at);
-        }
-        Entries {
+    /// The tag, the second key's value and the object's entries from here on, for the variant
+    /// to read; the tag's entry is left out unless the variant reads it (`keep_tag`). Call only
+    /// when [`tag`](Self::tag) found one.
+    fn into_entries<A>(
+        mut self,
+        keep_tag: bool,
+        rest: A,
+    ) -> (String, Option<String>, Entries<'de, A>) {
+        let text = |seen: &[(Key<'de>, Value)], at: Option<usize>| {
+            at.and_then(|i| seen[i].1.as_str()).map(str::to_owned)
+        };
+        let second = text(&self.seen, self.second_at);
+        let tag = match (keep_tag, self.tag_at) {
+            // The entry goes: its string moves out, uncopied.
+            (false, Some(at)) => match self.seen.remove(at).1 {
+                Value::String(tag) => tag,
+                _ => String::new(),
+            },
+            _ => text(&self.seen, self.tag_at).unwrap_or_default(),
+        };
+        let entries = Entries {
             seen: self.seen.into_iter(),
             value: None,
             rest,
-        }
+        };
+        (tag, second, entries)
     }
 
     /// The whole object as a `Value`.
