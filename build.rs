@@ -70,7 +70,13 @@ fn generate() -> Result<(), String> {
         .map_err(|e| format!("reading {OPERATIONS}: {e}"))
         .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
     keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
-    tag_dispatch::generate(&mut file);
+    let requests: BTreeSet<String> = operations["operations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|op| op["request"].as_str().map(str::to_owned))
+        .collect();
+    tag_dispatch::generate(&mut file, &requests);
     drop_unused_conversions(&mut file);
     let code = prettyplease::unparse(&file);
 

@@ -16,16 +16,22 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{parse_quote, Fields, Item};
 
-/// Replaces the derived `Deserialize` of every union it can dispatch by tag; returns how many
-/// tagged enums and untagged unions it replaced.
-pub fn generate(file: &mut syn::File) -> (usize, usize) {
+/// Replaces the derived `Deserialize` of every union it can dispatch by tag, but those a
+/// request can hold (reachable from `requests`); returns how many tagged enums and untagged
+/// unions it replaced.
+///
+/// Request types keep serde's derive, whose fallback decodes a known tag with a wrong body as
+/// `Unknown`: servers built on these types (the local engine) look at that value to say which
+/// field was wrong, as the API does (`tools[0].function.name`). Answers decode by their tag.
+pub fn generate(file: &mut syn::File, requests: &BTreeSet<String>) -> (usize, usize) {
     let values = enum_values(file);
     let structs = struct_fields(file);
+    let in_requests = reachable(file, requests);
     let mut impls: Vec<Item> = Vec::new();
     let (mut tagged, mut unions) = (0, 0);
     for item in &mut file.items {
         let Item::Enum(e) = item else { continue };
-        if !has_unknown(e) {
+        if !has_unknown(e) || in_requests.contains(&e.ident.to_string()) {
             continue;
         }
         let dispatch = if let Some(tag) = internal_tag(e) {
@@ -43,6 +49,42 @@ pub fn generate(file: &mut syn::File) -> (usize, usize) {
     }
     file.items.extend(impls);
     (tagged, unions)
+}
+
+/// Every type `roots` hold, directly or through other types (by the names in their fields'
+/// and variants' types).
+fn reachable(file: &syn::File, roots: &BTreeSet<String>) -> BTreeSet<String> {
+    struct Names(BTreeSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0.insert(s.ident.to_string());
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for item in &file.items {
+        let (name, fields): (_, Vec<&syn::Field>) = match item {
+            Item::Struct(s) => (s.ident.to_string(), s.fields.iter().collect()),
+            Item::Enum(e) => (
+                e.ident.to_string(),
+                e.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+            ),
+            _ => continue,
+        };
+        let mut names = Names(BTreeSet::new());
+        for field in fields {
+            syn::visit::Visit::visit_type(&mut names, &field.ty);
+        }
+        uses.entry(name).or_default().extend(names.0);
+    }
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = roots.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone()) {
+            todo.extend(uses.get(&name).into_iter().flatten().cloned());
+        }
+    }
+    seen
 }
 
 /// `K` of `#[serde(tag = "K")]`, unless the enum is adjacently tagged (`content = ...`).

@@ -499,42 +499,62 @@ fn required_nullable_fields_are_sent_as_null() {
     );
 }
 
-/// The open unions decode by reading their tag once (see `src/tagged.rs`): from bytes and from
-/// a `Value` alike, with the tag anywhere in the object, and an unknown tag keeps the object
-/// exactly, so it serialises back unchanged.
+/// The unions of answers decode by reading their tag once (see `src/tagged.rs`): from bytes and
+/// from a `Value` alike, with the tag anywhere in the object, and an unknown tag keeps the
+/// object exactly, so it serialises back unchanged.
 #[test]
 fn unions_dispatch_on_their_tag_and_keep_unknown_tags_unchanged() {
-    let tools = r#"[
-        {"type": "code_interpreter"},
-        {"file_search": {"max_num_results": 5}, "type": "file_search"},
-        {"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}},
-        {"web_search": {"k": [1, 2.5, null, "x"]}, "type": "web_search", "extra": true},
+    let parts = r#"[
+        {"type": "refusal", "refusal": "No."},
+        {"image_file": {"file_id": "file-1"}, "type": "image_file"},
+        {"type": "text", "text": {"value": "Hi", "annotations": [
+            {"type": "file_path", "text": "a", "file_path": {"file_id": "f"}, "start_index": 0, "end_index": 1}
+        ]}},
+        {"audio": {"k": [1, 2.5, null, "x"]}, "type": "audio", "extra": true},
         {"no_tag": 1},
         "a string"
     ]"#;
-    let from_bytes: Vec<AssistantTool> = serde_json::from_str(tools).unwrap();
-    let value: Value = serde_json::from_str(tools).unwrap();
-    let from_value: Vec<AssistantTool> = serde_json::from_value(value.clone()).unwrap();
+    let from_bytes: Vec<MessageContent> = serde_json::from_str(parts).unwrap();
+    let value: Value = serde_json::from_str(parts).unwrap();
+    let from_value: Vec<MessageContent> = serde_json::from_value(value.clone()).unwrap();
     assert_eq!(from_bytes, from_value);
-    assert_eq!(from_bytes[0], AssistantTool::CodeInterpreter);
+    assert_eq!(
+        from_bytes[0],
+        MessageContent::Refusal {
+            refusal: "No.".into()
+        }
+    );
     assert!(matches!(
         &from_bytes[1],
-        AssistantTool::FileSearch { file_search: Some(f) } if f.max_num_results == Some(5)
+        MessageContent::ImageFile { image_file } if image_file.file_id == "file-1"
     ));
-    assert!(
-        matches!(&from_bytes[2], AssistantTool::Function { function } if function.name == "weather")
-    );
+    assert!(matches!(
+        &from_bytes[2],
+        MessageContent::Text { text } if text.value == "Hi"
+            && matches!(text.annotations[0], TextAnnotation::FilePath { .. })
+    ));
     for (i, unknown) in from_bytes[3..].iter().enumerate() {
-        assert!(matches!(unknown, AssistantTool::Unknown(_)), "{unknown:?}");
+        assert!(matches!(unknown, MessageContent::Unknown(_)), "{unknown:?}");
         assert_eq!(serde_json::to_value(unknown).unwrap(), value[3 + i]);
     }
     assert_eq!(serde_json::to_value(&from_bytes).unwrap(), value);
 
     // A known tag with a body that does not fit its variant is an error naming the field,
     // not a silent Unknown.
-    let err = serde_json::from_str::<AssistantTool>(r#"{"type": "function", "function": {}}"#)
-        .unwrap_err();
-    assert!(err.to_string().contains("name"), "{err}");
+    let err =
+        serde_json::from_str::<MessageContent>(r#"{"type": "text", "text": {"annotations": []}}"#)
+            .unwrap_err();
+    assert!(err.to_string().contains("value"), "{err}");
+}
+
+/// The unions a request can hold keep serde's fallback: a known tag whose body does not fit
+/// is `Unknown`, which servers built on these types (the local engine) inspect to say which
+/// field was wrong.
+#[test]
+fn request_unions_keep_a_bad_known_variant_as_unknown() {
+    let tool: AssistantTool =
+        serde_json::from_str(r#"{"type": "function", "function": {"name": 7}}"#).unwrap();
+    assert!(matches!(tool, AssistantTool::Unknown(v) if v["function"]["name"] == 7));
 }
 
 /// An input item list holds user and assistant messages, both of type `message`: the role
