@@ -8,6 +8,7 @@
 //!   output message are both `message`), a second field whose values differ between them
 //!   (`role`) tells them apart. A union where neither works keeps serde's derive.
 //!
+//! Only the unions of answers: those a request can hold keep serde's derive (see [`generate`]).
 //! Serialisation keeps serde's derive.
 
 use std::collections::{BTreeMap, BTreeSet};

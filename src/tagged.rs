@@ -3,7 +3,7 @@
 //! serde's own decoding of an internally tagged enum with an `Unknown` fallback buffers every
 //! object twice (once to try the tagged variants, once for the fallback), and an untagged
 //! union tries each variant in turn. Here the object's entries are read once: those before the
-//! tag are kept as [`Value`]s (usually none: the API writes `type` first), the tag picks the
+//! tag are kept as [`Value`]s (the API writes `id`, then `type`), the tag picks the
 //! variant, and the variant's own `Deserialize` reads the kept entries and then the rest of the
 //! object straight from the input. Only an unknown tag keeps the whole object as a `Value`.
 
