@@ -68,6 +68,14 @@ const RESOURCES: &[Resource] = &[
         present: |root| root.join("../shared/pdf-samples").is_dir(),
     },
     Resource {
+        marker: "needs_extra_pdf_samples",
+        what: "the samples outside ../shared (COPILOT_PDF_EXTRA_SAMPLES, a folder)",
+        present: |_| {
+            std::env::var_os("COPILOT_PDF_EXTRA_SAMPLES")
+                .is_some_and(|dir| Path::new(&dir).is_dir())
+        },
+    },
+    Resource {
         marker: "needs_qpdf",
         what: "the qpdf command",
         present: |_| command_runs("qpdf", &["--version"]),

@@ -1,7 +1,7 @@
 //! The image copilot and vector figures (diagrams drawn with paths and text in tagged PDFs),
 //! and its limits on how much it describes.
 //!
-//! The test of `mod needs_pdf_samples` reads `geobase-word-tagged.pdf` from
+//! The test of `mod needs_extra_pdf_samples` reads `geobase-word-tagged.pdf` from
 //! `../shared/pdf-samples/` or the folder named by `COPILOT_PDF_EXTRA_SAMPLES`; it is ignored
 //! unless asked for (`cargo test -p openai-copilots --test figures -- --ignored
 //! needs_pdf_samples`) and fails when the file is absent.
@@ -224,7 +224,7 @@ fn limits_cap_the_requests_per_page_and_per_document_and_report_the_rest() {
 }
 
 /// Real-world PDFs through the copilot.
-mod needs_pdf_samples {
+mod needs_extra_pdf_samples {
     use super::*;
 
     #[test]
