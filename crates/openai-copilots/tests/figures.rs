@@ -4,7 +4,7 @@
 //! The test of `mod needs_extra_pdf_samples` reads `geobase-word-tagged.pdf` from
 //! `../shared/pdf-samples/` or the folder named by `COPILOT_PDF_EXTRA_SAMPLES`; it is ignored
 //! unless asked for (`cargo test -p openai-copilots --test figures -- --ignored
-//! needs_pdf_samples`) and fails when the file is absent.
+//! needs_extra_pdf_samples`) and fails when the file is absent.
 
 use copilot_pdf::*;
 use httpmock::prelude::*;
