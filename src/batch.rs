@@ -43,6 +43,7 @@ pub enum BatchRequest {
 
 impl BatchRequest {
     /// The `url` of the line, e.g. `/v1/responses`.
+    #[inline]
     pub fn url(&self) -> &'static str {
         match self {
             BatchRequest::Response(_) => "/v1/responses",
@@ -52,6 +53,7 @@ impl BatchRequest {
     }
 
     /// The endpoint a batch of such lines is created for.
+    #[inline]
     pub fn endpoint(&self) -> BatchCreateRequestEndpoint {
         match self {
             BatchRequest::Response(_) => BatchCreateRequestEndpoint::V1Responses,
@@ -61,6 +63,7 @@ impl BatchRequest {
     }
 
     /// Whether the body asks for a stream, which a batch cannot give.
+    #[inline]
     fn streams(&self) -> bool {
         match self {
             BatchRequest::Response(r) => r.stream == Some(true),
@@ -70,6 +73,7 @@ impl BatchRequest {
     }
 
     /// How many embedding inputs the body holds (0 for other endpoints).
+    #[inline]
     fn embedding_inputs(&self) -> usize {
         let BatchRequest::Embedding(e) = self else {
             return 0;
@@ -81,6 +85,7 @@ impl BatchRequest {
     }
 
     /// The request of a line read back: `body` as the type `url` calls for.
+    #[inline]
     fn from_parts(url: &str, body: &RawValue) -> Result<Self, String> {
         let body = body.get().as_bytes();
         let decoded = match url {
@@ -101,18 +106,21 @@ impl BatchRequest {
 }
 
 impl From<ResponseCreateRequest> for BatchRequest {
+    #[inline]
     fn from(request: ResponseCreateRequest) -> Self {
         BatchRequest::Response(request)
     }
 }
 
 impl From<CompletionCreateRequest> for BatchRequest {
+    #[inline]
     fn from(request: CompletionCreateRequest) -> Self {
         BatchRequest::ChatCompletion(request)
     }
 }
 
 impl From<EmbeddingCreateRequest> for BatchRequest {
+    #[inline]
     fn from(request: EmbeddingCreateRequest) -> Self {
         BatchRequest::Embedding(request)
     }
@@ -142,6 +150,7 @@ impl BatchLimits {
     };
 
     /// Limits of `lines` requests, `bytes` bytes and `embedding_inputs` inputs.
+    #[inline]
     pub fn new(lines: usize, bytes: u64, embedding_inputs: usize) -> Self {
         BatchLimits {
             lines,
@@ -152,6 +161,7 @@ impl BatchLimits {
 }
 
 impl Default for BatchLimits {
+    #[inline]
     fn default() -> Self {
         Self::OPENAI
     }
@@ -167,6 +177,7 @@ pub struct BatchLine {
 }
 
 impl Serialize for BatchLine {
+    #[inline]
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut line = serializer.serialize_struct("BatchLine", 4)?;
@@ -183,6 +194,7 @@ impl Serialize for BatchLine {
 }
 
 impl<'de> Deserialize<'de> for BatchLine {
+    #[inline]
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         #[derive(Deserialize)]
         struct Raw {
@@ -265,6 +277,7 @@ impl BatchWriter {
     /// A writer of the file at `path`, written under a temporary name beside it and renamed
     /// into place by [`finish`](Self::finish): a half-written file never carries the name.
     /// An existing file at `path` is an error (it may be an input of yours).
+    #[inline]
     pub fn create(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
         if path.exists() {
@@ -290,6 +303,7 @@ impl BatchWriter {
 
 impl<W: Write> BatchWriter<W> {
     /// A writer of lines to `out` (a file, a buffer, a pipe).
+    #[inline]
     pub fn new(out: W) -> Self {
         BatchWriter {
             out: Some(out),
@@ -305,23 +319,27 @@ impl<W: Write> BatchWriter<W> {
     }
 
     /// The same writer enforcing `limits` instead of OpenAI's.
+    #[inline]
     pub fn with_limits(mut self, limits: BatchLimits) -> Self {
         self.limits = limits;
         self
     }
 
     /// How many lines have been written.
+    #[inline]
     pub fn lines(&self) -> usize {
         self.lines
     }
 
     /// How many bytes have been written.
+    #[inline]
     pub fn bytes(&self) -> u64 {
         self.bytes
     }
 
     /// Writes one request as the next line, or refuses it with
     /// [`Error::InvalidBatchLine`] naming the line (1-based) and its `custom_id`.
+    #[inline]
     pub fn push(
         &mut self,
         custom_id: impl Into<String>,
@@ -334,6 +352,7 @@ impl<W: Write> BatchWriter<W> {
     }
 
     /// Writes one line (e.g. read back from another file, to retry it).
+    #[inline]
     pub fn push_line(&mut self, line: BatchLine) -> Result<(), Error> {
         let number = self.lines + 1;
         let refuse = |message: String| Error::InvalidBatchLine {
@@ -401,6 +420,7 @@ impl<W: Write> BatchWriter<W> {
 
     /// Flushes the lines (and, for a file, moves it to its name) and says what was written.
     /// After a failed write, the file is removed and the error returned again.
+    #[inline]
     pub fn finish(mut self) -> Result<BatchFile, Error> {
         match self.out.take() {
             Some(mut out) => out.flush()?,
@@ -441,6 +461,7 @@ impl<W: Write> BatchWriter<W> {
 
 impl<W: Write> Drop for BatchWriter<W> {
     /// A writer dropped before `finish` removes its temporary file.
+    #[inline]
     fn drop(&mut self) {
         if let Some((temporary, _)) = self.paths.take() {
             let _ = std::fs::remove_file(temporary);
@@ -532,6 +553,7 @@ pub enum BatchLineError {
 impl BatchLineError {
     /// Whether the same request in a new batch may well succeed: it did not run (expired or
     /// cancelled), or it got 408, 409, 429 or a 5xx.
+    #[inline]
     pub fn is_retryable(&self) -> bool {
         match self {
             BatchLineError::NotRun { .. } => true,
@@ -585,6 +607,7 @@ pub struct BatchResults {
 impl BatchResults {
     /// Results read from `readers` (output file first, then error file), named for errors by
     /// their file ids, for a batch whose endpoint is `endpoint` (e.g. `/v1/responses`).
+    #[inline]
     pub fn from_readers(
         endpoint: impl Into<String>,
         readers: Vec<(String, Box<dyn Read + Send>)>,
@@ -596,6 +619,7 @@ impl BatchResults {
         Self::from_openers(endpoint.into(), files)
     }
 
+    #[inline]
     fn from_openers(endpoint: String, files: Vec<(String, Opener)>) -> Self {
         BatchResults {
             files: files.into_iter(),
@@ -604,6 +628,7 @@ impl BatchResults {
         }
     }
 
+    #[inline]
     fn decode(&self, file: &str, number: u64, text: &str) -> Result<BatchResult, Error> {
         #[derive(Deserialize)]
         struct Line {
@@ -624,6 +649,7 @@ impl BatchResults {
         }
         impl Reply {
             /// The body's JSON text (`null` when the line has none).
+            #[inline]
             fn body_bytes(&self) -> &[u8] {
                 self.body.as_ref().map_or(b"null", |b| b.get().as_bytes())
             }
@@ -681,6 +707,7 @@ impl BatchResults {
         })
     }
 
+    #[inline]
     fn answer(&self, body: &[u8]) -> Result<BatchAnswer, serde_json::Error> {
         Ok(match self.endpoint.as_str() {
             "/v1/responses" => BatchAnswer::Response(serde_json::from_slice(body)?),
@@ -694,6 +721,7 @@ impl BatchResults {
 impl Iterator for BatchResults {
     type Item = Result<BatchResult, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some((file, lines)) = self.current.as_mut() {
@@ -727,6 +755,7 @@ impl std::fmt::Debug for BatchResults {
 impl OpenAIClient {
     /// Uploads a batch input file that a [`BatchWriter`] finished (purpose `batch`, streamed
     /// from disk) and starts the batch over it, to be done within 24 hours; `metadata` tags it.
+    #[inline]
     pub fn submit_batch(
         &self,
         file: &BatchFile,
@@ -749,6 +778,7 @@ impl OpenAIClient {
     /// The results of a batch: its output file, then its error file, each downloaded as a
     /// stream when its turn comes (a file's lines are not held in memory), each line typed by
     /// the batch's endpoint. A batch that has neither file yet gives no results.
+    #[inline]
     pub fn batch_results(&self, batch: &BatchResponse) -> BatchResults {
         let files = [&batch.output_file_id, &batch.error_file_id]
             .into_iter()

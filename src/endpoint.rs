@@ -51,6 +51,7 @@ macro_rules! list_iterators {
         impl $crate::OpenAIClient {
             $(
                 $(#[doc = $doc])*
+                #[inline]
                 pub fn $name<'a>(
                     &'a self,
                     $($arg: $ty,)*

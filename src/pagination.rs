@@ -65,6 +65,7 @@ where
 impl<T> Iterator for PageIter<'_, T> {
     type Item = Result<T, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if let Some(item) = self.items.next() {

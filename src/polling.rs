@@ -78,6 +78,7 @@ pub enum Polled {
 
 impl Polled {
     /// The object's status as the server wrote it.
+    #[inline]
     pub fn status(&self) -> String {
         match self {
             Polled::Run(o) => o.status_text(),
@@ -116,6 +117,7 @@ trait Pollable: Sized {
     fn status_text(&self) -> String;
     fn is_done(&self) -> bool;
     fn into_polled(self) -> Polled;
+    #[inline]
     fn counts(&self) -> Option<PollCounts> {
         None
     }
@@ -135,11 +137,13 @@ fn text_of<T: fmt::Display>(status: Option<&T>) -> String {
 }
 
 impl Pollable for RunResponse {
+    #[inline]
     fn status_text(&self) -> String {
         self.status.to_string()
     }
     /// Stops on requires_action, cancelled, failed, completed, incomplete and expired; goes on
     /// through queued, in_progress, cancelling and values this crate does not know.
+    #[inline]
     fn is_done(&self) -> bool {
         use RunResponseStatus::*;
         matches!(
@@ -147,76 +151,93 @@ impl Pollable for RunResponse {
             RequiresAction | Cancelled | Failed | Completed | Incomplete | Expired
         )
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::Run(self)
     }
 }
 
 impl Pollable for ThreadMessageResponse {
+    #[inline]
     fn status_text(&self) -> String {
         text_of(self.status.as_ref())
     }
+    #[inline]
     fn is_done(&self) -> bool {
         use ThreadMessageResponseStatus::*;
         matches!(self.status, None | Some(Completed | Incomplete))
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::ThreadMessage(self)
     }
 }
 
 impl Pollable for ThreadMessageListResponse {
+    #[inline]
     fn status_text(&self) -> String {
         match self.data.iter().find(|m| is_assistant(m)) {
             Some(message) => message.status_text(),
             None => "waiting".to_owned(),
         }
     }
+    #[inline]
     fn is_done(&self) -> bool {
         self.data.iter().any(|m| is_assistant(m) && m.is_done())
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::ThreadMessages(self)
     }
 }
 
 impl Pollable for VectorStoreResponse {
+    #[inline]
     fn status_text(&self) -> String {
         text_of(self.status.as_ref())
     }
+    #[inline]
     fn is_done(&self) -> bool {
         use VectorStoreResponseStatus::*;
         matches!(self.status, None | Some(Completed | Expired))
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::VectorStore(self)
     }
 }
 
 impl Pollable for VectorStoreFileResponse {
+    #[inline]
     fn status_text(&self) -> String {
         text_of(self.status.as_ref())
     }
+    #[inline]
     fn is_done(&self) -> bool {
         use VectorStoreFileResponseStatus::*;
         matches!(self.status, None | Some(Completed | Cancelled | Failed))
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::VectorStoreFile(self)
     }
 }
 
 impl Pollable for VectorStoreFileBatchResponse {
+    #[inline]
     fn status_text(&self) -> String {
         self.status.to_string()
     }
+    #[inline]
     fn is_done(&self) -> bool {
         use VectorStoreFileBatchResponseStatus::*;
         matches!(self.status, Completed | Cancelled | Failed)
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::VectorStoreFileBatch(self)
     }
+    #[inline]
     fn counts(&self) -> Option<PollCounts> {
         let c = &self.file_counts;
         Some(counts(c.completed, c.failed, c.total))
@@ -224,18 +245,22 @@ impl Pollable for VectorStoreFileBatchResponse {
 }
 
 impl Pollable for BatchResponse {
+    #[inline]
     fn status_text(&self) -> String {
         self.status.to_string()
     }
     /// Stops on completed, failed, expired and cancelled; goes on through validating,
     /// in_progress, finalizing, cancelling and values this crate does not know.
+    #[inline]
     fn is_done(&self) -> bool {
         use BatchResponseStatus::*;
         matches!(self.status, Completed | Failed | Expired | Cancelled)
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::Batch(self)
     }
+    #[inline]
     fn counts(&self) -> Option<PollCounts> {
         let c = self.request_counts.as_ref()?;
         Some(counts(c.completed, c.failed, c.total))
@@ -243,12 +268,14 @@ impl Pollable for BatchResponse {
 }
 
 impl Pollable for ResponseObject {
+    #[inline]
     fn status_text(&self) -> String {
         text_of(self.status.as_ref())
     }
     /// Stops on completed, failed, cancelled and incomplete (and on a response without a
     /// status: nothing to wait for); goes on through queued, in_progress and values this
     /// crate does not know.
+    #[inline]
     fn is_done(&self) -> bool {
         use ResponseObjectStatus::*;
         matches!(
@@ -256,6 +283,7 @@ impl Pollable for ResponseObject {
             None | Some(Completed | Failed | Cancelled | Incomplete)
         )
     }
+    #[inline]
     fn into_polled(self) -> Polled {
         Polled::Response(self)
     }
@@ -314,6 +342,7 @@ impl fmt::Debug for Waiter<'_> {
 impl OpenAIClient {
     /// A [`Waiter`] with this client's polling interval and timeout, to which a progress
     /// callback, a cancel flag or other settings can be added for one or more waits.
+    #[inline]
     pub fn waiter(&self) -> Waiter<'_> {
         Waiter {
             client: self,
@@ -330,18 +359,21 @@ impl OpenAIClient {
 
 impl<'c> Waiter<'c> {
     /// Poll at this fixed interval, whatever the server suggests.
+    #[inline]
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = Some(interval);
         self
     }
 
     /// Give up after this long with [`Error::PollTimeout`]; `None` waits for ever.
+    #[inline]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Call `callback` after every poll, e.g. to draw progress.
+    #[inline]
     pub fn on_poll(mut self, callback: impl FnMut(&PollProgress) + 'c) -> Self {
         self.on_poll = Some(Box::new(callback));
         self
@@ -350,6 +382,7 @@ impl<'c> Waiter<'c> {
     /// End the wait with [`Error::PollCancelled`] soon after `flag` becomes `true`. The
     /// server-side object is left as it is unless [`cancel_on_stop`](Self::cancel_on_stop)
     /// asks otherwise.
+    #[inline]
     pub fn cancel_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.cancel = Some(flag);
         self
@@ -361,6 +394,7 @@ impl<'c> Waiter<'c> {
     /// so that it stops spending tokens. The error's `last` is then the object the cancel call returned; a
     /// cancel call that fails is logged (`log` crate, level warn) and the wait's error is
     /// returned as it was. Off by default: a wait otherwise leaves the object as it is.
+    #[inline]
     pub fn cancel_on_stop(mut self, cancel: bool) -> Self {
         self.cancel_on_stop = cancel;
         self
@@ -368,6 +402,7 @@ impl<'c> Waiter<'c> {
 
     /// How many uploads [`upload_files_to_vector_store_and_wait`](Self::upload_files_to_vector_store_and_wait)
     /// keeps in flight (default 5, at least 1).
+    #[inline]
     pub fn max_concurrency(mut self, uploads: usize) -> Self {
         self.concurrency = uploads.max(1);
         self
@@ -376,15 +411,18 @@ impl<'c> Waiter<'c> {
     /// The size of the parts of [`upload_large_file`](Self::upload_large_file): 64 MB (the
     /// API's largest) by default; smaller parts cost less to send again on a poor link. Kept
     /// between 1 byte and 64 MB.
+    #[inline]
     pub fn part_size(mut self, bytes: u64) -> Self {
         self.part_size = bytes.clamp(1, crate::MAX_UPLOAD_PART_BYTES);
         self
     }
 
+    #[inline]
     pub(crate) fn upload_part_size(&self) -> u64 {
         self.part_size
     }
 
+    #[inline]
     fn cancelled(&self) -> bool {
         self.cancel
             .as_ref()
@@ -392,6 +430,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Polls with `fetch` until `finish` breaks, the timeout passes or the flag is raised.
+    #[inline]
     fn poll<T: Pollable, R>(
         &mut self,
         mut fetch: impl FnMut() -> Result<ApiResponse<T>, Error>,
@@ -452,6 +491,7 @@ impl<'c> Waiter<'c> {
 
     /// Sleeps through the client's sleeper, in slices when a cancel flag may cut it short;
     /// returns how long it slept.
+    #[inline]
     fn sleep(&self, wait: Duration) -> Duration {
         if self.cancel.is_none() {
             (self.client.sleeper)(wait);
@@ -468,6 +508,7 @@ impl<'c> Waiter<'c> {
 
     /// With [`cancel_on_stop`](Self::cancel_on_stop), cancels the object on the server when
     /// `result` is a timeout or a cancelled wait.
+    #[inline]
     fn stop_on_server<T: Pollable>(
         &self,
         result: Result<T, Error>,
@@ -486,6 +527,7 @@ impl<'c> Waiter<'c> {
         Err(error)
     }
 
+    #[inline]
     fn until_done<T: Pollable>(
         &mut self,
         fetch: impl FnMut() -> Result<ApiResponse<T>, Error>,
@@ -501,6 +543,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a run until it stops: `requires_action`, `cancelled`, `failed`, `completed`,
     /// `incomplete` or `expired`. Returns the final run whatever its status.
+    #[inline]
     pub fn wait_for_run_to_complete(
         &mut self,
         thread_id: &str,
@@ -516,6 +559,7 @@ impl<'c> Waiter<'c> {
     /// lines of the input file), `expired` (the requests not done in the window are in the
     /// error file) or `cancelled`. It goes on through `validating`, `in_progress`,
     /// `finalizing` and `cancelling`; the progress callback gets the request counts.
+    #[inline]
     pub fn wait_for_batch_to_complete(&mut self, batch_id: &str) -> Result<BatchResponse, Error> {
         let client = self.client;
         let result = self.until_done(|| client.get_batch_with_response(batch_id));
@@ -526,6 +570,7 @@ impl<'c> Waiter<'c> {
     /// `incomplete` (it keeps polling through `queued` and `in_progress`). Returns the final
     /// response whatever its status; read `error` or `incomplete_details` when it is not
     /// `completed`.
+    #[inline]
     pub fn wait_for_response_to_complete(
         &mut self,
         response_id: &str,
@@ -537,6 +582,7 @@ impl<'c> Waiter<'c> {
 
     /// Creates a response (send `background: Some(true)` for long work) and waits until it
     /// stops; returns the final response whatever its status.
+    #[inline]
     pub fn create_response_and_wait(
         &mut self,
         request: &ResponseCreateRequest,
@@ -549,6 +595,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Polls a message until it is `completed` or `incomplete`, and returns it.
+    #[inline]
     pub fn wait_for_thread_message_to_complete(
         &mut self,
         thread_id: &str,
@@ -560,6 +607,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a thread's newest messages (those of `run_id` only, when given) until one by the
     /// assistant is `completed` or `incomplete`, and returns the newest such message.
+    #[inline]
     pub fn wait_for_assistant_message(
         &mut self,
         thread_id: &str,
@@ -587,6 +635,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Polls a vector store until it is `completed` (or `expired`), and returns it.
+    #[inline]
     pub fn wait_for_vector_store_to_complete(
         &mut self,
         vector_store_id: &str,
@@ -596,6 +645,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Creates a vector store and waits until its files are processed.
+    #[inline]
     pub fn create_vector_store_and_wait_to_complete(
         &mut self,
         request: &VectorStoreCreateRequest,
@@ -609,6 +659,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a file of a vector store until it is `completed`, `cancelled` or `failed`
     /// (read `last_error` then), and returns it.
+    #[inline]
     pub fn wait_for_vector_store_file_to_complete(
         &mut self,
         vector_store_id: &str,
@@ -620,6 +671,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a file batch until it is `completed`, `cancelled` or `failed`, and returns it;
     /// its `file_counts` say how many files failed.
+    #[inline]
     pub fn wait_for_vector_store_file_batch_to_complete(
         &mut self,
         vector_store_id: &str,
@@ -632,6 +684,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Attaches files to a vector store as one batch and waits until it is processed.
+    #[inline]
     pub fn create_vector_store_file_batch_and_wait(
         &mut self,
         vector_store_id: &str,
@@ -652,6 +705,7 @@ impl<'c> Waiter<'c> {
     ///
     /// When an upload fails, no new upload starts, the files already uploaded are deleted
     /// again and the first error (in the order of `files`) is returned.
+    #[inline]
     pub fn upload_files_to_vector_store_and_wait(
         &mut self,
         vector_store_id: &str,
@@ -673,12 +727,14 @@ impl<'c> Waiter<'c> {
     /// Uploads every file, `concurrency` at a time; all ids in order, or the first error
     /// (an [`Error::UploadCancelled`] when the cancel flag stopped it).
     /// The client the waiter polls with.
+    #[inline]
     pub(crate) fn client(&self) -> &'c OpenAIClient {
         self.client
     }
 
     /// `work` applied to every item with the waiter's concurrency; after a failure or once
     /// the cancel flag is raised no new item starts (those have `None`).
+    #[inline]
     pub(crate) fn in_parallel<T: Send, R: Send>(
         &self,
         items: Vec<T>,
@@ -689,6 +745,7 @@ impl<'c> Waiter<'c> {
         bounded_map(items, self.concurrency, &cancelled, work)
     }
 
+    #[inline]
     fn upload_all(&self, files: Vec<FileSource>) -> Result<Vec<String>, Error> {
         let client = self.client;
         let total = files.len();
@@ -718,6 +775,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Starts a run and waits until it stops; returns the final run whatever its status.
+    #[inline]
     pub fn create_run_and_wait(
         &mut self,
         thread_id: &str,
@@ -728,6 +786,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Creates a thread, starts a run on it and waits until the run stops.
+    #[inline]
     pub fn create_thread_and_run_and_wait(
         &mut self,
         request: &RunThreadCreateRequest,
@@ -738,6 +797,7 @@ impl<'c> Waiter<'c> {
 
     /// Answers a run's tool calls and waits until the run stops again (it may require
     /// action once more).
+    #[inline]
     pub fn submit_tool_outputs_and_wait(
         &mut self,
         thread_id: &str,
@@ -750,6 +810,7 @@ impl<'c> Waiter<'c> {
         self.finish_run(run)
     }
 
+    #[inline]
     fn finish_run(&mut self, run: RunResponse) -> Result<RunResponse, Error> {
         if run.is_done() {
             return Ok(run);
@@ -762,6 +823,7 @@ impl<'c> Waiter<'c> {
     ///
     /// A run that ends other than `completed` gives [`Error::RunNotCompleted`] with the final
     /// run (its `status`, `last_error`, `incomplete_details` and `required_action`).
+    #[inline]
     pub fn run_and_get_assistant_response(
         &mut self,
         thread_id: &str,
@@ -778,6 +840,7 @@ impl OpenAIClient {
     /// [`submit_tool_outputs_and_wait`](Self::submit_tool_outputs_and_wait).
     ///
     /// A run that is not `completed` gives [`Error::RunNotCompleted`] with a copy of it.
+    #[inline]
     pub fn get_assistant_response(&self, run: &RunResponse) -> Result<String, Error> {
         if run.status != RunResponseStatus::Completed {
             return Err(Error::RunNotCompleted(Box::new(run.clone())));
@@ -809,6 +872,7 @@ macro_rules! shortcuts {
             $(
                 #[doc = concat!("[`Waiter::", stringify!($name), "`] with this client's polling ",
                     "interval and timeout; see there.")]
+                #[inline]
                 pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
                     self.waiter().$name($($arg),*)
                 }
@@ -838,6 +902,7 @@ shortcuts! {
 impl OpenAIClient {
     /// [`Waiter::upload_files_to_vector_store_and_wait`] with 5 uploads in flight and this
     /// client's polling settings; see there.
+    #[inline]
     pub fn upload_files_to_vector_store_and_wait(
         &self,
         vector_store_id: &str,

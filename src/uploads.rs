@@ -34,6 +34,7 @@ endpoints! {
 impl OpenAIClient {
     /// Adds a part of at most 64 MB to an upload (`POST /uploads/{id}/parts`, multipart),
     /// streamed from `data` (see [`FileSource::from_file_range`] for a part of a file on disk).
+    #[inline]
     pub fn add_upload_part(
         &self,
         upload_id: &str,
@@ -45,6 +46,7 @@ impl OpenAIClient {
 
     /// [`add_upload_part`](Self::add_upload_part), with the response's status, headers and
     /// request id.
+    #[inline]
     pub fn add_upload_part_with_response(
         &self,
         upload_id: &str,
@@ -55,6 +57,7 @@ impl OpenAIClient {
     }
 
     /// [`Waiter::upload_large_file`] with 4 parts in flight; see there.
+    #[inline]
     pub fn upload_large_file(
         &self,
         path: impl AsRef<Path>,
@@ -81,6 +84,7 @@ impl Waiter<'_> {
     /// ([`Error::UploadCancelled`] for the flag). The MIME type comes from the file's
     /// extension (`application/octet-stream` when unknown); use
     /// [`create_upload`](OpenAIClient::create_upload) directly to choose it.
+    #[inline]
     pub fn upload_large_file(
         &mut self,
         path: impl AsRef<Path>,

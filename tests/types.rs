@@ -547,6 +547,63 @@ fn unions_dispatch_on_their_tag_and_keep_unknown_tags_unchanged() {
     assert!(err.to_string().contains("value"), "{err}");
 }
 
+/// Servers that sort keys write the tag after nearly everything else: the entries before it
+/// are kept (strings borrowed, objects as lists) and read back exactly as if they had come
+/// after it, whatever they hold: nested objects, arrays, `null` options, enums, escaped text,
+/// numbers of every kind.
+#[test]
+fn unions_decode_the_same_whatever_comes_before_the_tag() {
+    let tag_first = r#"[
+        {"type": "message", "id": "msg_1", "role": "assistant", "status": "completed",
+         "content": [{"type": "output_text", "text": "He said \"hi\"\n", "logprobs": null,
+                      "annotations": [{"type": "url_citation", "url": "https://a.example",
+                                       "title": "A", "start_index": 0, "end_index": 4}]}]},
+        {"type": "function_call", "id": "fc_1", "call_id": "c1", "name": "f",
+         "arguments": "{\"x\": -1.5e3}", "status": "in_progress"},
+        {"type": "reasoning", "id": "rs_1", "summary": [], "encrypted_content": null}
+    ]"#;
+    let tag_last = r#"[
+        {"content": [{"annotations": [{"end_index": 4, "start_index": 0, "title": "A",
+                                       "url": "https://a.example", "type": "url_citation"}],
+                      "logprobs": null, "text": "He said \"hi\"\n", "type": "output_text"}],
+         "id": "msg_1", "role": "assistant", "status": "completed", "type": "message"},
+        {"arguments": "{\"x\": -1.5e3}", "call_id": "c1", "id": "fc_1", "name": "f",
+         "status": "in_progress", "type": "function_call"},
+        {"encrypted_content": null, "id": "rs_1", "summary": [], "type": "reasoning"}
+    ]"#;
+    let first: Vec<OutputItem> = serde_json::from_str(tag_first).unwrap();
+    let last: Vec<OutputItem> = serde_json::from_str(tag_last).unwrap();
+    assert_eq!(first, last);
+    assert!(
+        matches!(&last[0], OutputItem::Message { status, content, .. }
+        if *status == OutputMessageStatus::Completed
+            && matches!(&content[0], OutputMessageContent::OutputText { text, .. }
+                if text == "He said \"hi\"\n"))
+    );
+    assert!(
+        matches!(&last[1], OutputItem::FunctionCall { arguments, .. }
+        if arguments == r#"{"x": -1.5e3}"#)
+    );
+    // Read from a reader (nothing borrowed) and from a `Value`, the same.
+    let from_reader: Vec<OutputItem> = serde_json::from_reader(tag_last.as_bytes()).unwrap();
+    let from_value: Vec<OutputItem> =
+        serde_json::from_value(serde_json::from_str(tag_last).unwrap()).unwrap();
+    assert_eq!(from_reader, first);
+    assert_eq!(from_value, first);
+
+    // A bad entry before the tag, or a missing one, is an error that says what was wrong.
+    let err = serde_json::from_str::<OutputItem>(
+        r#"{"arguments": "{}", "call_id": 7, "name": "f", "type": "function_call"}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("integer `7`"), "{err}");
+    let err = serde_json::from_str::<OutputItem>(
+        r#"{"arguments": "{}", "call_id": "c1", "type": "function_call"}"#,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("`name`"), "{err}");
+}
+
 /// The unions a request can hold keep serde's fallback: a known tag whose body does not fit
 /// is `Unknown`, which servers built on these types (the local engine) inspect to say which
 /// field was wrong.

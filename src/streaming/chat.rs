@@ -43,26 +43,31 @@ pub struct ChatCompletionStream {
 
 impl ChatCompletionStream {
     /// The completion assembled from the chunks so far (`None` before the first chunk).
+    #[inline]
     pub fn completion(&self) -> Option<&CompletionResponse> {
         self.completion.as_ref()
     }
 
     /// The status, request id and headers of the response carrying the stream.
+    #[inline]
     pub fn response(&self) -> &ResponseMeta {
         &self.events.response
     }
 
     /// How many chunks (events) have arrived so far.
+    #[inline]
     pub fn events_received(&self) -> u64 {
         self.events.received
     }
 
     /// An iterator over the content each chunk adds (all choices), as it arrives.
+    #[inline]
     pub fn text_deltas(&mut self) -> ChatTextDeltas<'_> {
         ChatTextDeltas { stream: self }
     }
 
     /// Reads the rest of the stream and returns the assembled completion.
+    #[inline]
     pub fn until_done(&mut self) -> Result<CompletionResponse, Error> {
         for chunk in self.by_ref() {
             chunk?;
@@ -74,6 +79,7 @@ impl ChatCompletionStream {
 
     /// Whether every choice has its finish reason, so that the stream may end without
     /// `[DONE]`.
+    #[inline]
     fn finished(&self) -> bool {
         self.completion.as_ref().is_some_and(|c| {
             !c.choices.is_empty()
@@ -87,6 +93,7 @@ impl ChatCompletionStream {
     }
 
     /// Folds a chunk into the completion.
+    #[inline]
     fn accumulate(&mut self, chunk: &CreateChatCompletionChunkResponse) {
         let completion = self.completion.get_or_insert_with(|| CompletionResponse {
             choices: Vec::new(),
@@ -256,6 +263,7 @@ fn apply_tool_call(
 impl Iterator for ChatCompletionStream {
     type Item = Result<CreateChatCompletionChunkResponse, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -316,6 +324,7 @@ pub struct ChatTextDeltas<'s> {
 impl Iterator for ChatTextDeltas<'_> {
     type Item = Result<String, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match self.stream.next()? {
@@ -339,6 +348,7 @@ impl OpenAIClient {
     /// Asks a model for a reply like [`create_completion`](Self::create_completion), as a
     /// stream of chunks (`stream: true` is set for you; set `stream_options.include_usage`
     /// to get the usage in a last chunk).
+    #[inline]
     pub fn create_completion_stream(
         &self,
         request: &CompletionCreateRequest,

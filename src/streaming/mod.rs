@@ -35,6 +35,7 @@ struct Events {
 }
 
 impl Events {
+    #[inline]
     fn new(response: ResponseMeta, body: ContentReader) -> Self {
         Events {
             sse: SseReader::new(body),
@@ -45,6 +46,7 @@ impl Events {
     }
 
     /// The next event; `None` at the end of the stream (or after an error was returned).
+    #[inline]
     fn next(&mut self) -> Option<Result<SseEvent, Error>> {
         if self.ended {
             return None;
@@ -66,10 +68,12 @@ impl Events {
     }
 
     /// The stream is over: nothing more is read.
+    #[inline]
     fn end(&mut self) {
         self.ended = true;
     }
 
+    #[inline]
     fn interrupted(&self, e: io::Error) -> Error {
         let timed_out = matches!(
             e.kind(),
@@ -84,6 +88,7 @@ impl Events {
     }
 
     /// The connection ended cleanly, but before the answer did.
+    #[inline]
     fn ended_early(&self, what: &str) -> Error {
         Error::StreamInterrupted {
             events: self.received,
@@ -94,6 +99,7 @@ impl Events {
     }
 
     /// An `error` event's data as [`Error::StreamFailed`].
+    #[inline]
     fn failed(&self, data: &str) -> Error {
         #[derive(serde::Deserialize)]
         struct Wrapped {
@@ -111,6 +117,7 @@ impl Events {
     }
 
     /// `error`, reported by the server inside the stream, as [`Error::StreamFailed`].
+    #[inline]
     fn failed_with(&self, error: ApiError) -> Error {
         Error::StreamFailed {
             error: Box::new(error),
@@ -121,6 +128,7 @@ impl Events {
 
     /// An event whose data does not decode as its type; when it was the last event, without
     /// the blank line that ends one, the connection cut it off: the stream is over.
+    #[inline]
     fn undecodable(&mut self, data: &str, source: serde_json::Error) -> Error {
         if self.sse.unterminated() {
             self.ended = true;

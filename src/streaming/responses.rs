@@ -57,6 +57,7 @@ pub struct ResponseStream {
 }
 
 impl ResponseStream {
+    #[inline]
     fn new(response: ResponseMeta, body: crate::ContentReader) -> Self {
         ResponseStream {
             events: Events::new(response, body),
@@ -71,22 +72,26 @@ impl ResponseStream {
     /// The response as the events so far built it: the last full response an event carried
     /// (`response.created`, `.in_progress`, `.completed`, ...) with the output the deltas
     /// since then added. `None` before the first such event.
+    #[inline]
     pub fn final_response(&self) -> Option<&ResponseObject> {
         self.response.as_ref()
     }
 
     /// The status, request id and headers of the HTTP response carrying the stream.
+    #[inline]
     pub fn response(&self) -> &ResponseMeta {
         &self.events.response
     }
 
     /// How many events have arrived on the current connection.
+    #[inline]
     pub fn events_received(&self) -> u64 {
         self.events.received
     }
 
     /// The sequence number of the last event yielded: where [`resume`](Self::resume) (or
     /// [`resume_response_stream`](OpenAIClient::resume_response_stream)) goes on from.
+    #[inline]
     pub fn last_sequence_number(&self) -> Option<i64> {
         self.last_sequence
     }
@@ -94,6 +99,7 @@ impl ResponseStream {
     /// The function calls of the output so far, each with its arguments as joined from the
     /// deltas (complete once the call's `function_call_arguments.done` or
     /// `output_item.done` arrived).
+    #[inline]
     pub fn function_calls(&self) -> Vec<FunctionCall<'_>> {
         self.response
             .as_ref()
@@ -104,11 +110,13 @@ impl ResponseStream {
     /// An iterator over the text of each `response.output_text.delta` as it arrives; the
     /// other events are read (and accumulated) on the way. Errors are yielded as they are by
     /// the stream.
+    #[inline]
     pub fn text_deltas(&mut self) -> ResponseTextDeltas<'_> {
         ResponseTextDeltas { stream: self }
     }
 
     /// Reads the rest of the stream and returns the final response.
+    #[inline]
     pub fn until_done(&mut self) -> Result<&ResponseObject, Error> {
         for event in self.by_ref() {
             event?;
@@ -126,6 +134,7 @@ impl ResponseStream {
     /// A response created without `background: true` cannot be resumed (the server keeps no
     /// stream of it, and sending the request again would make a second response): that is an
     /// [`Error::InvalidArgument`], as is a stream that has not yet named its response.
+    #[inline]
     pub fn resume(&mut self, client: &OpenAIClient) -> Result<(), Error> {
         let response = self
             .response
@@ -152,11 +161,13 @@ impl ResponseStream {
         Ok(())
     }
 
+    #[inline]
     fn status(&self) -> Option<&ResponseObjectStatus> {
         self.response.as_ref().and_then(|r| r.status.as_ref())
     }
 
     /// Whether the response reached a status that ends its stream.
+    #[inline]
     fn finished(&self) -> bool {
         use ResponseObjectStatus::*;
         matches!(
@@ -166,6 +177,7 @@ impl ResponseStream {
     }
 
     /// The output the deltas add to.
+    #[inline]
     fn output(&mut self) -> &mut Vec<OutputItem> {
         match self.response.as_mut() {
             Some(response) => &mut response.output,
@@ -175,6 +187,7 @@ impl ResponseStream {
 
     /// Takes the response an event carries: its output wins when it has one, else the output
     /// built so far stays; a finished response gets its `output_text` when it has none.
+    #[inline]
     fn take_response(&mut self, mut response: ResponseObject) {
         if response.output.is_empty() {
             response.output = std::mem::take(self.output());
@@ -196,6 +209,7 @@ impl ResponseStream {
     }
 
     /// Keeps what `event` says about the response and its output.
+    #[inline]
     fn accumulate(&mut self, event: &ResponseStreamEvent) {
         use ResponseStreamEvent as E;
         match event {
@@ -349,6 +363,7 @@ impl ResponseStream {
     /// The content part an event names, in the message item at `output_index` (or with
     /// `item_id`); when the server skipped the events that add them, the message and the part
     /// (a copy of `empty`) are added here.
+    #[inline]
     fn part(
         &mut self,
         output_index: i64,
@@ -384,6 +399,7 @@ impl ResponseStream {
 
     /// The function call item an arguments event names; added when the server skipped its
     /// `output_item.added` (its `call_id` then stays empty until `output_item.done`).
+    #[inline]
     fn function_call(
         &mut self,
         output_index: i64,
@@ -409,6 +425,7 @@ impl ResponseStream {
     /// Decodes one event. The text and argument deltas (nearly every event of a long answer)
     /// are read straight into their variant, tolerating a missing `logprobs`; the rest go
     /// through the event union.
+    #[inline]
     fn decode(&mut self, name: Option<&str>, data: &str) -> Result<ResponseStreamEvent, Error> {
         #[derive(serde::Deserialize)]
         struct Delta {
@@ -451,6 +468,7 @@ impl ResponseStream {
     }
 
     /// Ends the stream with the failure a `response.failed` event reports.
+    #[inline]
     fn failed_response(&mut self) -> Error {
         let error = self.response.as_ref().and_then(|r| r.error.as_ref());
         let error = ApiError {
@@ -530,6 +548,7 @@ fn empty_refusal() -> OutputMessageContent {
 impl Iterator for ResponseStream {
     type Item = Result<ResponseStreamEvent, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             if self.done {
@@ -613,6 +632,7 @@ pub struct ResponseTextDeltas<'s> {
 impl Iterator for ResponseTextDeltas<'_> {
     type Item = Result<String, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match self.stream.next()? {
@@ -632,6 +652,7 @@ impl OpenAIClient {
     /// Asks for a response like [`create_response`](Self::create_response) and streams its
     /// events (`stream: true` is set for you). With `background: Some(true)` as well, a
     /// stream that stops early can be [resumed](ResponseStream::resume).
+    #[inline]
     pub fn create_response_stream(
         &self,
         request: &ResponseCreateRequest,
@@ -647,6 +668,7 @@ impl OpenAIClient {
     /// Streams a background response's events from the server's record of them
     /// (`GET /responses/{id}?stream=true`): from the start, or after the event numbered
     /// `starting_after` (events at or before it are dropped should the server send them).
+    #[inline]
     pub fn resume_response_stream(
         &self,
         response_id: &str,

@@ -53,6 +53,7 @@ pub struct RunStream {
 }
 
 impl RunStream {
+    #[inline]
     fn new(response: ResponseMeta, body: crate::ContentReader) -> Self {
         RunStream {
             events: Events::new(response, body),
@@ -65,23 +66,27 @@ impl RunStream {
     }
 
     /// The run as its latest event described it (`None` before the first run event).
+    #[inline]
     pub fn final_run(&self) -> Option<&RunResponse> {
         self.run.as_ref()
     }
 
     /// The thread a thread-and-run stream created (`None` for other streams).
+    #[inline]
     pub fn thread(&self) -> Option<&ThreadResponse> {
         self.thread.as_ref()
     }
 
     /// The messages the run created, in order, as far as their events have gone: the text
     /// grows with each delta and the final event replaces the message whole.
+    #[inline]
     pub fn messages(&self) -> &[ThreadMessageResponse] {
         &self.messages
     }
 
     /// The run's steps as their latest full event (created, in progress, completed, ...)
     /// described them.
+    #[inline]
     pub fn run_steps(&self) -> &[RunStepResponse] {
         &self.steps
     }
@@ -89,6 +94,7 @@ impl RunStream {
     /// The tool calls the run waits for, when it stopped in `requires_action`; empty
     /// otherwise. Answer them with
     /// [`submit_tool_outputs_stream`](OpenAIClient::submit_tool_outputs_stream).
+    #[inline]
     pub fn required_tool_calls(&self) -> &[RunToolCallObject] {
         match self.run.as_ref().and_then(|r| r.required_action.as_ref()) {
             Some(action) if self.run_status() == Some(RunResponseStatus::RequiresAction) => {
@@ -99,22 +105,26 @@ impl RunStream {
     }
 
     /// The status, request id and headers of the response carrying the stream.
+    #[inline]
     pub fn response(&self) -> &ResponseMeta {
         &self.events.response
     }
 
     /// How many events have arrived so far (`done` included).
+    #[inline]
     pub fn events_received(&self) -> u64 {
         self.events.received
     }
 
     /// An iterator over the text of each message delta as it arrives; the other events are
     /// read (and accumulated) on the way. Errors are yielded as they are by the stream.
+    #[inline]
     pub fn text_deltas(&mut self) -> TextDeltas<'_> {
         TextDeltas { stream: self }
     }
 
     /// Reads the rest of the stream and returns the final run.
+    #[inline]
     pub fn until_done(&mut self) -> Result<&RunResponse, Error> {
         for event in self.by_ref() {
             event?;
@@ -127,6 +137,7 @@ impl RunStream {
     /// Reads the rest of the stream, calling `handler` for each event and for what it
     /// changed (a text delta with the message so far, a step, the tool calls of a
     /// `requires_action`, ...); returns the final run.
+    #[inline]
     pub fn handle(&mut self, handler: &mut impl RunEventHandler) -> Result<RunResponse, Error> {
         while let Some(event) = self.next() {
             let event = event?;
@@ -173,11 +184,13 @@ impl RunStream {
             .ok_or_else(|| self.events.ended_early("any run event"))
     }
 
+    #[inline]
     fn run_status(&self) -> Option<RunResponseStatus> {
         self.run.as_ref().map(|r| r.status.clone())
     }
 
     /// Whether the run stopped, so that the stream may end without `done`.
+    #[inline]
     fn run_stopped(&self) -> bool {
         use RunResponseStatus::*;
         matches!(
@@ -187,6 +200,7 @@ impl RunStream {
     }
 
     /// Keeps what `event` says about the run, its steps and messages.
+    #[inline]
     fn accumulate(&mut self, event: &AssistantStreamEvent) {
         use AssistantStreamEvent as E;
         match event {
@@ -222,8 +236,10 @@ impl RunStream {
 
     /// Decodes one raw event: its data as the type its name calls for, straight into the
     /// variant (no buffering of the whole event, as serde's tagged enums would do).
+    #[inline]
     fn decode(&mut self, name: &str, data: &str) -> Result<AssistantStreamEvent, Error> {
         use AssistantStreamEvent as E;
+        #[inline]
         fn de<'a, T: serde::Deserialize<'a>>(data: &'a str) -> Result<T, serde_json::Error> {
             serde_json::from_slice(data.as_bytes())
         }
@@ -277,6 +293,7 @@ impl RunStream {
 impl Iterator for RunStream {
     type Item = Result<AssistantStreamEvent, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
             return None;
@@ -342,6 +359,7 @@ pub struct TextDeltas<'s> {
 impl Iterator for TextDeltas<'_> {
     type Item = Result<String, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             match self.stream.next()? {
@@ -362,18 +380,25 @@ impl Iterator for TextDeltas<'_> {
 /// default that does nothing.
 pub trait RunEventHandler {
     /// Every event, before the more specific callbacks.
+    #[inline]
     fn on_event(&mut self, _event: &AssistantStreamEvent) {}
     /// The run, at each of its status events.
+    #[inline]
     fn on_run(&mut self, _run: &RunResponse) {}
     /// A step, at each of its full events (created, in progress, completed, failed, ...).
+    #[inline]
     fn on_run_step(&mut self, _step: &RunStepResponse) {}
     /// A message the run started writing.
+    #[inline]
     fn on_message_created(&mut self, _message: &ThreadMessageResponse) {}
     /// New text of a message, with the message so far (this text included).
+    #[inline]
     fn on_text_delta(&mut self, _delta: &str, _message: &ThreadMessageResponse) {}
     /// A message finished (completed or incomplete), whole.
+    #[inline]
     fn on_message_done(&mut self, _message: &ThreadMessageResponse) {}
     /// A tool call the run waits for (each one of a `requires_action`).
+    #[inline]
     fn on_tool_call(&mut self, _call: &RunToolCallObject) {}
 }
 
@@ -444,6 +469,7 @@ fn annotation_of(delta: &TextAnnotationDelta) -> Option<TextAnnotation> {
 impl OpenAIClient {
     /// Starts a run like [`create_run`](Self::create_run) and streams its events
     /// (`stream: true` is set for you).
+    #[inline]
     pub fn create_run_stream(
         &self,
         thread_id: &str,
@@ -459,6 +485,7 @@ impl OpenAIClient {
 
     /// Creates a thread and runs it like [`create_thread_and_run`](Self::create_thread_and_run),
     /// streaming the events (the first is `thread.created`).
+    #[inline]
     pub fn create_thread_and_run_stream(
         &self,
         request: &RunThreadCreateRequest,
@@ -472,6 +499,7 @@ impl OpenAIClient {
 
     /// Answers the tool calls of a run in `requires_action` like
     /// [`submit_tool_outputs`](Self::submit_tool_outputs), streaming the rest of the run.
+    #[inline]
     pub fn submit_tool_outputs_stream(
         &self,
         thread_id: &str,
@@ -492,6 +520,7 @@ impl OpenAIClient {
     /// the polling method returns (every text part of the run's assistant messages, parts
     /// and messages separated by a blank line). A run that ends other than `completed` is
     /// [`Error::RunNotCompleted`].
+    #[inline]
     pub fn run_and_get_assistant_response_streaming(
         &self,
         thread_id: &str,
@@ -519,6 +548,7 @@ impl OpenAIClient {
         Ok(texts.join("\n\n"))
     }
 
+    #[inline]
     fn run_stream(&self, request: Request) -> Result<RunStream, Error> {
         let (response, body) = self.send_for_events(request)?;
         Ok(RunStream::new(response, body))
