@@ -18,6 +18,15 @@ const SCHEMA: &str = "spec/openai.schema.json";
 const OPERATIONS: &str = "spec/operations.json";
 
 fn main() {
+    // `polls`: some enabled family has objects to wait for (runs, vector stores, background
+    // responses, batches), so the waits' machinery is compiled.
+    println!("cargo::rustc-check-cfg=cfg(polls)");
+    if ["ASSISTANTS", "VECTOR_STORES", "RESPONSES", "BATCH"]
+        .iter()
+        .any(|f| env::var_os(format!("CARGO_FEATURE_{f}")).is_some())
+    {
+        println!("cargo:rustc-cfg=polls");
+    }
     println!("cargo:rerun-if-changed={SCHEMA}");
     println!("cargo:rerun-if-changed={OPERATIONS}");
     println!("cargo:rerun-if-changed=build.rs");
@@ -31,10 +40,32 @@ fn main() {
 
 fn generate() -> Result<(), String> {
     let text = fs::read_to_string(SCHEMA).map_err(|e| format!("reading {SCHEMA}: {e}"))?;
+    let mut raw: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("parsing {SCHEMA}: {e}"))?;
+    let operations: serde_json::Value = fs::read_to_string(OPERATIONS)
+        .map_err(|e| format!("reading {OPERATIONS}: {e}"))
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
+    let all_operations: Vec<&serde_json::Value> = operations["operations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
+    // Computed on the whole schema, so that a union decodes the same way whatever the
+    // features: those a request of any operation can hold keep serde's derive.
+    let requests = referenced(
+        &raw,
+        all_operations
+            .iter()
+            .filter_map(|op| op["request"].as_str()),
+    );
+    let enabled: Vec<&serde_json::Value> = all_operations
+        .iter()
+        .copied()
+        .filter(|op| op["path"].as_str().is_some_and(feature_enabled))
+        .collect();
+    keep_only_used_definitions(&mut raw, &enabled);
     let root: schemars::schema::RootSchema =
-        serde_json::from_str(&text).map_err(|e| format!("parsing {SCHEMA}: {e}"))?;
-    let raw: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("parsing {SCHEMA}: {e}"))?;
+        serde_json::from_value(raw.clone()).map_err(|e| format!("parsing {SCHEMA}: {e}"))?;
     let clearable = clearable_set(&raw);
 
     let mut settings = typify::TypeSpaceSettings::default();
@@ -66,22 +97,98 @@ fn generate() -> Result<(), String> {
         return Err("a field marked x-floats-or-base64 is not a Vec<f64>".into());
     }
     event_accessors(&mut file);
-    let operations: serde_json::Value = fs::read_to_string(OPERATIONS)
-        .map_err(|e| format!("reading {OPERATIONS}: {e}"))
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| format!("parsing {OPERATIONS}: {e}")))?;
     keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
-    let requests: BTreeSet<String> = operations["operations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|op| op["request"].as_str().map(str::to_owned))
-        .collect();
     tag_dispatch::generate(&mut file, &requests);
     drop_unused_conversions(&mut file);
     let code = prettyplease::unparse(&file);
 
     let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
     fs::write(out.join("openai_types.rs"), code).map_err(|e| format!("writing output: {e}"))
+}
+
+/// The Cargo feature that turns on the operations under each path: a program builds only the
+/// types of the API families it uses (see the README's "Features").
+const FEATURES: &[(&str, &str)] = &[
+    ("/assistants", "ASSISTANTS"),
+    ("/threads", "ASSISTANTS"),
+    ("/chat/", "CHAT"),
+    ("/responses", "RESPONSES"),
+    ("/conversations", "RESPONSES"),
+    ("/files", "FILES"),
+    ("/uploads", "FILES"),
+    ("/vector_stores", "VECTOR_STORES"),
+    ("/batches", "BATCH"),
+    ("/embeddings", "EMBEDDINGS"),
+    ("/moderations", "MODERATIONS"),
+    ("/models", "MODELS"),
+];
+
+/// Types the SDK's own code uses beyond the operations' own, with the feature that needs them
+/// (`""` for always): the body of every API error and the small types the crate root
+/// re-exports whatever the features, and the events of a streamed run (an operation's answer
+/// when it is asked to stream, which the operation list does not name).
+const EXTRA_ROOTS: &[(&str, &str)] = &[
+    ("", "ApiError"),
+    ("", "DeleteStatusResponse"),
+    ("", "ListOrder"),
+    ("", "Metadata"),
+    ("ASSISTANTS", "AssistantStreamEvent"),
+];
+
+/// Whether the feature of an operation's path is on; a path no feature claims is a bug of
+/// `FEATURES`, and is kept.
+fn feature_enabled(path: &str) -> bool {
+    match FEATURES.iter().find(|(prefix, _)| path.starts_with(prefix)) {
+        Some((_, feature)) => env::var_os(format!("CARGO_FEATURE_{feature}")).is_some(),
+        None => true,
+    }
+}
+
+/// The definitions `roots` name and every definition they refer to (`$ref`), transitively.
+fn referenced<'a>(
+    schema: &serde_json::Value,
+    roots: impl IntoIterator<Item = &'a str>,
+) -> BTreeSet<String> {
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(target) = map.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(target.rsplit('/').next().unwrap_or(target).to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = roots.into_iter().map(str::to_owned).collect();
+    while let Some(name) = todo.pop() {
+        if seen.contains(&name) {
+            continue;
+        }
+        refs(&schema["definitions"][&name], &mut todo);
+        seen.insert(name);
+    }
+    seen
+}
+
+/// Drops the definitions no enabled operation uses, so typify generates only what the enabled
+/// features need.
+fn keep_only_used_definitions(schema: &mut serde_json::Value, enabled: &[&serde_json::Value]) {
+    let roots = enabled
+        .iter()
+        .flat_map(|op| ["request", "query", "response", "stream"].map(|k| op[k].as_str()))
+        .flatten()
+        .chain(EXTRA_ROOTS.iter().filter_map(|(feature, name)| {
+            let on =
+                feature.is_empty() || env::var_os(format!("CARGO_FEATURE_{feature}")).is_some();
+            on.then_some(*name)
+        }));
+    let used = referenced(schema, roots);
+    if let Some(definitions) = schema["definitions"].as_object_mut() {
+        definitions.retain(|name, _| used.contains(name));
+    }
 }
 
 fn has_serde_attr(attrs: &[syn::Attribute], needle: &str) -> bool {

@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use ureq::http::HeaderMap;
 
+#[cfg(polls)]
 use crate::polling::Polled;
-use crate::types::{ApiError, RunResponse};
+use crate::types::ApiError;
+#[cfg(feature = "assistants")]
+use crate::types::RunResponse;
 
 /// Everything that can go wrong when calling the API.
 #[derive(Debug)]
@@ -113,6 +116,7 @@ pub enum Error {
     /// A wait ran past its polling timeout. The object on the server was left as it is
     /// unless the [`Waiter`](crate::Waiter) was told to
     /// [cancel it on stop](crate::Waiter::cancel_on_stop).
+    #[cfg(polls)]
     PollTimeout {
         /// How long the wait lasted.
         elapsed: Duration,
@@ -124,6 +128,7 @@ pub enum Error {
     /// A wait was stopped by its cancel flag. The object on the server was left as it is
     /// unless the [`Waiter`](crate::Waiter) was told to
     /// [cancel it on stop](crate::Waiter::cancel_on_stop).
+    #[cfg(polls)]
     PollCancelled {
         /// How long the wait lasted.
         elapsed: Duration,
@@ -143,6 +148,7 @@ pub enum Error {
     },
     /// A run ended other than `completed` where its answer was expected; holds the final run
     /// (`status`, `last_error`, `incomplete_details`, `required_action`).
+    #[cfg(feature = "assistants")]
     RunNotCompleted(Box<RunResponse>),
 }
 
@@ -285,6 +291,7 @@ impl fmt::Display for Error {
             },
             Error::Io(e) => write!(f, "I/O error: {e}"),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
+            #[cfg(polls)]
             Error::PollTimeout {
                 elapsed,
                 attempts,
@@ -293,6 +300,7 @@ impl fmt::Display for Error {
                 f,
                 "gave up waiting after {elapsed:?} and {attempts} polls: {last}"
             ),
+            #[cfg(polls)]
             Error::PollCancelled {
                 elapsed,
                 attempts,
@@ -305,6 +313,7 @@ impl fmt::Display for Error {
                 f,
                 "upload cancelled after {uploaded} of {total} files or parts (those were deleted)"
             ),
+            #[cfg(feature = "assistants")]
             Error::RunNotCompleted(run) => {
                 write!(f, "run {} ended with status {}", run.id, run.status)?;
                 if let Some(error) = &run.last_error {

@@ -91,21 +91,48 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// With only some API families on, helpers the others share (pagination, the waits' loop,
+// parallel uploads) go unused; the full build keeps every warning.
+#![cfg_attr(
+    not(all(
+        feature = "assistants",
+        feature = "chat",
+        feature = "responses",
+        feature = "files",
+        feature = "vector-stores",
+        feature = "batch",
+        feature = "embeddings",
+        feature = "moderations",
+        feature = "models"
+    )),
+    allow(dead_code, unused_imports, unused_macros)
+)]
 
+#[cfg(feature = "assistants")]
 mod assistants;
+#[cfg(feature = "batch")]
 mod batch;
+#[cfg(feature = "batch")]
 mod batches;
+#[cfg(feature = "chat")]
 mod chat;
 mod client;
 mod concurrency;
+#[cfg(feature = "responses")]
 mod conversations;
+#[cfg(feature = "embeddings")]
 mod embeddings;
 mod endpoint;
 mod errors;
+#[cfg(feature = "vector-stores")]
 mod file_batches;
+#[cfg(feature = "files")]
 mod files;
+#[cfg(feature = "assistants")]
 mod messages;
+#[cfg(feature = "models")]
 mod models;
+#[cfg(feature = "moderations")]
 mod moderations;
 mod options;
 pub(crate) mod pagination;
@@ -114,18 +141,26 @@ mod polling;
 mod query;
 mod requests;
 mod response_requests;
+#[cfg(feature = "responses")]
 mod responses;
+#[cfg(feature = "assistants")]
 mod run_steps;
+#[cfg(feature = "assistants")]
 mod runs;
 mod streaming;
 mod tagged;
+#[cfg(feature = "assistants")]
 mod threads;
 mod transport;
 pub mod types;
+#[cfg(feature = "files")]
 mod uploads;
+#[cfg(feature = "vector-stores")]
 mod vector_store_files;
+#[cfg(feature = "vector-stores")]
 mod vector_stores;
 
+#[cfg(feature = "batch")]
 pub use batch::{
     read_batch_lines, BatchAnswer, BatchFile, BatchLimits, BatchLine, BatchLineError, BatchRequest,
     BatchResult, BatchResults, BatchWriter, MAX_BATCH_EMBEDDING_INPUTS, MAX_BATCH_FILE_BYTES,
@@ -133,47 +168,78 @@ pub use batch::{
 };
 pub use client::{OpenAIClient, OpenAIClientBuilder};
 pub use errors::{ApiErrorKind, ApiErrorResponse, Error, RateLimit, ResponseMeta};
+#[cfg(feature = "files")]
 pub use files::FileUploadRequest;
 pub use options::RequestOptions;
 pub use pagination::{Page, PageIter};
 pub use patch::Patch;
-pub use polling::{PollCounts, PollProgress, Polled, Waiter};
+#[cfg(polls)]
+pub use polling::Polled;
+pub use polling::{PollCounts, PollProgress, Waiter};
 pub use query::{CursorQuery, QueryParameters};
+#[cfg(feature = "responses")]
 pub use response_requests::FunctionCall;
-pub use streaming::{
-    ChatCompletionStream, ChatTextDeltas, ResponseStream, ResponseTextDeltas, RunEventHandler,
-    RunStream, TextDeltas,
-};
+#[cfg(feature = "chat")]
+pub use streaming::{ChatCompletionStream, ChatTextDeltas};
+#[cfg(feature = "responses")]
+pub use streaming::{ResponseStream, ResponseTextDeltas};
+#[cfg(feature = "assistants")]
+pub use streaming::{RunEventHandler, RunStream, TextDeltas};
 pub use transport::{
     encode_path_id, ApiResponse, ContentReader, FileSource, Multipart, Request, MAX_RETRY_AFTER,
 };
+#[cfg(feature = "files")]
 pub use uploads::{MAX_UPLOAD_BYTES, MAX_UPLOAD_PART_BYTES};
 pub use ureq;
 pub use ureq::http::HeaderMap;
 
-/// The seed API's request and response types, and the names of the Responses family one
-/// reaches for first (sorted by name); every other generated type is in [`types`].
+// The seed API's request and response types, and the names of the Responses family one
+// reaches for first, by feature; every other generated type is in `types`.
+#[cfg(feature = "responses")]
 pub use types::{
-    Annotation, ApiError, AssistantCreateRequest, AssistantCreateRequestToolResources,
-    AssistantListQueryParameters, AssistantListResponse, AssistantModifyRequest, AssistantResponse,
-    AssistantStreamEvent, AssistantTool, BatchCreateRequest, BatchCreateRequestEndpoint,
-    BatchListQueryParameters, BatchListResponse, BatchResponse, BatchResponseStatus,
-    ChatCompletionRequestMessage, ChatCompletionStreamOptions, CompletionCreateRequest,
-    CompletionResponse, ConversationCreateRequest, ConversationItem, ConversationItemCreateRequest,
+    Annotation, ConversationCreateRequest, ConversationItem, ConversationItemCreateRequest,
     ConversationItemList, ConversationItemListQueryParameters, ConversationModifyRequest,
-    ConversationResponse, CreateChatCompletionChunkResponse, DeleteStatusResponse,
-    EmbeddingCreateRequest, EmbeddingResponse, FileListQueryParameters, FileListResponse,
-    FileResponse, InputItem, InputParam, ListOrder, MessageContent, Metadata, ModelListResponse,
-    ModelResponse, ModerationCreateRequest, ModerationResponse, OutputItem, OutputMessageContent,
+    ConversationResponse, InputItem, InputParam, OutputItem, OutputMessageContent,
     ResponseCreateRequest, ResponseGetQueryParameters, ResponseInputItemList,
     ResponseInputItemListQueryParameters, ResponseObject, ResponseObjectStatus,
-    ResponseStreamEvent, RunCreateRequest, RunListQueryParameters, RunListResponse,
+    ResponseStreamEvent, Tool,
+};
+pub use types::{ApiError, DeleteStatusResponse, ListOrder, Metadata};
+#[cfg(feature = "assistants")]
+pub use types::{
+    AssistantCreateRequest, AssistantCreateRequestToolResources, AssistantListQueryParameters,
+    AssistantListResponse, AssistantModifyRequest, AssistantResponse, AssistantStreamEvent,
+    AssistantTool, MessageContent, RunCreateRequest, RunListQueryParameters, RunListResponse,
     RunModifyRequest, RunResponse, RunResponseStatus, RunStepInclude, RunStepListQueryParameters,
     RunStepListResponse, RunStepResponse, RunThreadCreateRequest, SubmitToolOutputsRequest,
     ThreadCreateRequest, ThreadMessageCreateRequest, ThreadMessageListQueryParameters,
     ThreadMessageListResponse, ThreadMessageModifyRequest, ThreadMessageResponse,
-    ThreadModifyRequest, ThreadResponse, Tool, UploadCreateRequest, UploadCreateRequestPurpose,
-    UploadResponse, VectorStoreCreateRequest, VectorStoreFileBatchCreateRequest,
+    ThreadModifyRequest, ThreadResponse,
+};
+#[cfg(feature = "batch")]
+pub use types::{
+    BatchCreateRequest, BatchCreateRequestEndpoint, BatchListQueryParameters, BatchListResponse,
+    BatchResponse, BatchResponseStatus,
+};
+#[cfg(feature = "chat")]
+pub use types::{
+    ChatCompletionRequestMessage, ChatCompletionStreamOptions, CompletionCreateRequest,
+    CompletionResponse, CreateChatCompletionChunkResponse,
+};
+#[cfg(feature = "embeddings")]
+pub use types::{EmbeddingCreateRequest, EmbeddingResponse};
+#[cfg(feature = "files")]
+pub use types::{
+    FileListQueryParameters, FileListResponse, FileResponse, UploadCreateRequest,
+    UploadCreateRequestPurpose, UploadResponse,
+};
+#[cfg(feature = "models")]
+pub use types::{ModelListResponse, ModelResponse};
+#[cfg(feature = "moderations")]
+pub use types::{ModerationCreateRequest, ModerationResponse};
+#[cfg(feature = "vector-stores")]
+pub use types::{
+    VectorStoreCreateRequest, VectorStoreFileBatchCreateRequest,
     VectorStoreFileBatchFileListQueryParameters, VectorStoreFileBatchResponse,
     VectorStoreFileCreateRequest, VectorStoreFileListQueryParameters, VectorStoreFileListResponse,
     VectorStoreFileModifyRequest, VectorStoreFileResponse, VectorStoreListQueryParameters,

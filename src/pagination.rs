@@ -206,7 +206,8 @@ mod tests {
 }
 
 macro_rules! pages {
-    ($($list:ty => $item:ty),* $(,)?) => {$(
+    ($($(#[$attr:meta])* $list:ty => $item:ty),* $(,)?) => {$(
+        $(#[$attr])*
         impl Page for $list {
             type Item = $item;
             fn into_page_parts(self) -> (Vec<$item>, bool, Option<String>) {
@@ -219,7 +220,8 @@ macro_rules! pages {
 
 /// Lists whose items are unions (no common `id` field): the cursor is the page's `last_id`.
 macro_rules! pages_by_last_id {
-    ($($list:ty => $item:ty),* $(,)?) => {$(
+    ($($(#[$attr:meta])* $list:ty => $item:ty),* $(,)?) => {$(
+        $(#[$attr])*
         impl Page for $list {
             type Item = $item;
             fn into_page_parts(self) -> (Vec<$item>, bool, Option<String>) {
@@ -230,17 +232,27 @@ macro_rules! pages_by_last_id {
 }
 
 pages_by_last_id!(
+    #[cfg(feature = "responses")]
     crate::types::ResponseInputItemList => crate::types::ItemResource,
+    #[cfg(feature = "responses")]
     crate::types::ConversationItemList => crate::types::ConversationItem,
 );
 
 pages!(
+    #[cfg(feature = "assistants")]
     crate::AssistantListResponse => crate::AssistantResponse,
+    #[cfg(feature = "assistants")]
     crate::ThreadMessageListResponse => crate::ThreadMessageResponse,
+    #[cfg(feature = "assistants")]
     crate::RunListResponse => crate::RunResponse,
+    #[cfg(feature = "assistants")]
     crate::RunStepListResponse => crate::RunStepResponse,
+    #[cfg(feature = "vector-stores")]
     crate::VectorStoreListResponse => crate::VectorStoreResponse,
+    #[cfg(feature = "vector-stores")]
     crate::VectorStoreFileListResponse => crate::VectorStoreFileResponse,
+    #[cfg(feature = "files")]
     crate::FileListResponse => crate::FileResponse,
+    #[cfg(feature = "batch")]
     crate::types::BatchListResponse => crate::types::BatchResponse,
 );

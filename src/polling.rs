@@ -54,55 +54,82 @@ pub struct PollCounts {
 }
 
 /// The last object a wait saw, carried by [`Error::PollTimeout`] and [`Error::PollCancelled`].
+#[cfg(polls)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)] // errors hold it boxed; boxing each variant adds nothing
 pub enum Polled {
     /// A run.
+    #[cfg(feature = "assistants")]
     Run(RunResponse),
     /// A thread message.
+    #[cfg(feature = "assistants")]
     ThreadMessage(ThreadMessageResponse),
     /// A page of thread messages, newest first (waiting for an assistant message).
+    #[cfg(feature = "assistants")]
     ThreadMessages(ThreadMessageListResponse),
     /// A vector store.
+    #[cfg(feature = "vector-stores")]
     VectorStore(VectorStoreResponse),
     /// A file of a vector store.
+    #[cfg(feature = "vector-stores")]
     VectorStoreFile(VectorStoreFileResponse),
     /// A file batch of a vector store.
+    #[cfg(feature = "vector-stores")]
     VectorStoreFileBatch(VectorStoreFileBatchResponse),
     /// A (background) response.
+    #[cfg(feature = "responses")]
     Response(ResponseObject),
     /// A batch.
+    #[cfg(feature = "batch")]
     Batch(BatchResponse),
 }
 
+#[cfg(polls)]
 impl Polled {
     /// The object's status as the server wrote it.
     #[inline]
     pub fn status(&self) -> String {
         match self {
+            #[cfg(feature = "assistants")]
             Polled::Run(o) => o.status_text(),
+            #[cfg(feature = "assistants")]
             Polled::ThreadMessage(o) => o.status_text(),
+            #[cfg(feature = "assistants")]
             Polled::ThreadMessages(o) => o.status_text(),
+            #[cfg(feature = "vector-stores")]
             Polled::VectorStore(o) => o.status_text(),
+            #[cfg(feature = "vector-stores")]
             Polled::VectorStoreFile(o) => o.status_text(),
+            #[cfg(feature = "vector-stores")]
             Polled::VectorStoreFileBatch(o) => o.status_text(),
+            #[cfg(feature = "responses")]
             Polled::Response(o) => o.status_text(),
+            #[cfg(feature = "batch")]
             Polled::Batch(o) => o.status_text(),
         }
     }
 }
 
+#[cfg(polls)]
 impl fmt::Display for Polled {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, id) = match self {
+            #[cfg(feature = "assistants")]
             Polled::Run(o) => ("run", Some(&o.id)),
+            #[cfg(feature = "assistants")]
             Polled::ThreadMessage(o) => ("message", Some(&o.id)),
+            #[cfg(feature = "assistants")]
             Polled::ThreadMessages(_) => ("assistant message", None),
+            #[cfg(feature = "vector-stores")]
             Polled::VectorStore(o) => ("vector store", Some(&o.id)),
+            #[cfg(feature = "vector-stores")]
             Polled::VectorStoreFile(o) => ("vector store file", Some(&o.id)),
+            #[cfg(feature = "vector-stores")]
             Polled::VectorStoreFileBatch(o) => ("file batch", Some(&o.id)),
+            #[cfg(feature = "responses")]
             Polled::Response(o) => ("response", Some(&o.id)),
+            #[cfg(feature = "batch")]
             Polled::Batch(o) => ("batch", Some(&o.id)),
         };
         match id {
@@ -113,6 +140,7 @@ impl fmt::Display for Polled {
 }
 
 /// An object a wait can poll: its status and whether that status ends the wait.
+#[cfg(polls)]
 trait Pollable: Sized {
     fn status_text(&self) -> String;
     fn is_done(&self) -> bool;
@@ -123,6 +151,7 @@ trait Pollable: Sized {
     }
 }
 
+#[cfg(polls)]
 fn counts(completed: i64, failed: i64, total: i64) -> PollCounts {
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     PollCounts {
@@ -132,10 +161,12 @@ fn counts(completed: i64, failed: i64, total: i64) -> PollCounts {
     }
 }
 
+#[cfg(polls)]
 fn text_of<T: fmt::Display>(status: Option<&T>) -> String {
     status.map_or_else(|| "unknown".to_owned(), ToString::to_string)
 }
 
+#[cfg(feature = "assistants")]
 impl Pollable for RunResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -153,10 +184,12 @@ impl Pollable for RunResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "assistants")]
         Polled::Run(self)
     }
 }
 
+#[cfg(feature = "assistants")]
 impl Pollable for ThreadMessageResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -169,10 +202,12 @@ impl Pollable for ThreadMessageResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "assistants")]
         Polled::ThreadMessage(self)
     }
 }
 
+#[cfg(feature = "assistants")]
 impl Pollable for ThreadMessageListResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -187,10 +222,12 @@ impl Pollable for ThreadMessageListResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "assistants")]
         Polled::ThreadMessages(self)
     }
 }
 
+#[cfg(feature = "vector-stores")]
 impl Pollable for VectorStoreResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -203,10 +240,12 @@ impl Pollable for VectorStoreResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "vector-stores")]
         Polled::VectorStore(self)
     }
 }
 
+#[cfg(feature = "vector-stores")]
 impl Pollable for VectorStoreFileResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -219,10 +258,12 @@ impl Pollable for VectorStoreFileResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "vector-stores")]
         Polled::VectorStoreFile(self)
     }
 }
 
+#[cfg(feature = "vector-stores")]
 impl Pollable for VectorStoreFileBatchResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -235,6 +276,7 @@ impl Pollable for VectorStoreFileBatchResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "vector-stores")]
         Polled::VectorStoreFileBatch(self)
     }
     #[inline]
@@ -244,6 +286,7 @@ impl Pollable for VectorStoreFileBatchResponse {
     }
 }
 
+#[cfg(feature = "batch")]
 impl Pollable for BatchResponse {
     #[inline]
     fn status_text(&self) -> String {
@@ -258,6 +301,7 @@ impl Pollable for BatchResponse {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "batch")]
         Polled::Batch(self)
     }
     #[inline]
@@ -267,6 +311,7 @@ impl Pollable for BatchResponse {
     }
 }
 
+#[cfg(feature = "responses")]
 impl Pollable for ResponseObject {
     #[inline]
     fn status_text(&self) -> String {
@@ -285,10 +330,12 @@ impl Pollable for ResponseObject {
     }
     #[inline]
     fn into_polled(self) -> Polled {
+        #[cfg(feature = "responses")]
         Polled::Response(self)
     }
 }
 
+#[cfg(feature = "assistants")]
 fn is_assistant(message: &ThreadMessageResponse) -> bool {
     message.role == ThreadMessageResponseRole::Assistant
 }
@@ -322,20 +369,22 @@ pub struct Waiter<'c> {
     cancel: Option<Arc<AtomicBool>>,
     cancel_on_stop: bool,
     concurrency: usize,
+    #[cfg(feature = "files")]
     part_size: u64,
 }
 
 impl fmt::Debug for Waiter<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Waiter")
-            .field("interval", &self.interval)
+        let mut out = f.debug_struct("Waiter");
+        out.field("interval", &self.interval)
             .field("timeout", &self.timeout)
             .field("on_poll", &self.on_poll.is_some())
             .field("cancel", &self.cancel)
             .field("cancel_on_stop", &self.cancel_on_stop)
-            .field("concurrency", &self.concurrency)
-            .field("part_size", &self.part_size)
-            .finish()
+            .field("concurrency", &self.concurrency);
+        #[cfg(feature = "files")]
+        out.field("part_size", &self.part_size);
+        out.finish()
     }
 }
 
@@ -352,6 +401,7 @@ impl OpenAIClient {
             cancel: None,
             cancel_on_stop: false,
             concurrency: DEFAULT_UPLOAD_CONCURRENCY,
+            #[cfg(feature = "files")]
             part_size: crate::MAX_UPLOAD_PART_BYTES,
         }
     }
@@ -411,12 +461,14 @@ impl<'c> Waiter<'c> {
     /// The size of the parts of [`upload_large_file`](Self::upload_large_file): 64 MB (the
     /// API's largest) by default; smaller parts cost less to send again on a poor link. Kept
     /// between 1 byte and 64 MB.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn part_size(mut self, bytes: u64) -> Self {
         self.part_size = bytes.clamp(1, crate::MAX_UPLOAD_PART_BYTES);
         self
     }
 
+    #[cfg(feature = "files")]
     #[inline]
     pub(crate) fn upload_part_size(&self) -> u64 {
         self.part_size
@@ -430,6 +482,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Polls with `fetch` until `finish` breaks, the timeout passes or the flag is raised.
+    #[cfg(polls)]
     #[inline]
     fn poll<T: Pollable, R>(
         &mut self,
@@ -491,6 +544,7 @@ impl<'c> Waiter<'c> {
 
     /// Sleeps through the client's sleeper, in slices when a cancel flag may cut it short;
     /// returns how long it slept.
+    #[cfg(polls)]
     #[inline]
     fn sleep(&self, wait: Duration) -> Duration {
         if self.cancel.is_none() {
@@ -508,6 +562,7 @@ impl<'c> Waiter<'c> {
 
     /// With [`cancel_on_stop`](Self::cancel_on_stop), cancels the object on the server when
     /// `result` is a timeout or a cancelled wait.
+    #[cfg(polls)]
     #[inline]
     fn stop_on_server<T: Pollable>(
         &self,
@@ -528,6 +583,7 @@ impl<'c> Waiter<'c> {
     }
 
     #[inline]
+    #[cfg(polls)]
     fn until_done<T: Pollable>(
         &mut self,
         fetch: impl FnMut() -> Result<ApiResponse<T>, Error>,
@@ -543,6 +599,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a run until it stops: `requires_action`, `cancelled`, `failed`, `completed`,
     /// `incomplete` or `expired`. Returns the final run whatever its status.
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn wait_for_run_to_complete(
         &mut self,
@@ -559,6 +616,7 @@ impl<'c> Waiter<'c> {
     /// lines of the input file), `expired` (the requests not done in the window are in the
     /// error file) or `cancelled`. It goes on through `validating`, `in_progress`,
     /// `finalizing` and `cancelling`; the progress callback gets the request counts.
+    #[cfg(feature = "batch")]
     #[inline]
     pub fn wait_for_batch_to_complete(&mut self, batch_id: &str) -> Result<BatchResponse, Error> {
         let client = self.client;
@@ -570,6 +628,7 @@ impl<'c> Waiter<'c> {
     /// `incomplete` (it keeps polling through `queued` and `in_progress`). Returns the final
     /// response whatever its status; read `error` or `incomplete_details` when it is not
     /// `completed`.
+    #[cfg(feature = "responses")]
     #[inline]
     pub fn wait_for_response_to_complete(
         &mut self,
@@ -582,6 +641,7 @@ impl<'c> Waiter<'c> {
 
     /// Creates a response (send `background: Some(true)` for long work) and waits until it
     /// stops; returns the final response whatever its status.
+    #[cfg(feature = "responses")]
     #[inline]
     pub fn create_response_and_wait(
         &mut self,
@@ -595,6 +655,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Polls a message until it is `completed` or `incomplete`, and returns it.
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn wait_for_thread_message_to_complete(
         &mut self,
@@ -607,6 +668,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a thread's newest messages (those of `run_id` only, when given) until one by the
     /// assistant is `completed` or `incomplete`, and returns the newest such message.
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn wait_for_assistant_message(
         &mut self,
@@ -635,6 +697,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Polls a vector store until it is `completed` (or `expired`), and returns it.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn wait_for_vector_store_to_complete(
         &mut self,
@@ -645,6 +708,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Creates a vector store and waits until its files are processed.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn create_vector_store_and_wait_to_complete(
         &mut self,
@@ -659,6 +723,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a file of a vector store until it is `completed`, `cancelled` or `failed`
     /// (read `last_error` then), and returns it.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn wait_for_vector_store_file_to_complete(
         &mut self,
@@ -671,6 +736,7 @@ impl<'c> Waiter<'c> {
 
     /// Polls a file batch until it is `completed`, `cancelled` or `failed`, and returns it;
     /// its `file_counts` say how many files failed.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn wait_for_vector_store_file_batch_to_complete(
         &mut self,
@@ -684,6 +750,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Attaches files to a vector store as one batch and waits until it is processed.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn create_vector_store_file_batch_and_wait(
         &mut self,
@@ -705,6 +772,7 @@ impl<'c> Waiter<'c> {
     ///
     /// When an upload fails, no new upload starts, the files already uploaded are deleted
     /// again and the first error (in the order of `files`) is returned.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn upload_files_to_vector_store_and_wait(
         &mut self,
@@ -745,6 +813,7 @@ impl<'c> Waiter<'c> {
         bounded_map(items, self.concurrency, &cancelled, work)
     }
 
+    #[cfg(feature = "vector-stores")]
     #[inline]
     fn upload_all(&self, files: Vec<FileSource>) -> Result<Vec<String>, Error> {
         let client = self.client;
@@ -775,6 +844,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Starts a run and waits until it stops; returns the final run whatever its status.
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn create_run_and_wait(
         &mut self,
@@ -786,6 +856,7 @@ impl<'c> Waiter<'c> {
     }
 
     /// Creates a thread, starts a run on it and waits until the run stops.
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn create_thread_and_run_and_wait(
         &mut self,
@@ -797,6 +868,7 @@ impl<'c> Waiter<'c> {
 
     /// Answers a run's tool calls and waits until the run stops again (it may require
     /// action once more).
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn submit_tool_outputs_and_wait(
         &mut self,
@@ -810,6 +882,7 @@ impl<'c> Waiter<'c> {
         self.finish_run(run)
     }
 
+    #[cfg(feature = "assistants")]
     #[inline]
     fn finish_run(&mut self, run: RunResponse) -> Result<RunResponse, Error> {
         if run.is_done() {
@@ -823,6 +896,7 @@ impl<'c> Waiter<'c> {
     ///
     /// A run that ends other than `completed` gives [`Error::RunNotCompleted`] with the final
     /// run (its `status`, `last_error`, `incomplete_details` and `required_action`).
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn run_and_get_assistant_response(
         &mut self,
@@ -840,6 +914,7 @@ impl OpenAIClient {
     /// [`submit_tool_outputs_and_wait`](Self::submit_tool_outputs_and_wait).
     ///
     /// A run that is not `completed` gives [`Error::RunNotCompleted`] with a copy of it.
+    #[cfg(feature = "assistants")]
     #[inline]
     pub fn get_assistant_response(&self, run: &RunResponse) -> Result<String, Error> {
         if run.status != RunResponseStatus::Completed {
@@ -867,9 +942,10 @@ impl OpenAIClient {
 
 /// Defines each `OpenAIClient::wait…` shortcut as the [`Waiter`] method of the same name.
 macro_rules! shortcuts {
-    ($(fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+    ($($(#[$attr:meta])* fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
         impl OpenAIClient {
             $(
+                $(#[$attr])*
                 #[doc = concat!("[`Waiter::", stringify!($name), "`] with this client's polling ",
                     "interval and timeout; see there.")]
                 #[inline]
@@ -882,26 +958,42 @@ macro_rules! shortcuts {
 }
 
 shortcuts! {
+    #[cfg(feature = "assistants")]
     fn wait_for_run_to_complete(thread_id: &str, run_id: &str) -> RunResponse;
+    #[cfg(feature = "assistants")]
     fn wait_for_thread_message_to_complete(thread_id: &str, message_id: &str) -> ThreadMessageResponse;
+    #[cfg(feature = "assistants")]
     fn wait_for_assistant_message(thread_id: &str, run_id: Option<&str>) -> ThreadMessageResponse;
+    #[cfg(feature = "vector-stores")]
     fn wait_for_vector_store_to_complete(vector_store_id: &str) -> VectorStoreResponse;
+    #[cfg(feature = "vector-stores")]
     fn create_vector_store_and_wait_to_complete(request: &VectorStoreCreateRequest) -> VectorStoreResponse;
+    #[cfg(feature = "vector-stores")]
     fn wait_for_vector_store_file_to_complete(vector_store_id: &str, file_id: &str) -> VectorStoreFileResponse;
+    #[cfg(feature = "vector-stores")]
     fn wait_for_vector_store_file_batch_to_complete(vector_store_id: &str, batch_id: &str) -> VectorStoreFileBatchResponse;
+    #[cfg(feature = "vector-stores")]
     fn create_vector_store_file_batch_and_wait(vector_store_id: &str, request: &VectorStoreFileBatchCreateRequest) -> VectorStoreFileBatchResponse;
+    #[cfg(feature = "assistants")]
     fn create_run_and_wait(thread_id: &str, request: &RunCreateRequest) -> RunResponse;
+    #[cfg(feature = "assistants")]
     fn create_thread_and_run_and_wait(request: &RunThreadCreateRequest) -> RunResponse;
+    #[cfg(feature = "assistants")]
     fn submit_tool_outputs_and_wait(thread_id: &str, run_id: &str, request: &SubmitToolOutputsRequest) -> RunResponse;
+    #[cfg(feature = "assistants")]
     fn run_and_get_assistant_response(thread_id: &str, request: &RunCreateRequest) -> String;
+    #[cfg(feature = "responses")]
     fn wait_for_response_to_complete(response_id: &str) -> ResponseObject;
+    #[cfg(feature = "responses")]
     fn create_response_and_wait(request: &ResponseCreateRequest) -> ResponseObject;
+    #[cfg(feature = "batch")]
     fn wait_for_batch_to_complete(batch_id: &str) -> BatchResponse;
 }
 
 impl OpenAIClient {
     /// [`Waiter::upload_files_to_vector_store_and_wait`] with 5 uploads in flight and this
     /// client's polling settings; see there.
+    #[cfg(feature = "vector-stores")]
     #[inline]
     pub fn upload_files_to_vector_store_and_wait(
         &self,

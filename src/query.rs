@@ -54,14 +54,17 @@ pub trait CursorQuery: QueryParameters + Clone + Default {
 }
 
 macro_rules! query_parameters {
-    ($($t:ty),* $(,)?) => {$(
+    ($($(#[$attr:meta])* $t:ty),* $(,)?) => {$(
+        $(#[$attr])*
         impl QueryParameters for $t {}
     )*};
 }
 
 macro_rules! cursor_queries {
-    ($($t:ty),* $(,)?) => {$(
+    ($($(#[$attr:meta])* $t:ty),* $(,)?) => {$(
+        $(#[$attr])*
         impl QueryParameters for $t {}
+        $(#[$attr])*
         impl CursorQuery for $t {
             fn set_after(&mut self, after: Option<String>) {
                 self.after = after;
@@ -71,22 +74,36 @@ macro_rules! cursor_queries {
 }
 
 cursor_queries!(
+    #[cfg(feature = "assistants")]
     AssistantListQueryParameters,
+    #[cfg(feature = "assistants")]
     ThreadMessageListQueryParameters,
+    #[cfg(feature = "assistants")]
     RunListQueryParameters,
+    #[cfg(feature = "assistants")]
     RunStepListQueryParameters,
+    #[cfg(feature = "files")]
     FileListQueryParameters,
+    #[cfg(feature = "vector-stores")]
     VectorStoreListQueryParameters,
+    #[cfg(feature = "vector-stores")]
     VectorStoreFileListQueryParameters,
+    #[cfg(feature = "vector-stores")]
     VectorStoreFileBatchFileListQueryParameters,
+    #[cfg(feature = "responses")]
     ResponseInputItemListQueryParameters,
+    #[cfg(feature = "responses")]
     ConversationItemListQueryParameters,
+    #[cfg(feature = "batch")]
     BatchListQueryParameters,
 );
 
 query_parameters!(
+    #[cfg(feature = "responses")]
     ResponseGetQueryParameters,
+    #[cfg(feature = "responses")]
     ConversationItemGetQueryParameters,
+    #[cfg(feature = "responses")]
     ConversationItemCreateQueryParameters,
 );
 
@@ -98,6 +115,7 @@ pub(crate) fn query_string<Q: QueryParameters>(query: Option<&Q>) -> String {
 }
 
 /// `include[]=a&include[]=b` for the fields an operation is asked to include.
+#[cfg(feature = "assistants")]
 pub(crate) fn include_query(include: &[RunStepInclude]) -> String {
     let mut out = String::new();
     for value in include {

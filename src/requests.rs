@@ -4,6 +4,7 @@
 
 use crate::types::*;
 
+#[cfg(feature = "assistants")]
 impl ThreadMessageCreateRequest {
     /// A user message with plain text.
     pub fn user(text: impl Into<String>) -> Self {
@@ -40,6 +41,7 @@ impl ThreadMessageCreateRequest {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl RunCreateRequest {
     /// A run of the given assistant with its own settings.
     pub fn new(assistant_id: impl Into<String>) -> Self {
@@ -65,6 +67,7 @@ impl RunCreateRequest {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl RunThreadCreateRequest {
     /// A new thread, run by the given assistant; add `thread` for its first messages.
     pub fn new(assistant_id: impl Into<String>) -> Self {
@@ -89,6 +92,7 @@ impl RunThreadCreateRequest {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl AssistantCreateRequest {
     /// An assistant on the given model, with no tools or instructions yet.
     pub fn new(model: impl Into<String>) -> Self {
@@ -108,6 +112,7 @@ impl AssistantCreateRequest {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl AssistantTool {
     /// The file search tool with the server's default settings.
     pub fn file_search() -> Self {
@@ -115,6 +120,7 @@ impl AssistantTool {
     }
 }
 
+#[cfg(feature = "chat")]
 impl ChatCompletionRequestMessage {
     /// A user message with plain text.
     pub fn user(text: impl Into<String>) -> Self {
@@ -155,6 +161,7 @@ impl ChatCompletionRequestMessage {
     }
 }
 
+#[cfg(feature = "chat")]
 impl CompletionCreateRequest {
     /// A chat completion request for the given model and messages.
     pub fn new(model: impl Into<String>, messages: Vec<ChatCompletionRequestMessage>) -> Self {
@@ -200,6 +207,7 @@ impl CompletionCreateRequest {
     }
 }
 
+#[cfg(feature = "vector-stores")]
 impl VectorStoreCreateRequest {
     /// A named vector store filled with already uploaded files.
     pub fn new(name: impl Into<String>, file_ids: Vec<String>) -> Self {
@@ -211,6 +219,7 @@ impl VectorStoreCreateRequest {
     }
 }
 
+#[cfg(feature = "vector-stores")]
 impl VectorStoreFileCreateRequest {
     /// Attaches an uploaded file with the default chunking.
     pub fn new(file_id: impl Into<String>) -> Self {
@@ -222,6 +231,7 @@ impl VectorStoreFileCreateRequest {
     }
 }
 
+#[cfg(feature = "vector-stores")]
 impl VectorStoreFileBatchCreateRequest {
     /// Attaches several uploaded files with the default chunking.
     pub fn new(file_ids: Vec<String>) -> Self {
@@ -233,6 +243,7 @@ impl VectorStoreFileBatchCreateRequest {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl SubmitToolOutputsRequest {
     /// Outputs as `(tool_call_id, output)` pairs.
     pub fn new<I, K, V>(outputs: I) -> Self
@@ -254,6 +265,7 @@ impl SubmitToolOutputsRequest {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl ThreadMessageResponse {
     /// The text parts of the message, in order, joined by a blank line.
     pub fn text(&self) -> String {
@@ -269,6 +281,7 @@ impl ThreadMessageResponse {
     }
 }
 
+#[cfg(feature = "chat")]
 impl CompletionResponse {
     /// The text of the first choice, if it has any.
     pub fn text(&self) -> Option<&str> {
@@ -276,6 +289,7 @@ impl CompletionResponse {
     }
 }
 
+#[cfg(feature = "assistants")]
 impl AssistantCreateRequestToolResources {
     /// File search over the given vector stores.
     pub fn file_search(vector_store_ids: Vec<String>) -> Self {

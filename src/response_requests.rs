@@ -5,6 +5,7 @@
 
 use crate::types::*;
 
+#[cfg(feature = "responses")]
 impl ResponseCreateRequest {
     /// A request to `model` with `input`: a text, or items (`Vec<InputItem>`).
     ///
@@ -40,12 +41,14 @@ impl ResponseCreateRequest {
     }
 }
 
+#[cfg(feature = "responses")]
 impl From<&str> for InputParam {
     fn from(text: &str) -> Self {
         InputParam::String(text.to_owned())
     }
 }
 
+#[cfg(feature = "responses")]
 impl From<String> for InputParam {
     fn from(text: String) -> Self {
         InputParam::String(text)
@@ -53,6 +56,7 @@ impl From<String> for InputParam {
 }
 
 /// A conversation by id: `conversation: Some(conversation.id.as_str().into())`.
+#[cfg(feature = "responses")]
 impl From<&str> for ConversationParam {
     fn from(id: &str) -> Self {
         ConversationParam::String(id.to_owned())
@@ -60,12 +64,14 @@ impl From<&str> for ConversationParam {
 }
 
 /// A conversation by id.
+#[cfg(feature = "responses")]
 impl From<String> for ConversationParam {
     fn from(id: String) -> Self {
         ConversationParam::String(id)
     }
 }
 
+#[cfg(feature = "responses")]
 impl InputItem {
     /// A message from the user.
     pub fn user(text: impl Into<String>) -> Self {
@@ -136,6 +142,7 @@ impl InputItem {
     }
 }
 
+#[cfg(feature = "responses")]
 impl Tool {
     /// A function the model may call: its name, what it does, and its parameters as a JSON
     /// Schema object (`{"type": "object", "properties": {...}}`); anything but an object
@@ -172,6 +179,7 @@ impl Tool {
 
 /// A function call of a response: call it, then send its output back with
 /// [`InputItem::function_call_output`].
+#[cfg(feature = "responses")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FunctionCall<'r> {
@@ -183,6 +191,7 @@ pub struct FunctionCall<'r> {
     pub arguments: &'r str,
 }
 
+#[cfg(feature = "responses")]
 impl ResponseObject {
     /// The text of every `output_text` part of the response's messages, joined: the answer,
     /// as the official SDKs' `output_text` gives it.
@@ -240,6 +249,7 @@ impl ResponseObject {
     }
 }
 
+#[cfg(feature = "embeddings")]
 impl EmbeddingCreateRequest {
     /// Embeddings of one text by `model`.
     pub fn new(model: impl Into<String>, input: impl Into<String>) -> Self {
@@ -266,6 +276,7 @@ impl EmbeddingCreateRequest {
     }
 }
 
+#[cfg(feature = "moderations")]
 impl ModerationCreateRequest {
     /// A moderation of one text with the default model.
     pub fn new(input: impl Into<String>) -> Self {
@@ -276,6 +287,7 @@ impl ModerationCreateRequest {
     }
 }
 
+#[cfg(feature = "responses")]
 impl ResponseCompactRequest {
     /// A compaction by `model` of the conversation that led to `previous_response_id`.
     pub fn new(model: impl Into<String>, previous_response_id: impl Into<String>) -> Self {

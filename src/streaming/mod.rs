@@ -8,14 +8,20 @@
 //! [`Error::StreamInterrupted`]; an `error` event with [`Error::StreamFailed`]. Either error is
 //! yielded once, then the iterator ends, and the accumulators keep what arrived.
 
+#[cfg(feature = "chat")]
 mod chat;
+#[cfg(feature = "responses")]
 mod responses;
+#[cfg(feature = "assistants")]
 mod runs;
 
 use std::io;
 
+#[cfg(feature = "chat")]
 pub use chat::{ChatCompletionStream, ChatTextDeltas};
+#[cfg(feature = "responses")]
 pub use responses::{ResponseStream, ResponseTextDeltas};
+#[cfg(feature = "assistants")]
 pub use runs::{RunEventHandler, RunStream, TextDeltas};
 
 use crate::errors::{Error, ResponseMeta};

@@ -1,7 +1,9 @@
 //! `cargo xtask build-cost [--before <git-rev>]`: what a user pays to build a hello world on
 //! this SDK, measured in one run next to its anchors (see `shared/design/perf-notes.md`):
 //!
-//! * `sdk`: a hello world sending one chat completion with this checkout's SDK;
+//! * `sdk`: a hello world sending one chat completion with this checkout's SDK, its `chat`
+//!   feature only (as the async-openai hello has only `chat-completion`);
+//! * `sdk-all`: the same with every API family (the SDK's default features);
 //! * `sdk-before`: the same hello on the SDK at `<git-rev>` (given `--before`);
 //! * `async-openai`: the same call with async-openai 0.43 (tokio, `chat-completion` feature);
 //! * `ureq`: the same call with bare ureq 3 (`json` feature) and serde_json.
@@ -132,9 +134,19 @@ fn measure(root: &Path, before: Option<&str>) -> Result<(), String> {
             main: SDK_MAIN,
         });
     }
+    // As the async-openai hello turns on only its `chat-completion` family, this one turns on
+    // only `chat`; `sdk-all` has every family (the default features).
+    hellos.push(Hello {
+        name: "sdk-all",
+        dependencies: sdk(&root),
+        main: SDK_MAIN,
+    });
     hellos.push(Hello {
         name: "sdk",
-        dependencies: sdk(&root),
+        dependencies: format!(
+            "openai-blocking = {{ path = {:?}, default-features = false, features = [\"chat\"] }}\n",
+            root
+        ),
         main: SDK_MAIN,
     });
 

@@ -4,8 +4,11 @@
 //! 2. clippy with `-D warnings` and the tests, for each configuration of the feature matrix:
 //!    the SDK alone with its default features, each member crate alone, and the whole
 //!    workspace with every feature.
-//! 3. The spec check, when OpenAI's document is next to the checkout.
-//! 4. The tests that need something outside the repository, each marked
+//! 3. clippy with `-D warnings` on the SDK's library with no API family, and with each family
+//!    alone (`--no-default-features --features chat`, ...): each must build by itself.
+//! 4. The docs, with warnings as errors.
+//! 5. The spec check, when OpenAI's document is next to the checkout.
+//! 6. The tests that need something outside the repository, each marked
 //!    `#[ignore = "needs ..."]` with a `needs_<resource>` marker in its path: those whose
 //!    resource is here run; the others are counted and reported as skipped, with why.
 
@@ -20,6 +23,20 @@ struct Config {
     name: &'static str,
     select: &'static [&'static str],
 }
+
+/// The SDK's API families (its Cargo features); each builds alone.
+const FAMILIES: &[&str] = &[
+    "",
+    "chat",
+    "responses",
+    "assistants",
+    "files",
+    "vector-stores",
+    "batch",
+    "embeddings",
+    "moderations",
+    "models",
+];
 
 const MATRIX: &[Config] = &[
     Config {
@@ -137,6 +154,21 @@ impl Ci {
             let mut test = vec!["test"];
             test.extend(config.select);
             self.cargo(&test)?;
+        }
+        for family in FAMILIES {
+            eprintln!("xtask ci: == the SDK with API families [{family}]");
+            self.cargo(&[
+                "clippy",
+                "-p",
+                "openai-blocking",
+                "--lib",
+                "--no-default-features",
+                "--features",
+                family,
+                "--",
+                "-D",
+                "warnings",
+            ])?;
         }
         std::env::set_var("RUSTDOCFLAGS", "-D warnings");
         self.cargo(&["doc", "--workspace", "--no-deps", "--all-features"])?;
