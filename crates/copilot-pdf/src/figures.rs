@@ -72,7 +72,8 @@ const MAX_DEPTH: usize = 64;
 
 /// Lists the vector figures of a tagged PDF, page by page, each with its region rendered
 /// (hayro) so a vision model can describe it (an untagged PDF names no figures: the list is
-/// empty).
+/// empty). To render only some of them (those a caller will describe), use
+/// [`locate_figures`] and then [`render_figures`] on the ones chosen.
 ///
 /// Errors are those of opening the file ([`PdfError::PasswordRequired`],
 /// [`PdfError::Damaged`], …). Runs in a worker process when
@@ -81,31 +82,69 @@ pub fn find_figures(doc: &PdfDocument) -> Result<Vec<PdfFigure>, PdfError> {
     crate::Isolation::current().find_figures(doc)
 }
 
+/// [`find_figures`] without the rendering: the same figures, in the same order, each with
+/// `image` and `render_problem` `None`. Cheap next to rendering; give the figures to
+/// describe to [`render_figures`].
+///
+/// Errors and isolation are those of [`find_figures`].
+pub fn locate_figures(doc: &PdfDocument) -> Result<Vec<PdfFigure>, PdfError> {
+    crate::Isolation::current().locate_figures(doc)
+}
+
+/// Renders the regions of `figures` (found in `doc` by [`locate_figures`]) as
+/// [`find_figures`] does, setting each one's `image`, or its `render_problem` when its
+/// region cannot be rendered. Figures that have an `image` already are left as they are.
+///
+/// Errors: those of opening the file, and those of the worker process (a
+/// [`PdfError::LimitExceeded`] when rendering took longer or more memory than the
+/// [`Isolation`](crate::Isolation) allows); `figures` are then left as they were.
+pub fn render_figures(doc: &PdfDocument, figures: &mut [PdfFigure]) -> Result<(), PdfError> {
+    crate::Isolation::current().render_figures(doc, figures)
+}
+
 /// [`find_figures`] in this process.
 pub(crate) fn find_figures_in_process(doc: &PdfDocument) -> Result<Vec<PdfFigure>, PdfError> {
+    let found = locate_figures_in_process(doc)?;
+    render_figures_in_process(doc, found)
+}
+
+/// [`locate_figures`] in this process.
+pub(crate) fn locate_figures_in_process(doc: &PdfDocument) -> Result<Vec<PdfFigure>, PdfError> {
+    guarded(doc, || Ok(figures(&open_lopdf(doc)?)))
+}
+
+/// [`render_figures`] in this process: `figures` with their regions rendered (those without
+/// an image).
+pub(crate) fn render_figures_in_process(
+    doc: &PdfDocument,
+    mut figures: Vec<PdfFigure>,
+) -> Result<Vec<PdfFigure>, PdfError> {
+    if figures.iter().all(|f| f.image.is_some()) {
+        return Ok(figures);
+    }
     guarded(doc, || {
-        let pdf = open_lopdf(doc)?;
-        let mut found = figures(&pdf);
-        drop(pdf);
-        if !found.is_empty() {
-            match hayro::hayro_syntax::Pdf::new(doc.bytes().to_vec()) {
-                Ok(rendering) => {
-                    for figure in &mut found {
-                        match render_region(&rendering, figure.page, figure.rect, RENDER_DPI) {
-                            Ok(image) => figure.image = Some(image),
-                            Err(problem) => figure.render_problem = Some(problem),
+        crate::preflight(doc)?;
+        let unrendered = figures.iter_mut().filter(|f| f.image.is_none());
+        match hayro::hayro_syntax::Pdf::new(doc.bytes().to_vec()) {
+            Ok(rendering) => {
+                for figure in unrendered {
+                    match render_region(&rendering, figure.page, figure.rect, RENDER_DPI) {
+                        Ok(image) => {
+                            figure.image = Some(image);
+                            figure.render_problem = None;
                         }
-                    }
-                }
-                Err(e) => {
-                    for figure in &mut found {
-                        figure.render_problem =
-                            Some(format!("the renderer cannot read the file: {e:?}"));
+                        Err(problem) => figure.render_problem = Some(problem),
                     }
                 }
             }
+            Err(e) => {
+                for figure in unrendered {
+                    figure.render_problem =
+                        Some(format!("the renderer cannot read the file: {e:?}"));
+                }
+            }
         }
-        Ok(found)
+        Ok(figures)
     })
 }
 

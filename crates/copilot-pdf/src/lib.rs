@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | text per page | [`extract_text`] | `unpdf` |
 //! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `lopdf` + our converter + `png` / `jpeg-decoder` / `hayro-*` |
-//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] | `lopdf` + `hayro` |
+//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `lopdf` + `hayro` |
 //! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `lopdf` |
 //! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
 //! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
@@ -144,7 +144,7 @@ use std::sync::Arc;
 
 pub use alt::{add_alt_texts, add_alt_texts_with, AltTextOptions};
 pub use error::PdfError;
-pub use figures::{find_figures, PdfFigure};
+pub use figures::{find_figures, locate_figures, render_figures, PdfFigure};
 pub use images::{
     extract_images, image_from_bytes, load_image_file, EncodedImage, ImageFormat, ImageKey,
     ImagePlacement, PdfImage, PdfImages, PdfRect, SkippedImage,

@@ -96,6 +96,11 @@ pub enum Job<'a> {
     AltTextsWith(&'a [(ImageKey, String)], &'a AltTextOptions),
     /// [`find_figures`](crate::find_figures).
     Figures,
+    /// [`locate_figures`](crate::locate_figures).
+    LocateFigures,
+    /// [`render_figures`](crate::render_figures) of these figures (answered with them,
+    /// rendered, as [`JobOutput::Figures`]).
+    RenderFigures(&'a [crate::PdfFigure]),
 }
 
 /// The result of a [`Job`].
@@ -108,7 +113,7 @@ pub enum JobOutput {
     Images(PdfImages),
     /// The PDF written by [`Job::AltTexts`].
     Pdf(Vec<u8>),
-    /// The figures of [`Job::Figures`].
+    /// The figures of [`Job::Figures`], [`Job::LocateFigures`] and [`Job::RenderFigures`].
     Figures(Vec<crate::PdfFigure>),
 }
 
@@ -252,6 +257,44 @@ impl Isolation {
         }
     }
 
+    /// [`locate_figures`](crate::locate_figures) under this isolation.
+    pub fn locate_figures(&self, doc: &PdfDocument) -> Result<Vec<crate::PdfFigure>, PdfError> {
+        match self.run(doc, Job::LocateFigures).0? {
+            JobOutput::Figures(figures) => Ok(figures),
+            _ => Err(protocol(doc, "answered with something other than figures")),
+        }
+    }
+
+    /// [`render_figures`](crate::render_figures) under this isolation: only the figures
+    /// without an image are sent to the worker.
+    pub fn render_figures(
+        &self,
+        doc: &PdfDocument,
+        figures: &mut [crate::PdfFigure],
+    ) -> Result<(), PdfError> {
+        let wanted: Vec<usize> = (0..figures.len())
+            .filter(|&i| figures[i].image.is_none())
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let sent: Vec<crate::PdfFigure> = wanted.iter().map(|&i| figures[i].clone()).collect();
+        let rendered = match self.run(doc, Job::RenderFigures(&sent)).0? {
+            JobOutput::Figures(rendered) if rendered.len() == sent.len() => rendered,
+            _ => {
+                return Err(protocol(
+                    doc,
+                    "answered with other figures than it was sent",
+                ))
+            }
+        };
+        for (i, figure) in wanted.into_iter().zip(rendered) {
+            figures[i].image = figure.image;
+            figures[i].render_problem = figure.render_problem;
+        }
+        Ok(())
+    }
+
     /// Runs `job` on `doc` and says what it cost: the functions above, with the number of
     /// workers started and lost and their peak memory (the mutation runner reports these).
     pub fn run(&self, doc: &PdfDocument, job: Job<'_>) -> (Result<JobOutput, PdfError>, RunStats) {
@@ -270,6 +313,13 @@ impl Isolation {
                 Job::Figures => {
                     crate::figures::find_figures_in_process(doc).map(JobOutput::Figures)
                 }
+                Job::LocateFigures => {
+                    crate::figures::locate_figures_in_process(doc).map(JobOutput::Figures)
+                }
+                Job::RenderFigures(figures) => {
+                    crate::figures::render_figures_in_process(doc, figures.to_vec())
+                        .map(JobOutput::Figures)
+                }
             };
             return (result, stats);
         };
@@ -284,8 +334,16 @@ impl Isolation {
         let deadline = Instant::now() + self.total_time;
         let result = match job {
             Job::Text => self.text(doc, &launcher, deadline, &mut stats),
-            Job::Images | Job::AltTexts(_) | Job::AltTextsWith(..) | Job::Figures => {
+            Job::Images
+            | Job::AltTexts(_)
+            | Job::AltTextsWith(..)
+            | Job::Figures
+            | Job::LocateFigures
+            | Job::RenderFigures(_) => {
                 let mut request = request(doc, job);
+                if let Job::RenderFigures(figures) = job {
+                    wire::put_figures(&mut request, figures);
+                }
                 let default = AltTextOptions::default();
                 let alt = match job {
                     Job::AltTexts(d) => Some((d, &default)),
@@ -453,6 +511,8 @@ fn request(doc: &PdfDocument, job: Job<'_>) -> Writer {
         Job::Images => b'I',
         Job::AltTexts(_) | Job::AltTextsWith(..) => b'A',
         Job::Figures => b'G',
+        Job::LocateFigures => b'L',
+        Job::RenderFigures(_) => b'R',
     });
     w.str(doc.name()).bytes(doc.bytes());
     w
@@ -969,8 +1029,16 @@ fn answer(request: &[u8], out: &mut dyn Write) -> std::io::Result<()> {
             }
             Ok(())
         }
-        b'G' => {
-            match crate::figures::find_figures_in_process(&doc) {
+        b'G' | b'L' | b'R' => {
+            let result = match job {
+                b'G' => crate::figures::find_figures_in_process(&doc),
+                b'L' => crate::figures::locate_figures_in_process(&doc),
+                _ => {
+                    let figures = wire::get_figures(&mut r).map_err(|_| bad("figures"))?;
+                    crate::figures::render_figures_in_process(&doc, figures)
+                }
+            };
+            match result {
                 Ok(figures) => {
                     wire::put_figures(&mut w, &figures);
                     frame(out, b'G', &w.buf)?;

@@ -1,7 +1,10 @@
 //! Vector figures: `/Figure` elements without alternative text that draw paths and text are
 //! found with their region, and the region is rendered.
 
-use copilot_pdf::{add_alt_texts, find_figures, Isolation, PdfDocument};
+use copilot_pdf::{
+    add_alt_texts, find_figures, locate_figures, render_figures, Isolation, Job, JobOutput,
+    PdfDocument,
+};
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, Document, Object, Stream};
 
@@ -191,6 +194,30 @@ fn vector_figures_without_alt_are_found_merged_and_rendered() {
     // The same through a worker process.
     let worker = Isolation::worker(env!("CARGO_BIN_EXE_copilot-pdf-worker"));
     assert_eq!(worker.find_figures(&doc).unwrap(), figures);
+
+    // Located without rendering, then only the figure chosen is rendered: the same image,
+    // in this process and in a worker; the other stays without one.
+    let located = locate_figures(&doc).unwrap();
+    assert_eq!(located.len(), 2);
+    assert!(located
+        .iter()
+        .all(|f| f.image.is_none() && f.render_problem.is_none()));
+    let mut chosen = located.clone();
+    render_figures(&doc, &mut chosen[1..]).unwrap();
+    assert_eq!((&chosen[0], &chosen[1]), (&located[0], drawing));
+    for isolation in [Isolation::in_process(), worker.clone()] {
+        assert_eq!(isolation.locate_figures(&doc).unwrap(), located);
+        let mut chosen = located.clone();
+        isolation.render_figures(&doc, &mut chosen[..1]).unwrap();
+        assert_eq!((&chosen[0], &chosen[1]), (top, &located[1]));
+        // Through the job too; a figure rendered already is left as it is.
+        let (rendered, stats) = isolation.run(&doc, Job::RenderFigures(&chosen));
+        assert_eq!(stats.workers, u32::from(isolation.is_isolated()));
+        match rendered.unwrap() {
+            JobOutput::Figures(rendered) => assert_eq!(rendered, [top.clone(), drawing.clone()]),
+            other => panic!("{other:?}"),
+        }
+    }
 
     // A description written back lands on the figure's first element, and the arrow moves
     // under it: the whole drawing has its text, and only the other diagram is listed.

@@ -15,8 +15,8 @@ use crate::{
     ImageDetail, TINY_IMAGE_PIXELS, TINY_IMAGE_POINTS,
 };
 use copilot_pdf::{
-    add_alt_texts, extract_images, find_figures, load_image_file, EncodedImage, ImageKey,
-    ImagePlacement, PdfFigure, PdfImage, PdfRect, SkippedImage,
+    add_alt_texts, extract_images, load_image_file, locate_figures, render_figures, EncodedImage,
+    ImageKey, ImagePlacement, PdfFigure, PdfImage, PdfRect, SkippedImage,
 };
 use openai_blocking::types::*;
 use openai_blocking::*;
@@ -32,7 +32,7 @@ pub enum DescribedKind {
     /// A raster image of a PDF (an image XObject); the key is the image's object.
     Image,
     /// A vector figure of a tagged PDF (a diagram or chart drawn with paths and text, found
-    /// by [`find_figures`]), described from its rendered region; the key is its first
+    /// by [`locate_figures`]), described from its rendered region; the key is its first
     /// `/Figure` structure element ([`PdfFigure::key`]), which gets the `/Alt`.
     Figure,
     /// An image file given as a document.
@@ -171,9 +171,10 @@ pub struct ImageBatch {
 /// [`client.get_image_description_copilot(options)`](crate::CopilotClientExt::get_image_description_copilot).
 ///
 /// What is described in a PDF: every raster image it draws ([`extract_images`]), and every
-/// vector figure of a tagged PDF ([`find_figures`]: a `/Figure` structure element without
+/// vector figure of a tagged PDF ([`locate_figures`]: a `/Figure` structure element without
 /// `/Alt` that draws paths and text, such as a diagram made in Word), whose region of the
-/// page is rendered and sent like an image. Both go through the PDF layer's worker process
+/// page is rendered ([`render_figures`], only for the figures described) and sent like an
+/// image. Both go through the PDF layer's worker process
 /// when one is set up ([`copilot_pdf::Isolation`]), so no document can abort the caller. A
 /// figure that is only an image is described as that image; an image drawn only inside a
 /// figure that is described is covered by the figure's description
@@ -611,14 +612,15 @@ fn find_images(
             result.skipped = images.skipped;
             result.problems = images.problems;
             // The images could be read, so the file opens: what stops the figures (a
-            // worker's time or memory limit while rendering) costs the figures only.
-            let figures = find_figures(pdf).unwrap_or_else(|e| {
+            // worker's time or memory limit) costs the figures only.
+            let figures = locate_figures(pdf).unwrap_or_else(|e| {
                 result
                     .problems
                     .push(format!("vector figures were not looked for: {e}"));
                 Vec::new()
             });
-            let (found, not_described) = select(images.images, figures, options);
+            let mut render = |figures: &mut [PdfFigure]| render_figures(pdf, figures);
+            let (found, not_described) = select(images.images, figures, options, &mut render);
             result.not_described = not_described;
             Ok((result, found))
         }
@@ -644,10 +646,19 @@ fn find_images(
     }
 }
 
+/// An image or figure of a PDF, by its place in the lists found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    Image(usize),
+    Figure(usize),
+}
+
 /// An image or figure that may be described, with the page it counts on and the area it
 /// covers there.
 struct Candidate {
-    found: Found,
+    pick: Pick,
+    name: String,
+    kind: DescribedKind,
     key: ImageKey,
     page: u32,
     area: f64,
@@ -656,14 +667,93 @@ struct Candidate {
 /// Points an image may reach past a figure's region and still be inside it.
 const INSIDE_TOLERANCE: f64 = 1.0;
 
-/// What of a PDF's images and figures is described, and what is left out and why: tiny
-/// ones, images a figure covers, figures not rendered, then the per-page and per-document
-/// limits (the largest of a page kept, pages in order).
+/// Renders figures' regions in place (see [`copilot_pdf::render_figures`]).
+type Render<'a> = dyn FnMut(&mut [PdfFigure]) -> Result<(), copilot_pdf::PdfError> + 'a;
+
+/// What of a PDF's images and figures (found by [`locate_figures`], not yet rendered) is
+/// described, and what is left out and why (see [`plan`]). Only the figures that are
+/// described are rendered, with `render`: a figure whose region cannot be rendered is left
+/// out as [`NotDescribedReason::NotRendered`] and the choice is made again without it, so
+/// that what it would have pushed over a limit is described instead.
 fn select(
     images: Vec<PdfImage>,
-    figures: Vec<PdfFigure>,
+    mut figures: Vec<PdfFigure>,
     options: &ImageDescriptionCopilotOptions,
+    render: &mut Render<'_>,
 ) -> (Vec<Found>, Vec<NotDescribed>) {
+    // Each round renders or gives up on at least one figure: at most one round a figure.
+    let (picks, left_out) = loop {
+        let (picks, left_out) = plan(&images, &figures, options);
+        let unrendered: Vec<usize> = picks
+            .iter()
+            .filter_map(|p| match *p {
+                Pick::Figure(i) if figures[i].image.is_none() => Some(i),
+                _ => None,
+            })
+            .collect();
+        if unrendered.is_empty() {
+            break (picks, left_out);
+        }
+        let mut batch: Vec<PdfFigure> = unrendered.iter().map(|&i| figures[i].clone()).collect();
+        match render(&mut batch) {
+            Ok(()) => {
+                for (i, mut figure) in unrendered.into_iter().zip(batch) {
+                    if figure.image.is_none() && figure.render_problem.is_none() {
+                        figure.render_problem = Some("the renderer returned no image".into());
+                    }
+                    figures[i] = figure;
+                }
+            }
+            Err(e) => {
+                // The renderer itself failed (its worker's time or memory limit): no figure
+                // not rendered yet is tried again.
+                let why = format!("the figures could not be rendered: {e}");
+                for figure in figures.iter_mut().filter(|f| f.image.is_none()) {
+                    figure.render_problem = Some(why.clone());
+                }
+            }
+        }
+    };
+    let mut images: Vec<Option<PdfImage>> = images.into_iter().map(Some).collect();
+    let mut figures: Vec<Option<PdfFigure>> = figures.into_iter().map(Some).collect();
+    let found = picks
+        .into_iter()
+        .filter_map(|pick| match pick {
+            Pick::Image(i) => images[i].take().map(|image| Found {
+                name: image.name,
+                kind: DescribedKind::Image,
+                placements: image.placements,
+                image: image.image,
+                key: Some(image.key),
+            }),
+            Pick::Figure(i) => figures[i].take().and_then(|figure| {
+                Some(Found {
+                    name: figure_name(i),
+                    kind: DescribedKind::Figure,
+                    placements: vec![figure.placement()],
+                    key: Some(figure.key()),
+                    image: figure.image?,
+                })
+            }),
+        })
+        .collect();
+    (found, left_out)
+}
+
+/// The name of the `i`-th figure (from 0) of a PDF.
+fn figure_name(i: usize) -> String {
+    format!("Figure {}", i + 1)
+}
+
+/// What of a PDF's images and figures is described, and what is left out and why: tiny
+/// ones, images a figure covers, figures not rendered, then the per-page and per-document
+/// limits (the largest of a page kept, pages in order). A figure not rendered yet (no image
+/// and no render problem) counts as one that will be.
+fn plan(
+    images: &[PdfImage],
+    figures: &[PdfFigure],
+    options: &ImageDescriptionCopilotOptions,
+) -> (Vec<Pick>, Vec<NotDescribed>) {
     let tiny_rect = |r: &PdfRect| r.width() < TINY_IMAGE_POINTS || r.height() < TINY_IMAGE_POINTS;
     let mut left_out = Vec::new();
     let mut leave = |name: String, kind, page, key, reason| {
@@ -676,50 +766,50 @@ fn select(
         })
     };
     let mut figure_candidates = Vec::new();
-    for (n, figure) in figures.into_iter().enumerate() {
-        let name = format!("Figure {}", n + 1);
-        let (key, page) = (figure.key(), figure.page);
+    for (n, figure) in figures.iter().enumerate() {
+        let (name, key, page) = (figure_name(n), figure.key(), figure.page);
         let kind = DescribedKind::Figure;
         if options.skip_tiny_images && tiny_rect(&figure.rect) {
             leave(name, kind, page, key, NotDescribedReason::Tiny);
             continue;
         }
-        let placement = figure.placement();
-        let Some(image) = figure.image else {
-            let why = figure.render_problem.unwrap_or_default();
-            leave(name, kind, page, key, NotDescribedReason::NotRendered(why));
+        if let (None, Some(why)) = (&figure.image, &figure.render_problem) {
+            leave(
+                name,
+                kind,
+                page,
+                key,
+                NotDescribedReason::NotRendered(why.clone()),
+            );
             continue;
-        };
+        }
         figure_candidates.push((
             figure.images > 0,
+            figure.rect,
             Candidate {
-                area: figure.rect.width() * figure.rect.height(),
-                found: Found {
-                    name,
-                    kind,
-                    placements: vec![placement],
-                    image,
-                    key: Some(key),
-                },
+                pick: Pick::Figure(n),
+                name,
+                kind,
                 key,
                 page,
+                area: figure.rect.width() * figure.rect.height(),
             },
         ));
     }
     let mut candidates = Vec::new();
-    for image in images {
+    for (n, image) in images.iter().enumerate() {
         let (key, page, kind) = (image.key, image.page(), DescribedKind::Image);
+        let name = || image.name.clone();
         let tiny = image.image.width < TINY_IMAGE_PIXELS
             || image.image.height < TINY_IMAGE_PIXELS
             || image.placements.iter().all(|p| tiny_rect(&p.rect));
         if options.skip_tiny_images && tiny {
-            leave(image.name, kind, page, key, NotDescribedReason::Tiny);
+            leave(name(), kind, page, key, NotDescribedReason::Tiny);
             continue;
         }
         // Drawn only inside figures that draw images: the figures' descriptions cover it.
         let covering = |p: &ImagePlacement| {
-            figure_candidates.iter().find_map(|(draws_images, f)| {
-                let r = &f.found.placements[0].rect;
+            figure_candidates.iter().find_map(|(draws_images, r, f)| {
                 let inside = *draws_images
                     && f.page == p.page
                     && p.rect.x0 >= r.x0 - INSIDE_TOLERANCE
@@ -732,7 +822,7 @@ fn select(
         let covered: Option<Vec<ImageKey>> = image.placements.iter().map(covering).collect();
         if let Some(figure) = covered.and_then(|keys| keys.first().copied()) {
             leave(
-                image.name,
+                name(),
                 kind,
                 page,
                 key,
@@ -747,19 +837,15 @@ fn select(
             .map(|p| p.rect.width() * p.rect.height())
             .sum();
         candidates.push(Candidate {
-            found: Found {
-                name: image.name,
-                kind,
-                placements: image.placements,
-                image: image.image,
-                key: Some(key),
-            },
+            pick: Pick::Image(n),
+            name: name(),
+            kind,
             key,
             page,
             area,
         });
     }
-    candidates.extend(figure_candidates.into_iter().map(|(_, c)| c));
+    candidates.extend(figure_candidates.into_iter().map(|(_, _, c)| c));
     // Page by page: images in the order drawn, then figures from the top.
     let mut by_page: BTreeMap<u32, Vec<Candidate>> = BTreeMap::new();
     for candidate in candidates {
@@ -779,13 +865,17 @@ fn select(
             } else if described.len() >= options.max_images {
                 NotDescribedReason::DocumentLimit
             } else {
-                described.push(candidate.found);
+                described.push(candidate.pick);
                 continue;
             };
             let Candidate {
-                found, key, page, ..
+                name,
+                kind,
+                key,
+                page,
+                ..
             } = candidate;
-            leave(found.name, found.kind, page, key, reason);
+            leave(name, kind, page, key, reason);
         }
     }
     left_out.sort_by_key(|n| n.page);
@@ -808,6 +898,190 @@ fn unused_path(dir: &Path, name: &str, taken: &[PathBuf]) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use copilot_pdf::PdfDocument;
+    use lopdf::{dictionary, Document, Object, Stream};
+
+    /// A tagged PDF whose pages draw filled rectangles (x, y, width, height), each one a
+    /// `/Figure` element of its own.
+    fn figures_pdf(pages: &[&[(i64, i64, i64, i64)]]) -> PdfDocument {
+        let mut doc = Document::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let tree = doc.new_object_id();
+        let mut page_ids = Vec::new();
+        let mut elements: Vec<Object> = Vec::new();
+        for rects in pages {
+            let page = doc.new_object_id();
+            let mut content = String::new();
+            for (mcid, (x, y, w, h)) in rects.iter().enumerate() {
+                content += &format!("/Figure <</MCID {mcid}>> BDC {x} {y} {w} {h} re f EMC\n");
+                elements.push(
+                    doc.add_object(dictionary! {
+                        "Type" => "StructElem", "S" => "Figure", "P" => tree, "Pg" => page,
+                        "K" => mcid as i64,
+                    })
+                    .into(),
+                );
+            }
+            let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+            doc.objects.insert(
+                page,
+                dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()] }
+                .into(),
+            );
+            page_ids.push(page.into());
+        }
+        doc.objects.insert(
+            tree,
+            dictionary! { "Type" => "StructTreeRoot", "K" => elements }.into(),
+        );
+        let count = page_ids.len() as i64;
+        doc.objects.insert(
+            pages_id,
+            dictionary! { "Type" => "Pages", "Kids" => page_ids, "Count" => count }.into(),
+        );
+        let catalog = doc.add_object(
+            dictionary! { "Type" => "Catalog", "Pages" => pages_id, "StructTreeRoot" => tree },
+        );
+        doc.trailer.set("Root", catalog);
+        let mut bytes = Vec::new();
+        doc.save_to(&mut bytes).unwrap();
+        PdfDocument::from_bytes("figures.pdf", bytes)
+    }
+
+    /// Page 1: figures of 300 × 200, 200 × 100 and 100 × 50 points and a 5-point square;
+    /// page 2: 250 × 150 above 120 × 60.
+    fn six_figures() -> PdfDocument {
+        figures_pdf(&[
+            &[
+                (50, 500, 300, 200),
+                (50, 300, 200, 100),
+                (300, 300, 100, 50),
+                (500, 100, 5, 5),
+            ],
+            &[(50, 500, 250, 150), (50, 200, 120, 60)],
+        ])
+    }
+
+    /// The figures of `doc` through [`select`] with a renderer that renders for real and
+    /// records what it was asked to render, call by call; `fail` names a figure (by its
+    /// name) whose rendering is made to fail.
+    fn select_figures(
+        doc: &PdfDocument,
+        options: &ImageDescriptionCopilotOptions,
+        fail: Option<&str>,
+    ) -> (Vec<Found>, Vec<NotDescribed>, Vec<Vec<String>>) {
+        let figures = locate_figures(doc).unwrap();
+        assert!(figures.iter().all(|f| f.image.is_none()), "{figures:#?}");
+        let names: HashMap<ImageKey, String> = figures
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.key(), figure_name(i)))
+            .collect();
+        let mut calls = Vec::new();
+        let mut render = |batch: &mut [PdfFigure]| {
+            calls.push(batch.iter().map(|f| names[&f.key()].clone()).collect());
+            render_figures(doc, batch)?;
+            for figure in batch.iter_mut() {
+                if Some(names[&figure.key()].as_str()) == fail {
+                    figure.image = None;
+                    figure.render_problem = Some("made to fail".into());
+                }
+            }
+            Ok(())
+        };
+        let (found, left_out) = select(Vec::new(), figures, options, &mut render);
+        (found, left_out, calls)
+    }
+
+    fn reasons(left_out: &[NotDescribed]) -> Vec<(&str, &NotDescribedReason)> {
+        left_out
+            .iter()
+            .map(|n| (n.name.as_str(), &n.reason))
+            .collect()
+    }
+
+    #[test]
+    fn only_the_figures_described_are_rendered() {
+        let doc = six_figures();
+        let options = ImageDescriptionCopilotOptions::new()
+            .with_max_images_per_page(2)
+            .with_max_images(3);
+
+        let (found, left_out, calls) = select_figures(&doc, &options, None);
+
+        // One call, with the two largest of page 1 and the first of page 2: not the tiny
+        // square, not the one over the page's limit, not the one over the document's.
+        assert_eq!(calls, [["Figure 1", "Figure 2", "Figure 5"]]);
+        let described: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(described, ["Figure 1", "Figure 2", "Figure 5"]);
+        // Rendered at 150 dpi with 4 points around: 308 × 208 points is 642 × 433 pixels.
+        assert_eq!((found[0].image.width, found[0].image.height), (642, 433));
+        assert!(found.iter().all(|f| f.image.bytes.starts_with(b"\x89PNG")));
+        assert_eq!(
+            reasons(&left_out),
+            [
+                ("Figure 4", &NotDescribedReason::Tiny),
+                ("Figure 3", &NotDescribedReason::PageLimit),
+                ("Figure 6", &NotDescribedReason::DocumentLimit),
+            ]
+        );
+
+        // No room at all: nothing is rendered.
+        let none = ImageDescriptionCopilotOptions::new().with_max_images(0);
+        let (found, left_out, calls) = select_figures(&doc, &none, None);
+        assert!(found.is_empty() && calls.is_empty(), "{calls:?}");
+        assert_eq!(left_out.len(), 6);
+    }
+
+    #[test]
+    fn a_figure_that_cannot_be_rendered_gives_its_place_to_the_next() {
+        let doc = six_figures();
+        let options = ImageDescriptionCopilotOptions::new().with_max_images_per_page(2);
+
+        let (found, left_out, calls) = select_figures(&doc, &options, Some("Figure 1"));
+
+        // Figure 1 fails, so page 1's third largest is described in its place, rendered in
+        // a second call.
+        assert_eq!(
+            calls,
+            [
+                vec!["Figure 1", "Figure 2", "Figure 5", "Figure 6"],
+                vec!["Figure 3"]
+            ]
+        );
+        let described: Vec<&str> = found.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(described, ["Figure 2", "Figure 3", "Figure 5", "Figure 6"]);
+        assert_eq!(
+            reasons(&left_out),
+            [
+                (
+                    "Figure 1",
+                    &NotDescribedReason::NotRendered("made to fail".into())
+                ),
+                ("Figure 4", &NotDescribedReason::Tiny),
+            ]
+        );
+
+        // A renderer that fails as a whole: every figure chosen is reported, none retried.
+        let mut calls = 0;
+        let mut broken = |_: &mut [PdfFigure]| {
+            calls += 1;
+            Err(copilot_pdf::PdfError::Worker {
+                name: "figures.pdf".into(),
+                detail: "lost".into(),
+            })
+        };
+        let figures = locate_figures(&doc).unwrap();
+        let (found, left_out) = select(Vec::new(), figures, &options, &mut broken);
+        assert_eq!(calls, 1);
+        assert!(found.is_empty());
+        let not_rendered = left_out
+            .iter()
+            .filter(|n| matches!(&n.reason, NotDescribedReason::NotRendered(why) if why.contains("lost")))
+            .count();
+        assert_eq!(not_rendered, 5, "all but the tiny one: {left_out:#?}");
+    }
 
     #[test]
     fn output_names_do_not_collide() {
