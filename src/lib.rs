@@ -18,6 +18,10 @@
 //! Request and response types are generated from OpenAI's OpenAPI document into [`types`];
 //! the crate root re-exports the common ones.
 //!
+//! Each API family is a Cargo feature, all on by default (`assistants`, `chat`, `responses`,
+//! `files`, `vector-stores`, `batch`, `embeddings`, `moderations`, `models`): a program that
+//! turns the others off builds only the types and methods of the families it uses.
+//!
 //! The client is configured once and shared (it is `Clone`, `Send` and `Sync`):
 //!
 //! ```no_run
