@@ -2,7 +2,8 @@
 //! so that mutations reach the content operators, damaged by bit flips, byte overwrites,
 //! truncation, chunk duplication and numbers grown by orders of magnitude inside content
 //! streams, and bit flips, truncation and chunk duplication of the file as a whole, then read
-//! through the text, image, alternative-text and figure paths, each in a worker process.
+//! through the text, image, alternative-text and figure paths (found and drawn in one job, and
+//! found, then the found figures sent back to be drawn), each in a worker process.
 //!
 //! What it checks for every input: the caller survives (it is this process); every answer is
 //! a value or a typed error naming the file; no worker escapes its guards with a panic or a
@@ -23,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use copilot_pdf::{ImageKey, Isolation, Job, JobOutput, PdfDocument, PdfError};
+use copilot_pdf::{ImageKey, Isolation, Job, JobOutput, PdfDocument, PdfError, PdfFigure};
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, Document, Object, ObjectId, Stream};
 use rand::rngs::StdRng;
@@ -377,15 +378,22 @@ fn run(inputs: usize, seed_value: u64) -> Tally {
         tally.inputs += 1;
         *tally.by_kind.entry(kind).or_default() += 1;
         let mut keys: Vec<(ImageKey, String)> = Vec::new();
-        for job in ["text", "images", "alt", "figures"] {
+        // The figures `locate` found, which `render` then sends back to a worker to draw.
+        let mut located: Vec<PdfFigure> = Vec::new();
+        for job in ["text", "images", "alt", "figures", "locate", "render"] {
             let start = Instant::now();
             let (result, stats) = match job {
                 "text" => isolation.run(&doc, Job::Text),
                 "images" => isolation.run(&doc, Job::Images),
                 "figures" => isolation.run(&doc, Job::Figures),
+                "locate" => isolation.run(&doc, Job::LocateFigures),
+                "render" => isolation.run(&doc, Job::RenderFigures(&located)),
                 _ => isolation.run(&doc, Job::AltTexts(&keys)),
             };
             let took = start.elapsed();
+            if let (true, Ok(JobOutput::Figures(figures))) = (job == "locate", &result) {
+                located = figures.clone();
+            }
             if let Ok(JobOutput::Images(images)) = &result {
                 keys = images
                     .images
