@@ -1,8 +1,10 @@
 //! Generates the request and response types from `spec/openai.schema.json` (written by
-//! `cargo xtask spec`): typify, then syn passes (every enum opened to unknown values; required
-//! nullable fields tolerant of absence and sent as `null`; optional lists as `Option<Vec<_>>`;
-//! the clearable fields of modify requests as `Patch<_>`; the open unions decoded by their tag,
-//! see `build/tag_dispatch.rs`), then prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
+//! `cargo xtask spec`): the definitions that the enabled API families (Cargo features) reach
+//! from their operations in `spec/operations.json` go through typify, then syn passes (every
+//! enum opened to unknown values; required nullable fields tolerant of absence and sent as
+//! `null`; optional lists as `Option<Vec<_>>`; the clearable fields of modify requests as
+//! `Patch<_>`; the open unions decoded by their tag, see `build/tag_dispatch.rs`), then
+//! prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -22,8 +24,8 @@ fn main() {
     // responses, batches), so the waits' machinery is compiled.
     println!("cargo::rustc-check-cfg=cfg(polls)");
     if ["ASSISTANTS", "VECTOR_STORES", "RESPONSES", "BATCH"]
-        .iter()
-        .any(|f| env::var_os(format!("CARGO_FEATURE_{f}")).is_some())
+        .into_iter()
+        .any(feature_on)
     {
         println!("cargo:rustc-cfg=polls");
     }
@@ -107,7 +109,7 @@ fn generate() -> Result<(), String> {
 }
 
 /// The Cargo feature that turns on the operations under each path: a program builds only the
-/// types of the API families it uses (see the README's "Features").
+/// types of the API families it uses (see the README's "API families as features").
 const FEATURES: &[(&str, &str)] = &[
     ("/assistants", "ASSISTANTS"),
     ("/threads", "ASSISTANTS"),
@@ -135,11 +137,16 @@ const EXTRA_ROOTS: &[(&str, &str)] = &[
     ("ASSISTANTS", "AssistantStreamEvent"),
 ];
 
+/// Whether the Cargo feature of this name (upper case, `_` for `-`) is on.
+fn feature_on(name: &str) -> bool {
+    env::var_os(format!("CARGO_FEATURE_{name}")).is_some()
+}
+
 /// Whether the feature of an operation's path is on; a path no feature claims is a bug of
 /// `FEATURES`, and is kept.
 fn feature_enabled(path: &str) -> bool {
     match FEATURES.iter().find(|(prefix, _)| path.starts_with(prefix)) {
-        Some((_, feature)) => env::var_os(format!("CARGO_FEATURE_{feature}")).is_some(),
+        Some((_, feature)) => feature_on(feature),
         None => true,
     }
 }
@@ -181,9 +188,7 @@ fn keep_only_used_definitions(schema: &mut serde_json::Value, enabled: &[&serde_
         .flat_map(|op| ["request", "query", "response", "stream"].map(|k| op[k].as_str()))
         .flatten()
         .chain(EXTRA_ROOTS.iter().filter_map(|(feature, name)| {
-            let on =
-                feature.is_empty() || env::var_os(format!("CARGO_FEATURE_{feature}")).is_some();
-            on.then_some(*name)
+            (feature.is_empty() || feature_on(feature)).then_some(*name)
         }));
     let used = referenced(schema, roots);
     if let Some(definitions) = schema["definitions"].as_object_mut() {
