@@ -13,6 +13,8 @@ use std::{env, fs};
 use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Fields, Item};
 
+#[path = "build/directions.rs"]
+mod directions;
 #[path = "build/tag_dispatch.rs"]
 mod tag_dispatch;
 
@@ -101,6 +103,21 @@ fn generate() -> Result<(), String> {
     event_accessors(&mut file);
     keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
     tag_dispatch::generate(&mut file, &requests);
+    if !feature_on("BOTH_WAYS") {
+        let roots = |keys: &[&str]| -> BTreeSet<String> {
+            enabled
+                .iter()
+                .flat_map(|op| keys.iter().filter_map(|k| op[*k].as_str()))
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut read = roots(&["response", "stream"]);
+        // A batch's input file is read back (to check it, to match results to requests).
+        if feature_on("BATCH") {
+            read.extend(BATCH_BODIES.map(str::to_owned));
+        }
+        directions::trim(&mut file, &roots(&["request", "query"]), &read);
+    }
     drop_unused_conversions(&mut file);
     let code = prettyplease::unparse(&file);
 
@@ -135,6 +152,13 @@ const EXTRA_ROOTS: &[(&str, &str)] = &[
     ("", "ListOrder"),
     ("", "Metadata"),
     ("ASSISTANTS", "AssistantStreamEvent"),
+];
+
+/// The request bodies a batch's JSONL lines hold, which the SDK also decodes.
+const BATCH_BODIES: [&str; 3] = [
+    "ResponseCreateRequest",
+    "CompletionCreateRequest",
+    "EmbeddingCreateRequest",
 ];
 
 /// Whether the Cargo feature of this name (upper case, `_` for `-`) is on.

@@ -43,7 +43,7 @@ pub fn generate(file: &mut syn::File, requests: &BTreeSet<String>) -> (usize, us
             None
         };
         if let Some(code) = dispatch {
-            drop_derived_deserialize(e);
+            super::directions::drop_derive(&mut e.attrs, "Deserialize");
             let code: syn::File = parse_quote!(#code);
             impls.extend(code.items);
         }
@@ -54,7 +54,7 @@ pub fn generate(file: &mut syn::File, requests: &BTreeSet<String>) -> (usize, us
 
 /// Every type `roots` hold, directly or through other types (by the names in their fields'
 /// and variants' types).
-fn reachable(file: &syn::File, roots: &BTreeSet<String>) -> BTreeSet<String> {
+pub fn reachable(file: &syn::File, roots: &BTreeSet<String>) -> BTreeSet<String> {
     struct Names(BTreeSet<String>);
     impl<'ast> syn::visit::Visit<'ast> for Names {
         fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
@@ -357,19 +357,5 @@ fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
-    }
-}
-
-fn drop_derived_deserialize(e: &mut syn::ItemEnum) {
-    for a in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let Ok(list) = a.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) else {
-            continue;
-        };
-        let kept = list
-            .into_iter()
-            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"));
-        *a = parse_quote!(#[derive(#(#kept),*)]);
     }
 }

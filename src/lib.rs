@@ -20,7 +20,10 @@
 //!
 //! Each API family is a Cargo feature, all on by default (`assistants`, `chat`, `responses`,
 //! `files`, `vector-stores`, `batch`, `embeddings`, `moderations`, `models`): a program that
-//! turns the others off builds only the types and methods of the families it uses.
+//! turns the others off builds only the types and methods of the families it uses. Two more
+//! are on by default: `gzip` (compressed answers) and `both-ways` (every generated type
+//! both serializes and deserializes; without it request types only serialize and answer
+//! types only deserialize, which is all a client needs).
 //!
 //! The client is configured once and shared (it is `Clone`, `Send` and `Sync`):
 //!

@@ -196,11 +196,9 @@ fn apply_chunk(
     }
     if let Some(reason) = &part.finish_reason {
         // The two enums have the same values: go through their JSON name.
-        choice.finish_reason = serde_json::to_value(reason)
-            .and_then(serde_json::from_value)
-            .unwrap_or_else(|_| {
-                CompletionResponseChoicesItemFinishReason::Unknown(reason.to_string())
-            });
+        let name = reason.to_string();
+        choice.finish_reason = serde_json::from_value(serde_json::Value::String(name.clone()))
+            .unwrap_or(CompletionResponseChoicesItemFinishReason::Unknown(name));
     }
     if let Some(logprobs) = &part.logprobs {
         let whole = choice

@@ -503,6 +503,7 @@ impl OpenAIClient {
                 },
                 None => Error::Io(io::Error::other(err)),
             },
+            #[cfg(feature = "gzip")]
             ureq::Error::Decompress(..) => match response {
                 Some(response) => Error::InvalidBody {
                     source: Box::new(err),
