@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::{env, fs};
 
-use syn::visit_mut::VisitMut;
 use syn::{parse_quote, Fields, Item};
 
 #[path = "build/directions.rs"]
@@ -298,38 +297,37 @@ fn open_enums(file: &mut syn::File) {
         opened.insert(e.ident.to_string());
     }
 
-    /// Adds the `Unknown` arm to the exhaustive match of `impl Display` for opened enums.
-    struct DisplayArm<'a>(&'a BTreeSet<String>);
-    impl VisitMut for DisplayArm<'_> {
-        fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
-            let syn::Type::Path(p) = &*i.self_ty else {
-                return;
-            };
-            let is_opened = p
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| self.0.contains(&s.ident.to_string()));
-            let is_display = i
-                .trait_
-                .as_ref()
-                .and_then(|(p, _)| p.segments.last())
-                .is_some_and(|s| s.ident == "Display");
-            if !(is_opened && is_display) {
-                return;
-            }
-            struct Arm;
-            impl VisitMut for Arm {
-                fn visit_expr_match_mut(&mut self, m: &mut syn::ExprMatch) {
+    // The exhaustive match of `impl Display` for an opened enum gains the `Unknown` arm.
+    for item in &mut file.items {
+        let Item::Impl(i) = item else { continue };
+        if !(impl_of(i, &opened) && implements(i, "Display")) {
+            continue;
+        }
+        for f in i.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            for stmt in &mut f.block.stmts {
+                if let syn::Stmt::Expr(syn::Expr::Match(m), _) = stmt {
                     m.arms.push(
                         parse_quote!(Self::Unknown(ref v) => ::std::fmt::Display::fmt(v, f),),
                     );
                 }
             }
-            Arm.visit_item_impl_mut(i);
         }
     }
-    DisplayArm(&opened).visit_file_mut(file);
+}
+
+/// Whether `i` is an impl block for one of the types named in `types`.
+fn impl_of(i: &syn::ItemImpl, types: &BTreeSet<String>) -> bool {
+    matches!(&*i.self_ty, syn::Type::Path(p)
+        if p.path.segments.last().is_some_and(|s| types.contains(&s.ident.to_string())))
+}
+
+/// Whether `i` implements the trait whose last path segment is `name`.
+fn implements(i: &syn::ItemImpl, name: &str) -> bool {
+    i.trait_
+        .as_ref()
+        .and_then(|(p, _)| p.segments.last())
+        .is_some_and(|s| s.ident == name)
 }
 
 /// typify reads a required but nullable field with `deserialize_with = "Option::deserialize"`,
@@ -604,31 +602,44 @@ fn rename_unknown_values(file: &mut syn::File) {
             }
         }
     }
-    struct Paths<'a>(&'a BTreeSet<String>, bool);
-    impl VisitMut for Paths<'_> {
-        fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
-            let syn::Type::Path(p) = &*i.self_ty else {
-                return;
-            };
-            let ours = p
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| self.0.contains(&s.ident.to_string()));
-            if ours {
-                self.1 = true;
-                syn::visit_mut::visit_item_impl_mut(self, i);
-                self.1 = false;
-            }
+    // In their impls, `X::Unknown` becomes `X::UnknownValue`: a two-segment path, read as
+    // tokens (`X`, `::`, `Unknown`) not followed by another `::`.
+    fn rename(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+        use proc_macro2::TokenTree;
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let colons =
+            |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+        let mut out = Vec::with_capacity(tokens.len());
+        for (k, token) in tokens.iter().enumerate() {
+            out.push(match token {
+                TokenTree::Group(g) => {
+                    let mut group = proc_macro2::Group::new(g.delimiter(), rename(g.stream()));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                TokenTree::Ident(id)
+                    if id == "Unknown"
+                        && k >= 3
+                        && colons(tokens.get(k - 1))
+                        && colons(tokens.get(k - 2))
+                        && matches!(tokens.get(k - 3), Some(TokenTree::Ident(_)))
+                        && !(k >= 4 && colons(tokens.get(k - 4)))
+                        && !colons(tokens.get(k + 1)) =>
+                {
+                    TokenTree::Ident(syn::Ident::new("UnknownValue", id.span()))
+                }
+                other => other.clone(),
+            });
         }
-        fn visit_path_mut(&mut self, p: &mut syn::Path) {
-            if self.1 && p.segments.len() == 2 && p.segments[1].ident == "Unknown" {
-                p.segments[1].ident = syn::Ident::new("UnknownValue", p.segments[1].ident.span());
-            }
-            syn::visit_mut::visit_path_mut(self, p);
+        out.into_iter().collect()
+    }
+    for item in &mut file.items {
+        let Item::Impl(i) = item else { continue };
+        if impl_of(i, &renamed) {
+            let tokens = rename(quote::quote!(#i));
+            *i = syn::parse2(tokens).expect("an impl with a renamed variant reparses");
         }
     }
-    Paths(&renamed, false).visit_file_mut(file);
 }
 
 /// Event unions whose every known variant carries a `sequence_number` (the response stream's

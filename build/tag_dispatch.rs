@@ -55,11 +55,16 @@ pub fn generate(file: &mut syn::File, requests: &BTreeSet<String>) -> (usize, us
 /// Every type `roots` hold, directly or through other types (by the names in their fields'
 /// and variants' types).
 pub fn reachable(file: &syn::File, roots: &BTreeSet<String>) -> BTreeSet<String> {
-    struct Names(BTreeSet<String>);
-    impl<'ast> syn::visit::Visit<'ast> for Names {
-        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
-            self.0.insert(s.ident.to_string());
-            syn::visit::visit_path_segment(self, s);
+    // Every identifier in a type (`Option<Vec<Foo>>` names `Option`, `Vec` and `Foo`).
+    fn names(tokens: TokenStream, out: &mut BTreeSet<String>) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Ident(id) => {
+                    out.insert(id.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => names(g.stream(), out),
+                _ => {}
+            }
         }
     }
     let mut uses: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -72,11 +77,11 @@ pub fn reachable(file: &syn::File, roots: &BTreeSet<String>) -> BTreeSet<String>
             ),
             _ => continue,
         };
-        let mut names = Names(BTreeSet::new());
+        let used = uses.entry(name).or_default();
         for field in fields {
-            syn::visit::Visit::visit_type(&mut names, &field.ty);
+            let ty = &field.ty;
+            names(quote!(#ty), used);
         }
-        uses.entry(name).or_default().extend(names.0);
     }
     let mut seen = BTreeSet::new();
     let mut todo: Vec<String> = roots.iter().cloned().collect();
