@@ -514,19 +514,33 @@ pub(crate) fn dispatch(
     body: &mut dyn Read,
 ) -> Result<Reply, Failure> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut segments: Vec<std::borrow::Cow<'_, str>> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode_segment)
-        .collect();
-    if segments.first().map(|s| &**s) == Some("v1") {
-        segments.remove(0);
+    let parts = path.split('/').filter(|s| !s.is_empty());
+    // Paths without escapes (almost all) are routed from segments on the stack.
+    let mut plain = [""; MAX_SEGMENTS];
+    let decoded: Vec<std::borrow::Cow<'_, str>>;
+    let owned: Vec<&str>;
+    let mut segs: &[&str] = if !path.contains('%') && parts.clone().count() <= MAX_SEGMENTS {
+        let mut count = 0;
+        for (slot, segment) in plain.iter_mut().zip(parts) {
+            *slot = segment;
+            count += 1;
+        }
+        &plain[..count]
+    } else {
+        decoded = parts.map(decode_segment).collect();
+        owned = decoded.iter().map(|s| &**s).collect();
+        &owned
+    };
+    if segs.first() == Some(&"v1") {
+        segs = &segs[1..];
     }
-    let segs: Vec<&str> = segments.iter().map(|s| &**s).collect();
     let mut ctx = Ctx::new(engine, query, content_type, body);
-    api::route(&mut ctx, method, &segs)
+    api::route(&mut ctx, method, segs)
         .unwrap_or_else(|| Err(Failure::new(404, format!("Invalid URL ({method} {path})."))))
 }
+
+/// More path segments than any route has (a longer path is routed from the heap, to its 404).
+const MAX_SEGMENTS: usize = 10;
 
 #[cfg(test)]
 mod tests {
