@@ -12,9 +12,9 @@
 //! ones that ended too) minus that of the client threads (each reads its own
 //! `CLOCK_THREAD_CPUTIME_ID` when it is done) and of the main thread (which only waits),
 //! divided by the number of HTTP requests the clients sent in that time. What remains is the
-//! engine's: its workers (routing, handlers, the store, the model, JSON in and out) and the
-//! HTTP library's threads (accepting, reading and parsing requests, writing answers), user
-//! and system time alike. Both CPU clocks count nanoseconds. An Assistants cycle is 4
+//! engine's: the thread accepting connections and a thread per connection, which reads and
+//! parses its requests, runs them (routing, handlers, the store, the model, JSON in and out)
+//! and writes the answers, user and system time alike. Both CPU clocks count nanoseconds. An Assistants cycle is 4
 //! requests when the run completes at its first poll (the usual case with no step delay);
 //! the request count includes any extra polls.
 //!

@@ -1,7 +1,7 @@
 //! The HTTP side of the engine: authentication, the beta header, routing to the handlers,
 //! query strings, request bodies, and OpenAI-shaped answers and errors.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use openai_blocking::types::{ApiError, AssistantStreamEvent, ListOrder};
 use super::api;
 use super::clock::Now;
 use super::engine::{Config, Engine, Session};
+use super::http1::Head;
 use super::model::{ModelReply, ModelRequest};
 use super::page::ListParams;
 use super::spool::{Content, Spool};
@@ -398,132 +399,74 @@ fn decode_segment(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The request's header value, by case-insensitive name.
-fn header<'a>(request: &'a tiny_http::Request, name: &str) -> Option<&'a str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_str())
+/// The answer to a request, before [`super::http1`] writes it.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    /// The `x-request-id` and the time taken (`openai-processing-ms`) of a request the
+    /// engine answered (none for a request that could not be read, or whose handler died).
+    pub served: Option<(String, u128)>,
+    pub body: AnswerBody,
 }
 
-/// The HTTP response sent for an answer: its body is in memory, or a stored file's
-/// [`Content`] read as it is sent.
-pub(crate) type Response = tiny_http::Response<Box<dyn Read + Send>>;
-
-/// A response with a `Content-Length` (never chunked) and the given headers.
-pub(crate) fn response(status: u16, headers: &[(&str, &str)], body: Arc<Vec<u8>>) -> Response {
-    response_of(status, headers, Content::Memory(body))
-}
-
-/// [`response`] with a body of any [`Content`].
-fn response_of(status: u16, headers: &[(&str, &str)], body: Content) -> Response {
-    let headers = headers
-        .iter()
-        .filter_map(|(name, value)| {
-            tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-        })
-        .collect();
-    let len = usize::try_from(body.len()).unwrap_or(usize::MAX);
-    tiny_http::Response::new(status.into(), headers, body.reader(), Some(len), None)
-        .with_chunked_threshold(usize::MAX)
-}
-
-/// The answer to a request: a whole response, or a stream of events still to write.
-pub(crate) enum Answer {
-    /// A response with its whole body.
-    Whole(Response),
-    /// A streamed answer: the head's status and headers, and the events.
-    Streamed {
-        status: u16,
-        headers: Vec<(&'static str, String)>,
-        events: Events,
-    },
+/// The body of an [`Answer`].
+pub(crate) enum AnswerBody {
+    /// Bytes in memory, or a stored file's [`Content`] read as it is sent.
+    Whole(Content),
+    /// A stream of events still to produce and write.
+    Events(Events),
 }
 
 impl Answer {
-    /// Sends the answer to `request`. A streamed answer's events are written as they come,
-    /// each batch as one HTTP/1.1 chunk; an HTTP/1.0 client (no chunks) gets the whole body
-    /// once the events are done.
-    pub fn send(self, engine: &Engine, request: tiny_http::Request) {
-        let (status, headers, events) = match self {
-            Answer::Whole(response) => {
-                let _ = request.respond(response);
-                return;
-            }
-            Answer::Streamed {
-                status,
-                headers,
-                events,
-            } => (status, headers, events),
-        };
-        let mut session = engine.session();
-        let version = request.http_version();
-        if (version.0, version.1) < (1, 1) {
-            let body = events.collect(&mut session);
-            let headers: Vec<(&str, &str)> =
-                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let _ = request.respond(response(status, &headers, Arc::new(body)));
-            return;
+    /// The error answer of `failure`.
+    pub fn failure(failure: &Failure) -> Answer {
+        Answer {
+            status: failure.status,
+            content_type: "application/json",
+            served: None,
+            body: AnswerBody::Whole(failure.body().into()),
         }
-        let reason = tiny_http::StatusCode(status).default_reason_phrase();
-        let mut head = format!("HTTP/1.1 {status} {reason}\r\n");
-        for (name, value) in &headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n");
-        let mut out = request.into_writer();
-        // A failed write is seen again at the first event, which then stops writing; the
-        // events are produced all the same, so that the run they drive is finished.
-        let _ = out.write_all(head.as_bytes()).and_then(|()| out.flush());
-        let mut writer = EventWriter::chunked(&mut *out);
-        events.produce(&mut session, &mut writer);
-        writer.finish();
+    }
+
+    /// The 500 of a handler that panicked.
+    pub fn panicked() -> Answer {
+        Self::failure(&Failure::server(
+            "The local engine failed while answering this request.",
+        ))
     }
 }
 
-/// Answers one request (a streamed answer is then written by [`Answer::send`]).
-pub(crate) fn handle(engine: &Engine, request: &mut tiny_http::Request) -> Answer {
+/// Answers one request, of which the head is read and the body is still to read.
+pub(crate) fn handle(engine: &Engine, head: &Head, body: &mut dyn Read) -> Answer {
     let request_id = engine.next_request_id();
     // The machine's time, not the engine's clock: this measures the work done.
     let started = std::time::Instant::now();
-    let result = serve(engine, request);
-    let (status, content_type, body, events) = match result {
+    let (status, content_type, body) = match serve(engine, head, body) {
         Ok(r) => {
-            let body = r.download.unwrap_or(Content::Memory(r.body));
-            (r.status, r.content_type, body, r.events)
+            let body = match r.events {
+                Some(events) => AnswerBody::Events(events),
+                None => AnswerBody::Whole(r.download.unwrap_or(Content::Memory(r.body))),
+            };
+            (r.status, r.content_type, body)
         }
-        Err(f) => (f.status, "application/json", f.body().into(), None),
+        Err(f) => (
+            f.status,
+            "application/json",
+            AnswerBody::Whole(f.body().into()),
+        ),
     };
-    let poll_ms = engine.config().timing.step.as_millis().max(1).to_string();
-    let processing_ms = started.elapsed().as_millis().to_string();
-    let headers = vec![
-        ("Content-Type", content_type.to_string()),
-        ("x-request-id", request_id),
-        ("openai-poll-after-ms", poll_ms),
-        ("openai-processing-ms", processing_ms),
-    ];
-    match events {
-        Some(events) => Answer::Streamed {
-            status,
-            headers,
-            events,
-        },
-        None => {
-            let headers: Vec<(&str, &str)> =
-                headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            Answer::Whole(response_of(status, &headers, body))
-        }
+    Answer {
+        status,
+        content_type,
+        served: Some((request_id, started.elapsed().as_millis())),
+        body,
     }
 }
 
-fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Failure> {
-    let method = request.method().as_str().to_ascii_uppercase();
-    let url = request.url().to_string();
-
-    let token = header(request, "Authorization")
+fn serve(engine: &Engine, head: &Head, body: &mut dyn Read) -> Result<Reply, Failure> {
+    let token = Some(head.authorization.trim())
         .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
+            let (scheme, token) = v.split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .filter(|t| !t.is_empty());
@@ -541,7 +484,8 @@ fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Fai
         _ => {}
     }
 
-    let path = url.split_once('?').map_or(url.as_str(), |(p, _)| p);
+    let url = head.target.as_str();
+    let path = url.split_once('?').map_or(url, |(p, _)| p);
     let mut segments = path
         .split('/')
         .filter(|s| !s.is_empty())
@@ -550,23 +494,15 @@ fn serve(engine: &Engine, request: &mut tiny_http::Request) -> Result<Reply, Fai
     if resource.as_deref() == Some("v1") {
         resource = segments.next();
     }
-    if matches!(resource.as_deref(), Some("assistants" | "threads")) {
-        let beta = header(request, "OpenAI-Beta").unwrap_or("");
-        if !beta.split(',').any(|v| v.trim() == "assistants=v2") {
-            return Err(Failure::invalid(
-                "The Assistants API needs the header 'OpenAI-Beta: assistants=v2'; add it to the request.",
-            )
-            .code("invalid_beta"));
-        }
+    if matches!(resource.as_deref(), Some("assistants" | "threads"))
+        && !head.beta.split(',').any(|v| v.trim() == "assistants=v2")
+    {
+        return Err(Failure::invalid(
+            "The Assistants API needs the header 'OpenAI-Beta: assistants=v2'; add it to the request.",
+        )
+        .code("invalid_beta"));
     }
-
-    let content_type = header(request, "Content-Type").unwrap_or("").to_string();
-    let body = request.as_reader();
-    let result = dispatch(engine, &method, &url, &content_type, body);
-    // Read what the handler left of the body (a multipart epilogue, the end of a chunked
-    // body) so that the connection can carry the next request.
-    let _ = std::io::copy(&mut body.take(1 << 20), &mut std::io::sink());
-    result
+    dispatch(engine, &head.method, url, &head.content_type, body)
 }
 
 /// Routes an authenticated request (`url` is its path and query) to its handler.
@@ -578,19 +514,33 @@ pub(crate) fn dispatch(
     body: &mut dyn Read,
 ) -> Result<Reply, Failure> {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut segments: Vec<std::borrow::Cow<'_, str>> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode_segment)
-        .collect();
-    if segments.first().map(|s| &**s) == Some("v1") {
-        segments.remove(0);
+    let parts = path.split('/').filter(|s| !s.is_empty());
+    // Paths without escapes (almost all) are routed from segments on the stack.
+    let mut plain = [""; MAX_SEGMENTS];
+    let decoded: Vec<std::borrow::Cow<'_, str>>;
+    let owned: Vec<&str>;
+    let mut segs: &[&str] = if !path.contains('%') && parts.clone().count() <= MAX_SEGMENTS {
+        let mut count = 0;
+        for (slot, segment) in plain.iter_mut().zip(parts) {
+            *slot = segment;
+            count += 1;
+        }
+        &plain[..count]
+    } else {
+        decoded = parts.map(decode_segment).collect();
+        owned = decoded.iter().map(|s| &**s).collect();
+        &owned
+    };
+    if segs.first() == Some(&"v1") {
+        segs = &segs[1..];
     }
-    let segs: Vec<&str> = segments.iter().map(|s| &**s).collect();
     let mut ctx = Ctx::new(engine, query, content_type, body);
-    api::route(&mut ctx, method, &segs)
+    api::route(&mut ctx, method, segs)
         .unwrap_or_else(|| Err(Failure::new(404, format!("Invalid URL ({method} {path})."))))
 }
+
+/// More path segments than any route has (a longer path is routed from the heap, to its 404).
+const MAX_SEGMENTS: usize = 10;
 
 #[cfg(test)]
 mod tests {

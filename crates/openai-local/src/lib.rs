@@ -58,6 +58,7 @@ mod deterministic;
 mod driver;
 mod engine;
 mod http;
+mod http1;
 mod image;
 mod items;
 mod json;
@@ -70,6 +71,7 @@ mod page;
 mod panic_safety;
 mod responding;
 mod search;
+mod server;
 mod spool;
 mod sse;
 mod store;
@@ -79,11 +81,8 @@ mod text;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use clock::ManualClock;
@@ -104,12 +103,30 @@ use store::Timing;
 pub mod __private {
     pub use super::engine::Session;
     pub use super::store::Store;
+
+    /// Serves `input` as the bytes a client sent on one connection to `server` (which then
+    /// closed its side), and returns the bytes the engine wrote back: the HTTP layer run on
+    /// memory, for the tests that feed it mutated requests.
+    pub fn serve_bytes(server: &super::LocalServer, input: &[u8]) -> Vec<u8> {
+        use std::sync::atomic::AtomicBool;
+        let mut output = Vec::new();
+        let (stopping, busy) = (AtomicBool::new(false), AtomicBool::new(false));
+        let conn = super::http1::Connection {
+            engine: server.server.engine(),
+            stopping: &stopping,
+            busy: &busy,
+            permits: None,
+        };
+        super::http1::serve(input, &mut output, &conn);
+        output
+    }
 }
 
 /// A running local engine: an HTTP server on loopback speaking the OpenAI API (Assistants-v2,
 /// chat completions, Responses, Conversations, models, embeddings, moderations).
 ///
-/// It stops when dropped (in-flight requests are answered first). Every server has its own
+/// It stops when dropped: no new connections, idle kept-alive connections closed, requests in
+/// flight answered first. Every server has its own
 /// empty state.
 ///
 /// ```
@@ -122,10 +139,7 @@ pub mod __private {
 /// # Ok(()) }
 /// ```
 pub struct LocalServer {
-    addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
-    stopping: Arc<AtomicBool>,
+    server: server::Server,
     /// The key clients must send (any non-empty key when the builder set none).
     client_key: String,
 }
@@ -133,8 +147,8 @@ pub struct LocalServer {
 impl std::fmt::Debug for LocalServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalServer")
-            .field("addr", &self.addr)
-            .field("workers", &self.workers.len())
+            .field("addr", &self.server.addr())
+            .field("workers", &self.server.workers())
             .finish()
     }
 }
@@ -152,16 +166,17 @@ impl LocalServer {
 
     /// The socket address the server listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The base URL to give a client: `http://HOST:PORT/v1`.
     pub fn base_url(&self) -> String {
-        let host = match self.addr.ip() {
+        let addr = self.server.addr();
+        let host = match addr.ip() {
             IpAddr::V6(ip) => format!("[{ip}]"),
             IpAddr::V4(ip) => ip.to_string(),
         };
-        format!("http://{host}:{}/v1", self.addr.port())
+        format!("http://{host}:{}/v1", addr.port())
     }
 
     /// A client pointed at this server, with the key it accepts.
@@ -174,25 +189,7 @@ impl LocalServer {
     /// Blocks until the server stops; it never stops on its own, so this serves until the
     /// process is killed (what the `openai-local` binary does).
     pub fn join(mut self) {
-        for w in std::mem::take(&mut self.workers) {
-            let _ = w.join();
-        }
-    }
-
-    fn shutdown(&mut self) {
-        self.stopping.store(true, Ordering::SeqCst);
-        for _ in 0..self.workers.len() {
-            self.server.unblock();
-        }
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
-    }
-}
-
-impl Drop for LocalServer {
-    fn drop(&mut self) {
-        self.shutdown();
+        self.server.join();
     }
 }
 
@@ -309,7 +306,10 @@ impl LocalServerBuilder {
         self
     }
 
-    /// The number of worker threads answering requests (default 16, at least 1).
+    /// The number of requests answered at once (default 16, at least 1): every connection has
+    /// a thread of its own that reads its requests and writes their answers, and at most this
+    /// many of them run a handler (or write an answer) at the same time; the others wait for
+    /// one to finish. Idle kept-alive connections take none of these.
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = workers.max(1);
         self
@@ -346,27 +346,21 @@ impl LocalServerBuilder {
         self
     }
 
-    /// Binds the address and starts the worker threads.
+    /// Binds the address and starts serving (a thread accepting connections, and one for
+    /// each connection).
     #[must_use = "the server stops when the value is dropped"]
     pub fn start(self) -> io::Result<LocalServer> {
         let listener = std::net::TcpListener::bind(SocketAddr::new(self.host, self.port))?;
-        // Answers go out in more than one write (the head, then the body; a stream's events
-        // one by one): with Nagle's algorithm each later write would wait for the client's
-        // delayed ACK, some 40 ms on loopback. Accepted connections inherit the setting.
+        // A stream's events go out one write at a time (and a large answer may take more than
+        // one): with Nagle's algorithm each later write would wait for the client's delayed
+        // ACK, some 40 ms on loopback. Accepted connections inherit the setting.
         socket2::SockRef::from(&listener).set_tcp_nodelay(true)?;
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| io::Error::new(io::ErrorKind::AddrNotAvailable, e.to_string()))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("the server has no IP address"))?;
-        let server = Arc::new(server);
         let client_key = self.api_key.clone().unwrap_or_else(|| "local".to_string());
         let clock = match self.clock {
             Some(manual) => Clock::Manual(manual),
             None => Clock::monotonic(),
         };
-        let engine = Arc::new(Engine::new(
+        let engine = Engine::new(
             Config {
                 timing: Timing {
                     step: self.step_delay,
@@ -380,48 +374,11 @@ impl LocalServerBuilder {
             self.responder,
             clock,
             &self.temp_dir.unwrap_or_else(std::env::temp_dir),
-        ));
-        let stopping = Arc::new(AtomicBool::new(false));
-        let mut workers = Vec::with_capacity(self.workers);
-        for i in 0..self.workers {
-            let (server, engine, stopping) = (server.clone(), engine.clone(), stopping.clone());
-            let worker = std::thread::Builder::new()
-                .name(format!("openai-local-{i}"))
-                .spawn(move || serve(&server, &engine, &stopping))?;
-            workers.push(worker);
-        }
+        );
         Ok(LocalServer {
-            addr,
-            server,
-            workers,
-            stopping,
+            server: server::Server::start(listener, engine, self.workers)?,
             client_key,
         })
-    }
-}
-
-/// A worker: answers requests until the server stops.
-fn serve(server: &tiny_http::Server, engine: &Engine, stopping: &AtomicBool) {
-    loop {
-        let mut request = match server.recv() {
-            Ok(r) => r,
-            Err(_) if stopping.load(Ordering::SeqCst) => return,
-            Err(_) => {
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-        };
-        let answer = catch_unwind(AssertUnwindSafe(|| http::handle(engine, &mut request)))
-            .unwrap_or_else(|_| {
-                let f =
-                    http::Failure::server("The local engine failed while answering this request.");
-                http::Answer::Whole(http::response(
-                    500,
-                    &[("Content-Type", "application/json")],
-                    Arc::new(f.body()),
-                ))
-            });
-        answer.send(engine, request);
     }
 }
 

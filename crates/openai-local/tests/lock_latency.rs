@@ -126,8 +126,8 @@ fn polls_stay_fast_while_a_large_file_is_indexed() {
         .collect();
 
     // The pollers' connections are opened one after the other, each polled once, before the
-    // test starts: tiny_http may leave a connection opened in a burst waiting for a free thread
-    // (its pool counts a thread being woken as still idle), which is not what is measured here.
+    // test starts, so that what is measured is the polls, not the start of the connections'
+    // threads.
     let conns: Vec<Conn> = runs
         .iter()
         .map(|path| {
