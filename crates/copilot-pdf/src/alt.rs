@@ -2,7 +2,7 @@
 //! `/Alt` on a `/Figure` structure element that reaches the image's `Do` through a
 //! marked-content id.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use lopdf::content::{Content, Operation};
 use lopdf::{dictionary, text_string, Dictionary, Document, Object, ObjectId, Stream};
@@ -67,6 +67,11 @@ pub struct AltTextOptions {
     /// The document's title, set in its information dictionary when it has none (viewers show
     /// it instead of the file name: `/DisplayDocTitle` is always set).
     pub title: Option<String>,
+    /// Images that are decorative (a bullet, a rule, a logo repeated on every page): in an
+    /// untagged document, where each image drawn becomes a `/Figure`, one drawn with no
+    /// description whose images are all decorative is marked as an `/Artifact` instead, which
+    /// assistive technology skips (a `/Figure` must have alternative text, PDF/UA 7.3).
+    pub decorative: Vec<ImageKey>,
 }
 
 impl AltTextOptions {
@@ -84,6 +89,12 @@ impl AltTextOptions {
     /// With `title` as the title for a document that has none.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
+        self
+    }
+
+    /// With these images marked as decorative (see [`decorative`](Self::decorative)).
+    pub fn decorative(mut self, images: impl IntoIterator<Item = ImageKey>) -> Self {
+        self.decorative.extend(images);
         self
     }
 }
@@ -142,7 +153,11 @@ pub(crate) fn add_alt_texts_in_process(
                 }
                 tag_tagged(&mut pdf, tree_id, &alts)
             }
-            _ => tag_untagged(&mut pdf, root_id, &alts),
+            _ => {
+                let decorative: HashSet<ObjectId> =
+                    options.decorative.iter().map(|key| key.id()).collect();
+                tag_untagged(&mut pdf, root_id, &alts, &decorative)
+            }
         };
         result.map_err(|e| damaged(doc, e))?;
         let tree_id = pdf
@@ -263,6 +278,19 @@ fn images_by_op(
         }
     }
     by_op
+}
+
+/// Whether the images `ids` (drawn by one operation) are all decorative and none has a
+/// description: the drawing is an artifact.
+fn decorative_only(
+    ids: &[ObjectId],
+    alts: &HashMap<ObjectId, String>,
+    decorative: &HashSet<ObjectId>,
+) -> bool {
+    !ids.is_empty()
+        && ids
+            .iter()
+            .all(|id| decorative.contains(id) && !alts.contains_key(id))
 }
 
 /// The descriptions of `ids` (deduplicated), joined into one alternative text.
@@ -416,6 +444,7 @@ fn tag_untagged(
     doc: &mut Document,
     root_id: ObjectId,
     alts: &HashMap<ObjectId, String>,
+    decorative: &HashSet<ObjectId>,
 ) -> Result<(), String> {
     let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
     let tree_id = doc.new_object_id();
@@ -440,6 +469,8 @@ fn tag_untagged(
 
         // Whether an /Artifact sequence around a path is open.
         let mut path_mark = false;
+        // Whether anything was marked as an artifact.
+        let mut artifacts = false;
         for (index, op) in ops.into_iter().enumerate() {
             let free = !in_text && artifact_at.is_none();
             let operator = op.operator.as_str();
@@ -455,6 +486,7 @@ fn tag_untagged(
                 op_name if free && PATH_OPERATORS.contains(&op_name) => {
                     if !path_mark && PATH_STARTS.contains(&op_name) {
                         out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                        artifacts = true;
                         path_mark = true;
                     }
                     let ends = PATH_ENDS.contains(&op_name);
@@ -466,6 +498,7 @@ fn tag_untagged(
                 }
                 "sh" if free => {
                     out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                    artifacts = true;
                     out.push(op);
                     out.push(emc());
                 }
@@ -491,6 +524,15 @@ fn tag_untagged(
                     let shows_text = form_shows_text(doc, &resources, &name);
                     if form_is_structured(doc, &resources, &name) {
                         out.push(op);
+                    } else if !shows_text
+                        && by_op
+                            .get(&index)
+                            .is_some_and(|ids| decorative_only(ids, alts, decorative))
+                    {
+                        out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                        artifacts = true;
+                        out.push(op);
+                        out.push(emc());
                     } else if let Some(ids) = by_op.get(&index).filter(|_| !shows_text) {
                         let mcid = parents.len() as i64;
                         let id = doc.new_object_id();
@@ -545,6 +587,11 @@ fn tag_untagged(
             out.push(emc());
         }
         if parents.is_empty() {
+            // Nothing tagged on the page; its artifacts (a decorative image, rules) are
+            // still marked, so that all of its content is tagged or an artifact.
+            if artifacts {
+                set_page_content(doc, page_id, out)?;
+            }
             continue;
         }
         set_page_content(doc, page_id, out)?;

@@ -404,6 +404,10 @@ pub(crate) fn put_alt_options(w: &mut Writer, options: &crate::AltTextOptions) {
             None => w.bool(false),
         };
     }
+    w.u32(options.decorative.len() as u32);
+    for key in &options.decorative {
+        put_key(w, *key);
+    }
 }
 
 /// Reads what [`put_alt_options`] wrote.
@@ -413,9 +417,15 @@ pub(crate) fn get_alt_options(r: &mut Reader) -> Result<crate::AltTextOptions, M
     };
     let lang = field()?;
     let title = field()?;
+    let n = r.count(8)?;
+    let mut decorative = Vec::with_capacity(n);
+    for _ in 0..n {
+        decorative.push(get_key(r)?);
+    }
     let mut options = crate::AltTextOptions::new();
     options.lang = lang;
     options.title = title;
+    options.decorative = decorative;
     Ok(options)
 }
 

@@ -314,3 +314,130 @@ fn needs_qpdf_accessible_copy_passes_qpdf_check() {
         "{stdout}"
     );
 }
+
+/// One untagged page drawing three images: `Im1`, `Im2` and `Im3`.
+fn three_images_pdf() -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages = doc.new_object_id();
+    let page_id = doc.new_object_id();
+    let mut xobjects = Dictionary::new();
+    let mut ops = Vec::new();
+    for (i, name) in ["Im1", "Im2", "Im3"].into_iter().enumerate() {
+        let image = doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 2,
+            "Height" => 1, "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
+            vec![0, 255],
+        ));
+        xobjects.set(name, image);
+        let y = 100 + 150 * i as i64;
+        ops.extend([
+            Operation::new("q", vec![]),
+            Operation::new(
+                "cm",
+                vec![
+                    100.into(),
+                    0.into(),
+                    0.into(),
+                    50.into(),
+                    72.into(),
+                    y.into(),
+                ],
+            ),
+            Operation::new("Do", vec![name.into()]),
+            Operation::new("Q", vec![]),
+        ]);
+    }
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        Content { operations: ops }.encode().unwrap(),
+    ));
+    doc.objects.insert(
+        page_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Page", "Parent" => pages, "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
+            "Contents" => content, "Resources" => dictionary! { "XObject" => xobjects } }),
+    );
+    doc.objects.insert(
+        pages,
+        Object::Dictionary(dictionary! {
+        "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    bytes
+}
+
+/// The marked-content tags around each `Do` of the first page, in order.
+fn marks_around_images(copy: &[u8]) -> Vec<String> {
+    let doc = Document::load_mem(copy).unwrap();
+    let page_id = *doc.get_pages().get(&1).unwrap();
+    let ops = Content::decode(&doc.get_page_content(page_id))
+        .unwrap()
+        .operations;
+    let mut open: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for op in &ops {
+        match op.operator.as_str() {
+            "BMC" | "BDC" => open.push(
+                op.operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .unwrap_or_default(),
+            ),
+            "EMC" => {
+                open.pop();
+            }
+            "Do" => out.push(open.last().cloned().unwrap_or_default()),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn decorative_images_of_an_untagged_document_become_artifacts_not_figures_without_text() {
+    let input = PdfDocument::from_bytes("three.pdf", three_images_pdf());
+    let images = extract_images(&input).unwrap().images;
+    let key = |name: &str| images.iter().find(|i| i.name == name).unwrap().key;
+    let alts = vec![(key("Im1"), "A described picture".to_string())];
+    // Im2 is decorative; Im3 is neither described nor decorative: it stays a /Figure (without
+    // text, which a checker rightly reports); a decorative image with a description is a
+    // /Figure with it.
+    let options = AltTextOptions::new().decorative([key("Im2"), key("Im1")]);
+    let worker = copilot_pdf::Isolation::worker(env!("CARGO_BIN_EXE_copilot-pdf-worker"));
+    for isolation in [copilot_pdf::Isolation::in_process(), worker] {
+        let copy = isolation
+            .add_alt_texts_with(&input, &alts, &options)
+            .unwrap();
+        assert_eq!(
+            marks_around_images(&copy),
+            ["Figure", "Artifact", "Figure"],
+            "isolated: {}",
+            isolation.is_isolated()
+        );
+        let doc = Document::load_mem(&copy).unwrap();
+        let figures: Vec<Option<String>> = doc
+            .objects
+            .values()
+            .filter_map(|o| o.as_dict().ok())
+            .filter(|d| d.get(b"S").ok().and_then(|s| s.as_name().ok()) == Some(b"Figure"))
+            .map(|d| text(&doc, d, b"Alt"))
+            .collect();
+        assert_eq!(figures.len(), 2, "{figures:?}");
+        assert!(figures.contains(&Some("A described picture".to_string())));
+        assert!(figures.contains(&None));
+    }
+    // Without the option every image is a /Figure, as before.
+    let copy = add_alt_texts(&input, &alts).unwrap();
+    assert_eq!(marks_around_images(&copy), ["Figure", "Figure", "Figure"]);
+    // A page whose images are all decorative has nothing to tag, and is still marked.
+    let all = AltTextOptions::new().decorative(images.iter().map(|i| i.key));
+    let copy = add_alt_texts_with(&input, &[], &all).unwrap();
+    assert_eq!(
+        marks_around_images(&copy),
+        ["Artifact", "Artifact", "Artifact"]
+    );
+}

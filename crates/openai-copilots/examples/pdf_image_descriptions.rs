@@ -42,6 +42,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for skipped in &result.skipped {
             println!("  {} skipped: {}", skipped.name, skipped.reason);
         }
+        for left in &result.not_described {
+            println!(
+                "  {} (page {}) not described: {:?}",
+                left.name, left.page, left.reason
+            );
+        }
+        for problem in &result.problems {
+            println!("  problem: {problem}");
+        }
+        for (name, why) in &result.failed {
+            println!("  {name} failed: {why}");
+        }
     }
 
     let out = std::env::temp_dir().join("openai-blocking-alt-text");

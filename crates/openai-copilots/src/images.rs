@@ -15,8 +15,9 @@ use crate::{
     ImageDetail, TINY_IMAGE_PIXELS, TINY_IMAGE_POINTS,
 };
 use copilot_pdf::{
-    add_alt_texts, extract_images, load_image_file, locate_figures, render_figures, EncodedImage,
-    ImageKey, ImagePlacement, PdfFigure, PdfImage, PdfRect, SkippedImage,
+    add_alt_texts_with, extract_images, load_image_file, locate_figures, render_figures,
+    AltTextOptions, EncodedImage, ImageKey, ImagePlacement, PdfFigure, PdfImage, PdfRect,
+    SkippedImage,
 };
 use openai_blocking::types::*;
 use openai_blocking::*;
@@ -57,7 +58,7 @@ pub struct ImageDescription {
     /// The description.
     pub description: String,
     /// The image's object in the PDF, or the figure's structure element: the key
-    /// [`add_alt_texts`] writes the description under (`None` for image files).
+    /// [`add_alt_texts`](copilot_pdf::add_alt_texts) writes the description under (`None` for image files).
     pub key: Option<ImageKey>,
 }
 
@@ -323,7 +324,19 @@ impl ImageDescriptionCopilot {
                 .iter()
                 .filter_map(|d| Some((d.key?, d.description.clone())))
                 .collect();
-            let bytes = add_alt_texts(pdf, &descriptions)?;
+            // Tiny images are decorative: an untagged document marks them as artifacts
+            // rather than figures without text.
+            let mut options = AltTextOptions::new().decorative(
+                result
+                    .not_described
+                    .iter()
+                    .filter(|n| n.reason == NotDescribedReason::Tiny)
+                    .map(|n| n.key),
+            );
+            if let Some(lang) = &self.options.document_language {
+                options = options.lang(lang.clone());
+            }
+            let bytes = add_alt_texts_with(pdf, &descriptions, &options)?;
             crate::output::write_atomically(path, &bytes)?;
         }
         Ok(outputs.to_vec())

@@ -483,6 +483,10 @@ pub struct ImageDescriptionCopilotOptions {
     /// [`Tiny`](crate::NotDescribedReason::Tiny), and count against no limit. Image files
     /// given as documents are always described.
     pub skip_tiny_images: bool,
+    /// The language of the documents as a BCP 47 tag (`en`, `de-CH`), written as the `/Lang`
+    /// of each copy [`add_pdf_image_descriptions`](crate::ImageDescriptionCopilot::add_pdf_image_descriptions)
+    /// writes when the document names none (default none: a document's own is always kept).
+    pub document_language: Option<String>,
 }
 
 /// The default of [`ImageDescriptionCopilotOptions::max_images_per_page`].
@@ -514,6 +518,7 @@ impl Default for ImageDescriptionCopilotOptions {
             max_images_per_page: DEFAULT_MAX_IMAGES_PER_PAGE,
             max_images: DEFAULT_MAX_IMAGES,
             skip_tiny_images: true,
+            document_language: None,
         }
     }
 }
@@ -557,6 +562,13 @@ impl ImageDescriptionCopilotOptions {
     /// [`skip_tiny_images`](Self::skip_tiny_images).
     pub fn with_skip_tiny_images(mut self, skip: bool) -> Self {
         self.skip_tiny_images = skip;
+        self
+    }
+
+    /// The language of documents that name none; see
+    /// [`document_language`](Self::document_language).
+    pub fn with_document_language(mut self, lang: impl Into<String>) -> Self {
+        self.document_language = Some(lang.into());
         self
     }
 }

@@ -978,3 +978,95 @@ fn long_work_reports_progress_and_stops_when_cancelled() {
     let sent = parts.calls() - before;
     assert!(sent < total_parts, "{sent} of {total_parts} parts sent");
 }
+
+#[test]
+fn tiny_images_are_written_as_artifacts_and_the_language_is_set() {
+    use lopdf::content::{Content, Operation};
+    use lopdf::{dictionary, Document, Object, Stream};
+    // An untagged page: a picture, and a 2×2 dot (tiny, so decorative).
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let mut image = |w: i64, h: i64| {
+        doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => w,
+            "Height" => h, "ColorSpace" => "DeviceRGB", "BitsPerComponent" => 8 },
+            [220, 20, 20].repeat((w * h) as usize),
+        ))
+    };
+    let (picture, dot) = (image(8, 6), image(2, 2));
+    let draw = |name: &str, size: i64, y: i64| {
+        vec![
+            Operation::new("q", vec![]),
+            Operation::new(
+                "cm",
+                vec![
+                    size.into(),
+                    0.into(),
+                    0.into(),
+                    size.into(),
+                    50.into(),
+                    y.into(),
+                ],
+            ),
+            Operation::new("Do", vec![Object::Name(name.as_bytes().to_vec())]),
+            Operation::new("Q", vec![]),
+        ]
+    };
+    let mut ops = draw("Im1", 80, 600);
+    ops.extend(draw("Im2", 4, 500));
+    let content = doc.add_object(Stream::new(
+        dictionary! {},
+        Content { operations: ops }.encode().unwrap(),
+    ));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im1" => picture, "Im2" => dot } },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(
+            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+        ),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+
+    let (_server, client) = engine();
+    let dir = temp_dir("tiny-artifacts");
+    let input = dir.join("dot.pdf");
+    std::fs::write(&input, bytes).unwrap();
+    let options = ImageDescriptionCopilotOptions::new()
+        .with_document_path(&input)
+        .with_document_language("en-GB");
+    let copilot = client.get_image_description_copilot(options);
+    let written = copilot.add_pdf_image_descriptions(dir.join("out")).unwrap();
+    let copy = Document::load_mem(&std::fs::read(&written[0]).unwrap()).unwrap();
+
+    let catalog = copy.catalog().unwrap();
+    assert_eq!(
+        catalog.get(b"Lang").unwrap().as_str().unwrap(),
+        b"en-GB".as_slice()
+    );
+    let page_id = *copy.get_pages().get(&1).unwrap();
+    let ops = Content::decode(&copy.get_page_content(page_id))
+        .unwrap()
+        .operations;
+    let mut open: Vec<Vec<u8>> = Vec::new();
+    let mut around = Vec::new();
+    for op in &ops {
+        match op.operator.as_str() {
+            "BMC" | "BDC" => open.push(op.operands[0].as_name().unwrap().to_vec()),
+            "EMC" => {
+                open.pop();
+            }
+            "Do" => around.push(String::from_utf8(open.last().cloned().unwrap()).unwrap()),
+            _ => {}
+        }
+    }
+    assert_eq!(around, ["Figure", "Artifact"]);
+    assert_eq!(alt_texts(&std::fs::read(&written[0]).unwrap()).len(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
