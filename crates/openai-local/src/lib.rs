@@ -203,6 +203,7 @@ pub struct LocalServerBuilder {
     clock: Option<ManualClock>,
     api_key: Option<String>,
     workers: usize,
+    idle_timeout: Option<Duration>,
     max_upload_bytes: usize,
     batch_lines_per_step: usize,
     temp_dir: Option<PathBuf>,
@@ -219,6 +220,7 @@ impl std::fmt::Debug for LocalServerBuilder {
             .field("clock", &self.clock)
             .field("api_key", &self.api_key.as_ref().map(|_| "…"))
             .field("workers", &self.workers)
+            .field("idle_timeout", &self.idle_timeout)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("batch_lines_per_step", &self.batch_lines_per_step)
             .field("temp_dir", &self.temp_dir)
@@ -236,6 +238,7 @@ impl Default for LocalServerBuilder {
             clock: None,
             api_key: None,
             workers: 16,
+            idle_timeout: Some(Duration::from_secs(60)),
             max_upload_bytes: 512 << 20,
             batch_lines_per_step: 1000,
             temp_dir: None,
@@ -315,6 +318,16 @@ impl LocalServerBuilder {
         self
     }
 
+    /// How long a connection may go without the client sending a byte (between requests, or
+    /// in the middle of one) or taking one of its answer, before the server closes it
+    /// (default 60 s; zero for never). A stopping server waits for the requests in flight,
+    /// so this is also the longest a client stalled in the middle of a request can hold up
+    /// dropping the server.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = (!timeout.is_zero()).then_some(timeout);
+        self
+    }
+
     /// The largest file upload accepted, in bytes (default 512 MiB, as the API).
     pub fn max_upload_bytes(mut self, bytes: usize) -> Self {
         self.max_upload_bytes = bytes;
@@ -376,7 +389,7 @@ impl LocalServerBuilder {
             &self.temp_dir.unwrap_or_else(std::env::temp_dir),
         );
         Ok(LocalServer {
-            server: server::Server::start(listener, engine, self.workers)?,
+            server: server::Server::start(listener, engine, self.workers, self.idle_timeout)?,
             client_key,
         })
     }

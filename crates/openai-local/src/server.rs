@@ -40,6 +40,8 @@ struct Shared {
     /// Notified when a connection ends.
     ended: Condvar,
     permits: Permits,
+    /// The read and write timeout of every connection.
+    idle_timeout: Option<Duration>,
 }
 
 /// The open connections.
@@ -61,8 +63,14 @@ fn lock(conns: &Mutex<Conns>) -> MutexGuard<'_, Conns> {
 }
 
 impl Server {
-    /// Serves `engine` on `listener`, at most `workers` requests answered at once.
-    pub fn start(listener: TcpListener, engine: Engine, workers: usize) -> io::Result<Server> {
+    /// Serves `engine` on `listener`, at most `workers` requests answered at once, closing a
+    /// connection that sends nothing and takes nothing for `idle_timeout`.
+    pub fn start(
+        listener: TcpListener,
+        engine: Engine,
+        workers: usize,
+        idle_timeout: Option<Duration>,
+    ) -> io::Result<Server> {
         let addr = listener.local_addr()?;
         let engine = Arc::new(engine);
         let shared = Arc::new(Shared {
@@ -70,6 +78,7 @@ impl Server {
             conns: Mutex::default(),
             ended: Condvar::new(),
             permits: Permits::new(workers),
+            idle_timeout,
         });
         let handle = listener.try_clone()?;
         let acceptor = {
@@ -229,6 +238,13 @@ fn spawn_connection(
 
 /// A connection's thread: serves it, then closes it.
 fn connection(stream: &TcpStream, engine: &Engine, shared: &Shared, busy: &AtomicBool) {
+    // A read or write that times out fails, which ends the connection (or, in the middle of
+    // a body, the request: its handler sees the error).
+    if stream.set_read_timeout(shared.idle_timeout).is_err()
+        || stream.set_write_timeout(shared.idle_timeout).is_err()
+    {
+        return;
+    }
     let conn = Connection {
         engine,
         stopping: &shared.stopping,

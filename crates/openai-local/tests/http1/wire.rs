@@ -277,6 +277,50 @@ fn a_server_with_idle_kept_alive_connections_stops_when_dropped() {
 }
 
 #[test]
+fn a_client_stalled_in_the_middle_of_a_body_cannot_hold_up_the_server() {
+    let server = openai_local::LocalServer::builder()
+        .step_delay(std::time::Duration::ZERO)
+        .idle_timeout(std::time::Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let addr = server.addr();
+    // A head announcing 100 bytes, then 10 of them, then nothing.
+    let mut stalled = Conn::open(addr);
+    let mut request = post(
+        "/v1/threads",
+        &format!("{{\"metadata\":{{}}{}}}", " ".repeat(84)),
+        "",
+    );
+    request.truncate(request.len() - 90);
+    stalled.send(&request);
+    // The server gives the request up once the client has sent nothing for the timeout: the
+    // connection ends, and other clients are served meanwhile.
+    assert_serves(addr);
+    let mut rest = Vec::new();
+    if let Err(e) = stalled.reader.read_to_end(&mut rest) {
+        // Not the client's own read timeout: the server ended the connection.
+        assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}");
+    }
+    assert!(
+        rest.is_empty() || String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 4"),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
+    // And a new stalled client does not keep the server from stopping.
+    let mut again = Conn::open(addr);
+    again.send(&request);
+    assert_serves(addr);
+    let (done, stopped) = mpsc::channel();
+    std::thread::spawn(move || {
+        drop(server);
+        done.send(()).unwrap();
+    });
+    stopped
+        .recv_timeout(TIMEOUT)
+        .expect("the server stopped despite a stalled client");
+}
+
+#[test]
 fn many_connections_at_once_with_few_workers() {
     let server = LocalServer::builder()
         .step_delay(Duration::ZERO)
