@@ -16,6 +16,8 @@ use syn::{parse_quote, Fields, Item};
 mod directions;
 #[path = "build/tag_dispatch.rs"]
 mod tag_dispatch;
+#[path = "build/unknown_fields.rs"]
+mod unknown_fields;
 
 const SCHEMA: &str = "spec/openai.schema.json";
 const OPERATIONS: &str = "spec/operations.json";
@@ -100,7 +102,8 @@ fn generate() -> Result<(), String> {
         return Err("a field marked x-floats-or-base64 is not a Vec<f64>".into());
     }
     event_accessors(&mut file);
-    keep_unknown_fields(&mut file, &top_level_objects(&operations, &raw));
+    let top_level = top_level_objects(&operations, &raw);
+    keep_unknown_fields(&mut file, &top_level);
     tag_dispatch::generate(&mut file, &requests);
     if !feature_on("BOTH_WAYS") {
         let roots = |keys: &[&str]| -> BTreeSet<String> {
@@ -116,6 +119,11 @@ fn generate() -> Result<(), String> {
             read.extend(BATCH_BODIES.map(str::to_owned));
         }
         directions::trim(&mut file, &roots(&["request", "query"]), &read);
+    }
+    // `unknown_fields`: some top-level object is decoded through `src/unknown_fields.rs`.
+    println!("cargo::rustc-check-cfg=cfg(unknown_fields)");
+    if unknown_fields::stream(&mut file, &top_level) > 0 {
+        println!("cargo::rustc-cfg=unknown_fields");
     }
     drop_unused_conversions(&mut file);
     let code = prettyplease::unparse(&file);

@@ -117,10 +117,7 @@ fn micros_per_call(mut call: impl FnMut()) -> f64 {
 fn main() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let message = format!(
-        r#"{{"id":"msg_1","object":"thread.message","created_at":1,"thread_id":"t","role":"assistant","content":[{{"type":"text","text":{{"value":"{}","annotations":[]}}}}],"metadata":{{}}}}"#,
-        "x".repeat(800)
-    );
+    let message = message_json();
     let response = response_json(1, 800).to_string();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
@@ -213,6 +210,15 @@ fn main() {
     ))
     .unwrap();
     decode_against_value::<RunResponse>("a run with 3 tools", "RunResponse", &run, 20_000);
+    // The answer of the calls above, alone: what a typed call decodes that a bare one
+    // decodes into a `Value`.
+    let answer = message_json();
+    decode_against_value::<ThreadMessageResponse>(
+        "the message answered above",
+        "ThreadMessageResponse",
+        answer.as_bytes(),
+        20_000,
+    );
     // The same response twice: keys in alphabetical order (serde_json's `Value`, as servers
     // built on it write them: `type` comes last in most objects, so every entry before it is
     // kept aside) and in the API's order (`id`, then `type`, then the rest).
@@ -232,6 +238,14 @@ fn main() {
         api_order.as_bytes(),
         200,
     );
+}
+
+/// The message the server answers `POST /threads/t/messages` with (about 1 KB).
+fn message_json() -> String {
+    format!(
+        r#"{{"id":"msg_1","object":"thread.message","created_at":1,"thread_id":"t","role":"assistant","content":[{{"type":"text","text":{{"value":"{}","annotations":[]}}}}],"metadata":{{}}}}"#,
+        "x".repeat(800)
+    )
 }
 
 /// Writes `value` as JSON with every object's `id` and `type` first, as the API orders them.

@@ -56,7 +56,7 @@ pub fn trim(
 }
 
 /// Whether `attrs` derive `Serialize` or `Deserialize`.
-fn derives_serde(attrs: &[syn::Attribute]) -> bool {
+pub fn derives_serde(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("derive"))
@@ -68,7 +68,7 @@ fn derives_serde(attrs: &[syn::Attribute]) -> bool {
 
 /// Removes the `#[serde(..)]` attributes of a type that derives neither (a union whose
 /// `Deserialize` is written by hand and which is never sent): no derive would read them.
-fn drop_serde_attrs(item: &mut Item) {
+pub fn drop_serde_attrs(item: &mut Item) {
     let strip = |attrs: &mut Vec<syn::Attribute>| attrs.retain(|a| !a.path().is_ident("serde"));
     match item {
         Item::Struct(s) => {

@@ -160,6 +160,8 @@ mod tagged;
 mod threads;
 mod transport;
 pub mod types;
+#[cfg(unknown_fields)]
+mod unknown_fields;
 #[cfg(feature = "files")]
 mod uploads;
 #[cfg(feature = "vector-stores")]

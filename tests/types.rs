@@ -463,6 +463,19 @@ fn unknown_fields_of_top_level_objects_survive_a_round_trip() {
     let decoded: RunResponse = serde_json::from_value(run.clone()).unwrap();
     assert_eq!(decoded.extra["reasoning"]["effort"], "high");
     assert_eq!(round_trip::<RunResponse>(&run), Ok(vec![]));
+    // Decoded from text, as the client does (streamed, not through a `Value`): the same.
+    let streamed: RunResponse = serde_json::from_str(&run.to_string()).unwrap();
+    assert_eq!(streamed, decoded);
+    assert_eq!(streamed.extra.len(), 2);
+
+    // The items of a list keep theirs too, wherever in the object they come.
+    let page = format!(
+        r#"{{"object":"list","data":[{{"shiny":[1,{{"x":null}}],{}],"first_id":"a","last_id":"a","has_more":false}}"#,
+        &fixture("message_text_annotations.json").to_string()[1..]
+    );
+    let page: ThreadMessageListResponse = serde_json::from_str(&page).unwrap();
+    assert_eq!(page.data[0].extra["shiny"], json!([1, {"x": null}]));
+    assert_eq!(page.data[0].extra.len(), 1);
 
     // Nested objects drop what they do not know (see the README's Types section).
     let mut message = fixture("message_text_annotations.json");
