@@ -18,7 +18,8 @@ macro_rules! endpoints {
                 $(#[doc = $doc])*
                 #[inline]
                 pub fn $name(&self, $($arg: $ty),*) -> Result<$out, $crate::Error> {
-                    self.$raw($($arg),*).map($crate::ApiResponse::into_data)
+                    let request: $crate::transport::Request = $body;
+                    self.send_for_data(request)
                 }
 
                 #[doc = concat!("[`", stringify!($name), "`](Self::", stringify!($name),

@@ -172,17 +172,32 @@ impl OpenAIClient {
     /// ```
     pub fn send<T: DeserializeOwned>(&self, request: Request) -> Result<ApiResponse<T>, Error> {
         self.run(request, |parts, body| {
-            let bytes = self.read_body(&parts, body, self.inner.max_response_bytes)?;
-            let data = serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                status: parts.status.as_u16(),
-                snippet: String::from_utf8_lossy(&bytes[..bytes.len().min(4 * SNIPPET_LEN)])
-                    .chars()
-                    .take(SNIPPET_LEN)
-                    .collect(),
-                source,
-                request_id: request_id(&parts.headers),
-            })?;
+            let data = self.decode(&parts, body)?;
             Ok(ApiResponse::new(data, parts))
+        })
+    }
+
+    /// [`send`](Self::send) for the body alone: the status and headers are not kept, and the
+    /// request id and rate limits are not read (they are on an error).
+    pub(crate) fn send_for_data<T: DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        self.run(request, |parts, body| self.decode(&parts, body))
+    }
+
+    /// Reads a 2xx body (at most `max_response_bytes`) and decodes it as `T`.
+    fn decode<T: DeserializeOwned>(
+        &self,
+        parts: &response::Parts,
+        body: ureq::Body,
+    ) -> Result<T, Error> {
+        let bytes = self.read_body(parts, body, self.inner.max_response_bytes)?;
+        serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+            status: parts.status.as_u16(),
+            snippet: String::from_utf8_lossy(&bytes[..bytes.len().min(4 * SNIPPET_LEN)])
+                .chars()
+                .take(SNIPPET_LEN)
+                .collect(),
+            source,
+            request_id: request_id(&parts.headers),
         })
     }
 
@@ -244,18 +259,17 @@ impl OpenAIClient {
     /// `GET path` (relative to the base URL, e.g. `/models`), decoded as `T`; see
     /// [`send`](Self::send).
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        self.send(Request::get(path)).map(ApiResponse::into_data)
+        self.send_for_data(Request::get(path))
     }
 
     /// `POST path` with `body` as JSON, decoded as `T`; see [`send`](Self::send).
     pub fn post<T: DeserializeOwned>(&self, path: &str, body: &impl Serialize) -> Result<T, Error> {
-        self.send(Request::post(path).json(body)?)
-            .map(ApiResponse::into_data)
+        self.send_for_data(Request::post(path).json(body)?)
     }
 
     /// `DELETE path`, decoded as `T`; see [`send`](Self::send).
     pub fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        self.send(Request::delete(path)).map(ApiResponse::into_data)
+        self.send_for_data(Request::delete(path))
     }
 
     /// The retry loop. `read` turns a 2xx response into the result; its transport errors
