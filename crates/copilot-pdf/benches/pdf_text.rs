@@ -11,6 +11,10 @@
 //! process (the default), and in this process. `speed` is pdftotext's time over the
 //! worker's: 1.0 means as fast as pdftotext, 0.5 half as fast.
 //!
+//! `--glyphs` also times a pass of hayro's interpreter (already built for rendering figures)
+//! that yields every glyph of every page with its Unicode text and position, and does no
+//! layout: the floor of an extractor built on that interpreter, beside pdftotext.
+//!
 //! `--costs` also times the §1 alternative of rewriting every page's content stream with
 //! lopdf before unpdf reads it (numbers clamped; a lower bound of what a coordinate sanitiser
 //! costs, since a real one must also follow the graphics state).
@@ -85,9 +89,61 @@ fn sanitised(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Every glyph of every page through hayro's interpreter: the number of characters (see the
+/// module docs).
+fn glyph_pass(bytes: &[u8]) -> usize {
+    use hayro::hayro_interpret::font::GlyphRun;
+    use hayro::hayro_interpret::kurbo::{Affine, BezPath, Rect};
+    use hayro::hayro_interpret::{
+        interpret_page, BlendMode, ClipPath, Context, Device, DrawMode, DrawProps, Image,
+        ImageDrawProps, InterpreterCache, InterpreterSettings, SoftMask,
+    };
+
+    /// Keeps each glyph's text and the origin of its text space.
+    struct Glyphs(Vec<(char, f64, f64)>);
+
+    impl<'a> Device<'a> for Glyphs {
+        fn draw_path(&mut self, _: &BezPath, _: DrawProps<'a>, _: &DrawMode) {}
+        fn push_clip_path(&mut self, _: &ClipPath) {}
+        fn push_transparency_group(&mut self, _: f32, _: Option<SoftMask<'a>>, _: BlendMode) {}
+        fn draw_glyph_run(&mut self, run: &GlyphRun<'_, 'a>, _: DrawProps<'a>, _: &DrawMode) {
+            use hayro::hayro_interpret::hayro_cmap::BfString;
+            for glyph in run.glyphs() {
+                let [.., x, y] = glyph.transform().as_coeffs();
+                match glyph.as_unicode() {
+                    Some(BfString::Char(c)) => self.0.push((c, x, y)),
+                    Some(BfString::String(s)) => self.0.extend(s.chars().map(|c| (c, x, y))),
+                    None => self.0.push(('\u{fffd}', x, y)),
+                }
+            }
+        }
+        fn draw_image(&mut self, _: Image<'a, '_>, _: ImageDrawProps<'a>) {}
+        fn pop_clip(&mut self) {}
+        fn pop_transparency_group(&mut self) {}
+    }
+
+    let Ok(pdf) = hayro::hayro_syntax::Pdf::new(bytes.to_vec()) else {
+        return 0;
+    };
+    let cache = InterpreterCache::new();
+    let mut glyphs = Glyphs(Vec::new());
+    for page in pdf.pages().iter() {
+        let mut context = Context::new(
+            Affine::IDENTITY,
+            Rect::new(0.0, 0.0, 1e5, 1e5),
+            &cache,
+            page.xref(),
+            InterpreterSettings::default(),
+        );
+        interpret_page(page, &mut context, &mut glyphs);
+    }
+    glyphs.0.len()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let costs = args.iter().any(|a| a == "--costs");
+    let glyphs = args.iter().any(|a| a == "--glyphs");
     let mut files: Vec<PathBuf> = args
         .iter()
         .filter(|a| !a.starts_with("--"))
@@ -114,6 +170,9 @@ fn main() {
         "worker+",
         if costs { "  sanitise" } else { "" }
     );
+    if glyphs {
+        println!("  (then: hayro's glyph pass, its characters, and its speed against pdftotext)");
+    }
     for path in files {
         let doc = match PdfDocument::from_path(&path) {
             Ok(doc) => doc,
@@ -172,5 +231,20 @@ fn main() {
                 (s.as_secs_f64() / in_process.as_secs_f64() - 1.0) * 100.0
             )),
         );
+        if glyphs {
+            let chars = glyph_pass(doc.bytes());
+            let pass = best(|| {
+                std::hint::black_box(glyph_pass(doc.bytes()));
+            });
+            println!(
+                "  {:<32} {:>10} {chars:>9} chars {:>6}",
+                "hayro glyph pass",
+                ms(pass),
+                poppler.map_or("-".into(), |p| format!(
+                    "{:.2}",
+                    p.as_secs_f64() / pass.as_secs_f64()
+                )),
+            );
+        }
     }
 }
