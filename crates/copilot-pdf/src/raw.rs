@@ -1,0 +1,547 @@
+//! A thin layer over unpdf's object-level parser (`unpdf::parser::raw`): a [`Document`] that
+//! reads objects from a loaded [`RawDocument`] and keeps the objects an edit adds or changes
+//! apart (they are what an incremental update writes), dictionary helpers, stream decoding
+//! within [`MAX_STREAM_BYTES`], and a content-stream tokenizer whose operations can be
+//! written back.
+
+use std::collections::BTreeMap;
+
+use unpdf::parser::raw::{stream as raw_stream, tokenizer, xref};
+pub(crate) use unpdf::parser::raw::{
+    PdfDict as Dictionary, PdfObject as Object, PdfStream as Stream, RawDocument,
+};
+
+use super::{damaged, looks_truncated, preflight, PdfDocument, PdfError, MAX_STREAM_BYTES};
+
+/// An object's number and generation.
+pub(crate) type ObjectId = (u32, u16);
+
+/// A loaded PDF: the parsed objects (decrypted when the empty user password opened the file)
+/// and the objects added or changed since.
+pub(crate) struct Document {
+    raw: RawDocument,
+    /// Objects added or changed by an edit, by id.
+    pub(crate) changed: BTreeMap<ObjectId, Object>,
+    /// The trailer (of the newest cross-reference section); an edit may change it.
+    pub(crate) trailer: Dictionary,
+    /// Pages in order (1-based number → page object), read once: edits add no pages.
+    pages: BTreeMap<u32, ObjectId>,
+    /// The next object number no object of the file uses.
+    next_number: u32,
+}
+
+impl Document {
+    /// Loads `bytes` (decrypting with the empty user password).
+    fn load(bytes: &[u8]) -> Result<Self, unpdf::Error> {
+        let raw = RawDocument::load(bytes)?;
+        let trailer = raw.trailer().clone();
+        let pages = raw.pages();
+        let size = trailer
+            .get(b"Size".as_slice())
+            .and_then(Object::as_i64)
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
+        // The largest number the cross-reference sections know, in case /Size is too small.
+        let table = if raw.xref_reconstructed() {
+            xref::reconstruct(bytes).ok().map(|(table, _)| table)
+        } else {
+            xref::parse_xref_chain(bytes).ok().map(|(table, _)| table)
+        };
+        let largest = table
+            .iter()
+            .flat_map(|t| t.entries.keys())
+            .map(|(number, _)| *number)
+            .max()
+            .unwrap_or(0);
+        let next_number = size.max(largest.saturating_add(1)).max(1);
+        Ok(Document {
+            raw,
+            changed: BTreeMap::new(),
+            trailer,
+            pages,
+            next_number,
+        })
+    }
+
+    /// Whether the cross-reference table was rebuilt by scanning the file (so byte offsets in
+    /// the file cannot be trusted for an incremental update).
+    pub(crate) fn xref_reconstructed(&self) -> bool {
+        self.raw.xref_reconstructed()
+    }
+
+    /// Whether the file was encrypted (and opened with the empty user password).
+    pub(crate) fn is_encrypted(&self) -> bool {
+        self.raw.is_encrypted()
+    }
+
+    /// The header's version (`1.7`).
+    pub(crate) fn version(&self) -> &str {
+        &self.raw.version
+    }
+
+    /// The object `id`: as changed, else as loaded.
+    pub(crate) fn get_object(&self, id: ObjectId) -> Option<&Object> {
+        self.changed.get(&id).or_else(|| self.raw.get_object(id))
+    }
+
+    /// The dictionary object `id` is (a stream's dictionary too), references followed.
+    pub(crate) fn get_dictionary(&self, id: ObjectId) -> Option<&Dictionary> {
+        match deref(self, self.get_object(id)?) {
+            Object::Dict(d) => Some(d),
+            Object::Stream(s) => Some(&s.dict),
+            _ => None,
+        }
+    }
+
+    /// The object `id` as loaded from the file.
+    pub(crate) fn loaded(&self, id: ObjectId) -> Option<&Object> {
+        self.raw.get_object(id)
+    }
+
+    /// The object `id`, to change: copied into the changed objects first.
+    pub(crate) fn get_object_mut(&mut self, id: ObjectId) -> Option<&mut Object> {
+        if !self.changed.contains_key(&id) {
+            let loaded = self.raw.get_object(id)?.clone();
+            self.changed.insert(id, loaded);
+        }
+        self.changed.get_mut(&id)
+    }
+
+    /// The dictionary object `id` is (or a stream's dictionary), to change.
+    pub(crate) fn get_dictionary_mut(&mut self, id: ObjectId) -> Option<&mut Dictionary> {
+        match self.get_object(id)? {
+            Object::Dict(_) | Object::Stream(_) => {}
+            _ => return None,
+        }
+        match self.get_object_mut(id)? {
+            Object::Dict(d) => Some(d),
+            Object::Stream(s) => Some(&mut s.dict),
+            _ => None,
+        }
+    }
+
+    /// A number for a new object.
+    pub(crate) fn new_object_id(&mut self) -> ObjectId {
+        let id = (self.next_number, 0);
+        self.next_number = self.next_number.saturating_add(1);
+        id
+    }
+
+    /// Adds `object` under a new number.
+    pub(crate) fn add_object(&mut self, object: Object) -> ObjectId {
+        let id = self.new_object_id();
+        self.changed.insert(id, object);
+        id
+    }
+
+    /// Sets object `id` (new, or replacing the loaded one).
+    pub(crate) fn insert(&mut self, id: ObjectId, object: Object) {
+        self.changed.insert(id, object);
+    }
+
+    /// The number past every object's.
+    pub(crate) fn next_number(&self) -> u32 {
+        self.next_number
+    }
+
+    /// The catalog (`/Root`).
+    pub(crate) fn catalog(&self) -> Option<&Dictionary> {
+        as_dict(self, self.trailer.at(b"Root")?)
+    }
+
+    /// Pages in order: 1-based number → page object.
+    pub(crate) fn get_pages(&self) -> &BTreeMap<u32, ObjectId> {
+        &self.pages
+    }
+}
+
+/// Loads the document (decrypting it with the empty password when it is encrypted),
+/// checking that it has pages. Call inside [`guarded`](super::guarded).
+pub(crate) fn open(doc: &PdfDocument) -> Result<Document, PdfError> {
+    use unpdf::ErrorKind;
+    preflight(doc)?;
+    let name = || doc.name().to_string();
+    if let Some(handler) = unsupported_security_handler(doc.bytes()) {
+        return Err(PdfError::Damaged {
+            name: name(),
+            detail: format!("encrypted with an unsupported security handler ({handler})"),
+        });
+    }
+    let loaded = match Document::load(doc.bytes()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            return Err(match e.kind() {
+                ErrorKind::Encrypted | ErrorKind::InvalidPassword => {
+                    PdfError::PasswordRequired { name: name() }
+                }
+                ErrorKind::UnknownFormat => PdfError::NotPdf { name: name() },
+                ErrorKind::UnsupportedVersion => PdfError::Damaged {
+                    name: name(),
+                    detail: format!("encrypted with an unsupported security handler ({e})"),
+                },
+                _ => damaged(doc, e.to_string()),
+            })
+        }
+    };
+    // A cut-off file that only opened because its objects were scanned for: whatever it
+    // drew past the cut is gone, so say so rather than return part of it.
+    if looks_truncated(doc.bytes()) && loaded.xref_reconstructed() {
+        return Err(PdfError::Truncated {
+            name: name(),
+            detail: "its cross-reference table is missing; content past the cut is lost".into(),
+        });
+    }
+    if loaded.get_pages().is_empty() {
+        return Err(damaged(doc, "no page could be read"));
+    }
+    Ok(loaded)
+}
+
+/// The `/Filter` of the file's `/Encrypt` dictionary when it is not the standard security
+/// handler (unpdf would report such a file as merely unparsable).
+fn unsupported_security_handler(bytes: &[u8]) -> Option<String> {
+    let (table, trailer) = xref::parse_xref_chain(bytes).ok()?;
+    let encrypt = trailer.get(b"Encrypt".as_slice())?;
+    let dict = match encrypt {
+        Object::Dict(d) => d.clone(),
+        Object::Reference(n, g) => match table.entries.get(&(*n, *g))? {
+            xref::XrefEntry::Uncompressed(offset) => {
+                match tokenizer::parse_object(bytes, *offset).ok()?.0 {
+                    Object::Dict(d) => d,
+                    _ => return None,
+                }
+            }
+            xref::XrefEntry::Compressed(..) => return None,
+        },
+        _ => return None,
+    };
+    match dict.at(b"Filter").and_then(Object::as_name) {
+        Some(b"Standard") | None => None,
+        Some(other) => Some(String::from_utf8_lossy(other).into_owned()),
+    }
+}
+
+/// Dictionary access by a byte-string key.
+pub(crate) trait DictExt {
+    /// `self[key]`, not dereferenced.
+    fn at(&self, key: &[u8]) -> Option<&Object>;
+    /// Whether `key` is present.
+    fn has(&self, key: &[u8]) -> bool {
+        self.at(key).is_some()
+    }
+    /// Sets `key` to `value`.
+    fn set(&mut self, key: &str, value: Object);
+}
+
+impl DictExt for Dictionary {
+    fn at(&self, key: &[u8]) -> Option<&Object> {
+        self.get(key)
+    }
+
+    fn set(&mut self, key: &str, value: Object) {
+        self.insert(key.as_bytes().to_vec(), value);
+    }
+}
+
+/// A dictionary of `entries`.
+pub(crate) fn dict<const N: usize>(entries: [(&str, Object); N]) -> Dictionary {
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), v))
+        .collect()
+}
+
+/// The name `/name`.
+pub(crate) fn name(name: &str) -> Object {
+    Object::Name(name.as_bytes().to_vec())
+}
+
+/// A reference to `id`.
+pub(crate) fn reference(id: ObjectId) -> Object {
+    Object::Reference(id.0, id.1)
+}
+
+/// A text string: PDFDocEncoding (as ASCII) when the text is ASCII, else UTF-16BE with a
+/// byte-order mark.
+pub(crate) fn text_string(text: &str) -> Object {
+    if text.is_ascii() {
+        Object::Str(text.as_bytes().to_vec())
+    } else {
+        let mut bytes = vec![0xFE, 0xFF];
+        for unit in text.encode_utf16() {
+            bytes.extend_from_slice(&unit.to_be_bytes());
+        }
+        Object::Str(bytes)
+    }
+}
+
+/// Follows references (a bounded number of times) to the object they name.
+pub(crate) fn deref<'a>(doc: &'a Document, mut object: &'a Object) -> &'a Object {
+    for _ in 0..32 {
+        match object {
+            Object::Reference(n, g) => match doc.get_object((*n, *g)) {
+                Some(next) => object = next,
+                None => return &Object::Null,
+            },
+            _ => return object,
+        }
+    }
+    &Object::Null
+}
+
+/// The dictionary an object is, or refers to (a stream's dictionary too).
+pub(crate) fn as_dict<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
+    match deref(doc, object) {
+        Object::Dict(d) => Some(d),
+        Object::Stream(s) => Some(&s.dict),
+        _ => None,
+    }
+}
+
+/// `dict[key]`, dereferenced.
+pub(crate) fn get<'a>(doc: &'a Document, dict: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    dict.at(key).map(|o| deref(doc, o))
+}
+
+/// `dict[key]` as a number.
+pub(crate) fn get_number(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<f64> {
+    get(doc, dict, key).and_then(number)
+}
+
+/// A PDF number (integer or real) as `f64`.
+pub(crate) fn number(object: &Object) -> Option<f64> {
+    match object {
+        Object::Integer(i) => Some(*i as f64),
+        Object::Real(r) => Some(*r),
+        _ => None,
+    }
+}
+
+/// The bytes of a stream with all its filters applied, at most [`MAX_STREAM_BYTES`]. A stream
+/// whose last filter is an image codec is an error (see [`decoded_before_codec`]).
+pub(crate) fn decoded(stream: &Stream) -> Result<Vec<u8>, String> {
+    match decoded_before_codec(stream)? {
+        (data, None) => Ok(data),
+        (_, Some(codec)) => Err(format!("stream data is an image ({codec})")),
+    }
+}
+
+/// The bytes of a stream with its filters applied up to an image codec (`DCTDecode`,
+/// `JPXDecode`, `JBIG2Decode`, `CCITTFaxDecode`), which is named, at most
+/// [`MAX_STREAM_BYTES`].
+pub(crate) fn decoded_before_codec(
+    stream: &Stream,
+) -> Result<(Vec<u8>, Option<&'static str>), String> {
+    let decoded =
+        raw_stream::decode(stream).map_err(|e| format!("stream data could not be decoded: {e}"))?;
+    if decoded.data.len() > MAX_STREAM_BYTES {
+        return Err(format!(
+            "stream data decodes to more than {MAX_STREAM_BYTES} bytes"
+        ));
+    }
+    Ok((decoded.data, decoded.codec))
+}
+
+/// One operation of a content stream: its operands and its operator. An inline image is one
+/// operation, `BI`, with its dictionary as operand and its source bytes (`BI` to `EI`) kept.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Operation {
+    /// The operator (`Do`, `BDC`, `'`).
+    pub operator: String,
+    /// The operands, in order.
+    pub operands: Vec<Object>,
+    /// For an inline image, its bytes from `BI` to `EI` as written.
+    inline_image: Option<Vec<u8>>,
+}
+
+impl Operation {
+    /// An operation.
+    pub(crate) fn new(operator: &str, operands: Vec<Object>) -> Self {
+        Operation {
+            operator: operator.to_string(),
+            operands,
+            inline_image: None,
+        }
+    }
+}
+
+fn is_white(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\0' | b'\x0C')
+}
+
+fn is_delimiter(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+/// Decodes a content stream into operations. A token that is not an object or an operator
+/// is an error (so an edited stream never silently loses content).
+pub(crate) fn decode_content(data: &[u8]) -> Result<Vec<Operation>, String> {
+    let mut ops = Vec::new();
+    let mut operands: Vec<Object> = Vec::new();
+    let mut pos = 0;
+    while pos < data.len() {
+        let b = data[pos];
+        if is_white(b) {
+            pos += 1;
+            continue;
+        }
+        if b == b'%' {
+            while pos < data.len() && data[pos] != b'\n' && data[pos] != b'\r' {
+                pos += 1;
+            }
+            continue;
+        }
+        if matches!(b, b'/' | b'(' | b'<' | b'[' | b'+' | b'-' | b'.') || b.is_ascii_digit() {
+            let (object, end) = tokenizer::parse_object(data, pos)
+                .map_err(|e| format!("content stream at byte {pos}: {e}"))?;
+            if end <= pos {
+                return Err(format!("content stream at byte {pos}: no progress"));
+            }
+            operands.push(object);
+            pos = end;
+            continue;
+        }
+        if is_delimiter(b) {
+            return Err(format!(
+                "content stream at byte {pos}: unexpected '{}'",
+                b as char
+            ));
+        }
+        let start = pos;
+        while pos < data.len() && !is_white(data[pos]) && !is_delimiter(data[pos]) {
+            pos += 1;
+        }
+        let word = &data[start..pos];
+        match word {
+            b"true" => operands.push(Object::Bool(true)),
+            b"false" => operands.push(Object::Bool(false)),
+            b"null" => operands.push(Object::Null),
+            b"BI" => {
+                let (op, end) = inline_image(data, start, pos)?;
+                operands.clear();
+                ops.push(op);
+                pos = end;
+            }
+            _ => ops.push(Operation {
+                operator: String::from_utf8_lossy(word).into_owned(),
+                operands: std::mem::take(&mut operands),
+                inline_image: None,
+            }),
+        }
+    }
+    Ok(ops)
+}
+
+/// The inline image whose `BI` is at `start` (its keys begin at `pos`): the operation and
+/// where it ends (past `EI`).
+fn inline_image(data: &[u8], start: usize, mut pos: usize) -> Result<(Operation, usize), String> {
+    let mut dict = Dictionary::new();
+    loop {
+        while pos < data.len() && is_white(data[pos]) {
+            pos += 1;
+        }
+        if pos >= data.len() {
+            return Err(format!("inline image at byte {start}: no ID"));
+        }
+        if data[pos..].starts_with(b"ID") && data.get(pos + 2).is_none_or(|b| is_white(*b)) {
+            pos += 2;
+            break;
+        }
+        let Ok((Object::Name(key), end)) = tokenizer::parse_object(data, pos) else {
+            return Err(format!("inline image at byte {start}: no key"));
+        };
+        let (value, end) = tokenizer::parse_object(data, end)
+            .map_err(|e| format!("inline image at byte {start}: {e}"))?;
+        dict.insert(key, value);
+        pos = end;
+    }
+    // One white-space byte after ID, then the data.
+    pos += 1;
+    let length = dict
+        .at(b"L")
+        .or_else(|| dict.at(b"Length"))
+        .and_then(Object::as_i64)
+        .and_then(|l| usize::try_from(l).ok());
+    let mut search = pos;
+    if let Some(length) = length {
+        if pos.saturating_add(length) <= data.len() {
+            search = pos + length;
+        }
+    }
+    let end = (search.saturating_sub(1)..data.len().saturating_sub(1))
+        .find(|&i| {
+            data[i..].starts_with(b"EI")
+                && i > 0
+                && is_white(data[i - 1])
+                && data
+                    .get(i + 2)
+                    .is_none_or(|b| is_white(*b) || is_delimiter(*b))
+        })
+        .map(|i| i + 2)
+        .ok_or_else(|| format!("inline image at byte {start}: no EI"))?;
+    Ok((
+        Operation {
+            operator: "BI".to_string(),
+            operands: vec![Object::Dict(dict)],
+            inline_image: Some(data[start..end].to_vec()),
+        },
+        end,
+    ))
+}
+
+/// Encodes operations as a content stream.
+pub(crate) fn encode_content(ops: &[Operation]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for op in ops {
+        if let Some(bytes) = &op.inline_image {
+            out.extend_from_slice(bytes);
+        } else {
+            for operand in &op.operands {
+                super::write::write_object(&mut out, operand);
+                out.push(b' ');
+            }
+            out.extend_from_slice(op.operator.as_bytes());
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_round_trips_through_decode_and_encode() {
+        let source =
+            b"q 1 0 0 1 72.5 -3 cm /Im1 Do Q\nBT /F1 12 Tf (a\\)b) Tj [(x) -20 <00ff>] TJ ET\n\
+            /P <</MCID 0>> BDC EMC /Span <</ActualText (\xfe\xff)>> BDC T* 0 0 1 RG EMC\n\
+            BI /W 2 /H 1 /BPC 8 /CS /G ID \x00EI\xff EI Q true false null d0";
+        let ops = decode_content(source).unwrap();
+        let operators: Vec<&str> = ops.iter().map(|o| o.operator.as_str()).collect();
+        assert_eq!(
+            operators,
+            [
+                "q", "cm", "Do", "Q", "BT", "Tf", "Tj", "TJ", "ET", "BDC", "EMC", "BDC", "T*",
+                "RG", "EMC", "BI", "Q", "d0"
+            ]
+        );
+        assert_eq!(ops[6].operands, [Object::Str(b"a)b".to_vec())]);
+        assert_eq!(
+            ops[17].operands,
+            [Object::Bool(true), Object::Bool(false), Object::Null]
+        );
+        let again = decode_content(&encode_content(&ops)).unwrap();
+        assert_eq!(again, ops);
+    }
+
+    #[test]
+    fn damaged_content_is_an_error_not_a_guess() {
+        assert!(decode_content(b"q ) Q").is_err());
+        assert!(decode_content(b"BI /W 1 ID xx").is_err());
+        assert!(decode_content(b"(unterminated Tj").is_err());
+    }
+}
