@@ -28,6 +28,8 @@ pub(crate) struct Document {
     pages: BTreeMap<u32, ObjectId>,
     /// The next object number no object of the file uses.
     next_number: u32,
+    /// The first number of an added object.
+    first_added: u32,
 }
 
 impl Document {
@@ -60,6 +62,7 @@ impl Document {
             trailer,
             pages,
             next_number,
+            first_added: next_number,
         })
     }
 
@@ -142,6 +145,11 @@ impl Document {
     /// The number past every object's.
     pub(crate) fn next_number(&self) -> u32 {
         self.next_number
+    }
+
+    /// Whether `id` was added by an edit (rather than loaded from the file).
+    pub(crate) fn is_added(&self, id: ObjectId) -> bool {
+        id.0 >= self.first_added
     }
 
     /// The catalog (`/Root`).

@@ -10,7 +10,7 @@
 //!   cross-reference table had to be rebuilt): every object reachable from the trailer,
 //!   decrypted and renumbered, with a classic table; `/Encrypt` is dropped.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Write as _;
 
 use unpdf::parser::raw::xref;
@@ -180,12 +180,17 @@ fn incremental(doc: &Document, original: &[u8], previous: usize) -> Result<Vec<u
         out.push(b'\n');
     }
     let mut offsets: BTreeMap<ObjectId, usize> = BTreeMap::new();
-    for (&id, object) in &doc.changed {
-        if doc.loaded(id) == Some(object) {
-            continue; // looked at for a change that was not made
-        }
+    for id in objects_to_update(doc) {
+        let Some(object) = doc.changed.get(&id) else {
+            continue;
+        };
         offsets.insert(id, out.len());
         write_indirect(&mut out, id, object);
+    }
+    if offsets.is_empty() {
+        // Nothing changed: the input is its own copy (an empty cross-reference table would
+        // not be valid).
+        return Ok(original.to_vec());
     }
     let mut trailer = carried_trailer(doc);
     trailer.set("Prev", Object::Integer(previous as i64));
@@ -243,6 +248,38 @@ fn incremental(doc: &Document, original: &[u8], previous: usize) -> Result<Vec<u
     }
     out.extend_from_slice(format!("startxref\n{section_at}\n%%EOF\n").as_bytes());
     Ok(out)
+}
+
+/// The changed objects an update writes: not those looked at for a change that was not
+/// made, nor added objects nothing refers to any more (a structure parent tree replaced by a
+/// later step of the same edit).
+fn objects_to_update(doc: &Document) -> Vec<ObjectId> {
+    let mut kept: Vec<ObjectId> = doc
+        .changed
+        .iter()
+        .filter(|(id, object)| doc.loaded(**id) != Some(*object))
+        .map(|(id, _)| *id)
+        .collect();
+    loop {
+        let mut referenced: HashSet<ObjectId> = HashSet::new();
+        for_each_reference(&Object::Dict(doc.trailer.clone()), &mut |id| {
+            referenced.insert(id);
+        });
+        for id in &kept {
+            if let Some(object) = doc.changed.get(id) {
+                for_each_reference(object, &mut |to| {
+                    if to != *id {
+                        referenced.insert(to);
+                    }
+                });
+            }
+        }
+        let before = kept.len();
+        kept.retain(|id| !doc.is_added(*id) || referenced.contains(id));
+        if kept.len() == before {
+            return kept;
+        }
+    }
 }
 
 /// `offsets` in runs of consecutive object numbers.
