@@ -42,10 +42,21 @@ use super::{damaged, guarded, PdfDocument, PdfError};
 /// `/ViewerPreferences <</DisplayDocTitle true>>`, and `/Lang` and a title when the document
 /// has none and [`add_alt_texts_with`] was given them.
 ///
-/// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page's streams are
-/// re-encoded as one). The copy is written unencrypted (an input encrypted with an empty user
-/// password is decrypted to be edited). Descriptions for keys that are not images drawn in
-/// the document are ignored, as are empty descriptions.
+/// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page whose content
+/// changes gets one new Flate-compressed stream in place of its old ones). Descriptions for
+/// keys that are not images drawn in the document are ignored, as are empty descriptions.
+///
+/// The copy is an **incremental update** of the input: the input's bytes, unchanged, followed
+/// by the new and changed objects, a new cross-reference section (a classic `xref` table
+/// when the input's newest section is a table, a cross-reference stream when it is a stream)
+/// and a trailer whose `/Prev` points at the input's. Nothing the input holds is rewritten,
+/// so a digital signature over the original bytes stays valid (a viewer reports the
+/// signed revision unchanged and a later update added). Two kinds of input are written in
+/// full instead, every object reachable from the trailer renumbered under a classic table:
+/// an input **encrypted** with an empty user password, which is decrypted to be edited and
+/// written unencrypted (`/Encrypt` dropped; a signature over it does not survive), and an
+/// input whose cross-reference table is damaged and had to be rebuilt (an update would point
+/// back at the broken table).
 ///
 /// Errors are those of opening the file ([`PdfError::PasswordRequired`],
 /// [`PdfError::Damaged`], …) and [`PdfError::Write`] if the copy cannot be written.

@@ -5,9 +5,9 @@
 //! | task | function | crate underneath |
 //! |---|---|---|
 //! | text per page | [`extract_text`] | `unpdf` |
-//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `lopdf` + our converter + `png` / `jpeg-decoder` / `hayro-*` |
-//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `lopdf` + `hayro` |
-//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `lopdf` |
+//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `unpdf`'s object parser + our converter + `png` / `jpeg-decoder` / `hayro-*` |
+//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `unpdf`'s object parser + `hayro` |
+//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `unpdf`'s object parser + our writer (an incremental update) |
 //! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
 //! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
 //!
