@@ -50,13 +50,15 @@ use super::{damaged, guarded, PdfDocument, PdfError};
 /// by the new and changed objects, a new cross-reference section (a classic `xref` table
 /// when the input's newest section is a table, a cross-reference stream when it is a stream)
 /// and a trailer whose `/Prev` points at the input's. Nothing the input holds is rewritten,
-/// so a digital signature over the original bytes stays valid (a viewer reports the
-/// signed revision unchanged and a later update added). Two kinds of input are written in
-/// full instead, every object reachable from the trailer renumbered under a classic table:
-/// an input **encrypted** with an empty user password, which is decrypted to be edited and
-/// written unencrypted (`/Encrypt` dropped; a signature over it does not survive), and an
-/// input whose cross-reference table is damaged and had to be rebuilt (an update would point
-/// back at the broken table).
+/// so a digital signature over the original bytes stays valid (a viewer reports the signed
+/// revision unchanged and a later update added). An input **encrypted** with an empty user
+/// password stays encrypted: the update's strings and streams are encrypted with the
+/// document's own key and cipher (RC4, AES-128 or AES-256), and `/Encrypt` is carried over.
+/// Two kinds of input are written in full instead, every object reachable from the trailer
+/// renumbered under a classic table: one whose cross-reference table is damaged and had to
+/// be rebuilt (an update would point back at the broken table), and an encrypted one whose
+/// crypt filter an update cannot reproduce (an identity or unknown filter), which is written
+/// decrypted, without `/Encrypt`.
 ///
 /// Errors are those of opening the file ([`PdfError::PasswordRequired`],
 /// [`PdfError::Damaged`], …) and [`PdfError::Write`] if the copy cannot be written.

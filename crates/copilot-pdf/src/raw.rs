@@ -3,9 +3,15 @@
 //! apart (they are what an incremental update writes), dictionary helpers, stream decoding
 //! within [`MAX_STREAM_BYTES`], and a content-stream tokenizer whose operations can be
 //! written back.
+//!
+//! Two things unpdf 0.52.1's `RawDocument` does not do are done here: the objects a
+//! hybrid-reference file lists only in its `/XRefStm` streams (Word's structure trees) are
+//! read, and an encrypted file's key is computed again (unpdf keeps it private) so that an
+//! update can be encrypted with it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use unpdf::parser::raw::crypt::{self, Cipher, EncryptionParams};
 use unpdf::parser::raw::{stream as raw_stream, tokenizer, xref};
 pub(crate) use unpdf::parser::raw::{
     PdfDict as Dictionary, PdfObject as Object, PdfStream as Stream, RawDocument,
@@ -20,6 +26,9 @@ pub(crate) type ObjectId = (u32, u16);
 /// and the objects added or changed since.
 pub(crate) struct Document {
     raw: RawDocument,
+    /// Objects of a hybrid-reference file that only its `/XRefStm` streams list: unpdf
+    /// 0.52.1 reads the classic tables of such a file and not those streams.
+    hybrid: HashMap<ObjectId, Object>,
     /// Objects added or changed by an edit, by id.
     pub(crate) changed: BTreeMap<ObjectId, Object>,
     /// The trailer (of the newest cross-reference section); an edit may change it.
@@ -30,14 +39,103 @@ pub(crate) struct Document {
     next_number: u32,
     /// The first number of an added object.
     first_added: u32,
+    /// How the file's objects are encrypted, when it is (and opened with the empty user
+    /// password): what an update's objects are encrypted with too.
+    pub(crate) encryption: Option<Encryption>,
+}
+
+/// The file key of an encrypted document and how it encrypts strings and streams.
+pub(crate) struct Encryption {
+    /// The file encryption key.
+    pub(crate) key: Vec<u8>,
+    /// RC4, AES-128 or AES-256.
+    pub(crate) cipher: Cipher,
+    /// Whether metadata streams are encrypted (`/EncryptMetadata`, true by default).
+    pub(crate) encrypt_metadata: bool,
+}
+
+/// The encryption of a loaded document: its standard security handler's parameters, and the
+/// file key the empty user password gives (unpdf computes it to load the file and keeps it
+/// to itself, so it is computed again here).
+fn encryption(raw: &RawDocument) -> Option<Encryption> {
+    let trailer = raw.trailer();
+    let dict = match trailer.at(b"Encrypt")? {
+        Object::Dict(d) => d,
+        other => raw.get_dict(other.as_reference()?).ok()?,
+    };
+    let int = |key: &[u8]| dict.at(key).and_then(Object::as_i64);
+    let bytes = |key: &[u8]| {
+        dict.at(key)
+            .and_then(Object::as_str_bytes)
+            .map(<[u8]>::to_vec)
+    };
+    let revision = u32::try_from(int(b"R")?).ok()?;
+    let cipher = if revision >= 5 {
+        Cipher::Aes256
+    } else if revision == 4 {
+        let filter = dict
+            .at(b"StmF")
+            .and_then(Object::as_name)
+            .unwrap_or(b"Identity");
+        let method = dict
+            .at(b"CF")
+            .and_then(Object::as_dict)
+            .and_then(|cf| cf.at(filter))
+            .and_then(Object::as_dict)
+            .and_then(|f| f.at(b"CFM"))
+            .and_then(Object::as_name);
+        match method {
+            Some(b"AESV2") => Cipher::Aes128,
+            Some(b"AESV3") => Cipher::Aes256,
+            Some(b"V2") => Cipher::Rc4,
+            // An identity (or unknown) filter: an update could not match what is in the file.
+            _ => return None,
+        }
+    } else {
+        Cipher::Rc4
+    };
+    let encrypt_metadata = !matches!(dict.at(b"EncryptMetadata"), Some(Object::Bool(false)));
+    let params = EncryptionParams {
+        version: u32::try_from(int(b"V").unwrap_or(0)).ok()?,
+        revision,
+        key_length: u32::try_from(int(b"Length").unwrap_or(40)).ok()?,
+        owner_hash: bytes(b"O")?,
+        user_hash: bytes(b"U")?,
+        permissions: int(b"P").unwrap_or(0) as i32,
+        file_id: trailer
+            .at(b"ID")
+            .and_then(Object::as_array)
+            .and_then(|id| id.first())
+            .and_then(Object::as_str_bytes)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default(),
+        cipher,
+        owner_key: bytes(b"OE").unwrap_or_default(),
+        user_key: bytes(b"UE").unwrap_or_default(),
+        encrypt_metadata,
+    };
+    let key = if revision >= 5 {
+        crypt::authenticate_aes256(&params, b"")?
+    } else {
+        crypt::authenticate_user_password(&params, b"")?
+    };
+    Some(Encryption {
+        key,
+        cipher,
+        encrypt_metadata,
+    })
 }
 
 impl Document {
     /// Loads `bytes` (decrypting with the empty user password).
     fn load(bytes: &[u8]) -> Result<Self, unpdf::Error> {
         let raw = RawDocument::load(bytes)?;
+        let hybrid = if raw.xref_reconstructed() {
+            HashMap::new()
+        } else {
+            hybrid_objects(bytes, &raw)
+        };
         let trailer = raw.trailer().clone();
-        let pages = raw.pages();
         let size = trailer
             .get(b"Size".as_slice())
             .and_then(Object::as_i64)
@@ -52,18 +150,32 @@ impl Document {
         let largest = table
             .iter()
             .flat_map(|t| t.entries.keys())
+            .chain(hybrid.keys())
             .map(|(number, _)| *number)
             .max()
             .unwrap_or(0);
         let next_number = size.max(largest.saturating_add(1)).max(1);
-        Ok(Document {
+        let encryption = if raw.is_encrypted() {
+            encryption(&raw)
+        } else {
+            None
+        };
+        let mut doc = Document {
             raw,
+            hybrid,
             changed: BTreeMap::new(),
             trailer,
-            pages,
+            pages: BTreeMap::new(),
             next_number,
             first_added: next_number,
-        })
+            encryption,
+        };
+        doc.pages = if doc.hybrid.is_empty() {
+            doc.raw.pages()
+        } else {
+            page_tree(&doc)
+        };
+        Ok(doc)
     }
 
     /// Whether the cross-reference table was rebuilt by scanning the file (so byte offsets in
@@ -84,7 +196,7 @@ impl Document {
 
     /// The object `id`: as changed, else as loaded.
     pub(crate) fn get_object(&self, id: ObjectId) -> Option<&Object> {
-        self.changed.get(&id).or_else(|| self.raw.get_object(id))
+        self.changed.get(&id).or_else(|| self.loaded(id))
     }
 
     /// The dictionary object `id` is (a stream's dictionary too), references followed.
@@ -98,13 +210,13 @@ impl Document {
 
     /// The object `id` as loaded from the file.
     pub(crate) fn loaded(&self, id: ObjectId) -> Option<&Object> {
-        self.raw.get_object(id)
+        self.raw.get_object(id).or_else(|| self.hybrid.get(&id))
     }
 
     /// The object `id`, to change: copied into the changed objects first.
     pub(crate) fn get_object_mut(&mut self, id: ObjectId) -> Option<&mut Object> {
         if !self.changed.contains_key(&id) {
-            let loaded = self.raw.get_object(id)?.clone();
+            let loaded = self.loaded(id)?.clone();
             self.changed.insert(id, loaded);
         }
         self.changed.get_mut(&id)
@@ -161,6 +273,224 @@ impl Document {
     pub(crate) fn get_pages(&self) -> &BTreeMap<u32, ObjectId> {
         &self.pages
     }
+}
+
+/// The pages of `doc` in order, found by walking its page tree (as unpdf does, over the
+/// objects of `doc`, those only an `/XRefStm` lists included).
+fn page_tree(doc: &Document) -> BTreeMap<u32, ObjectId> {
+    let mut pages = BTreeMap::new();
+    let Some(root) = doc
+        .catalog()
+        .and_then(|c| c.at(b"Pages"))
+        .and_then(Object::as_reference)
+    else {
+        return pages;
+    };
+    let mut visited = HashSet::new();
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if !visited.insert(id) {
+            continue;
+        }
+        let Some(node) = doc.get_dictionary(id) else {
+            continue;
+        };
+        match node.at(b"Type").and_then(Object::as_name) {
+            Some(b"Page") => {
+                pages.insert(pages.len() as u32 + 1, id);
+            }
+            Some(b"Pages") | None => {
+                if let Some(Object::Array(kids)) = node.at(b"Kids").map(|k| deref(doc, k)) {
+                    stack.extend(kids.iter().rev().filter_map(Object::as_reference));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    pages
+}
+
+/// The objects of a hybrid-reference file (ISO 32000-1, 7.5.8.4) that only the
+/// cross-reference streams its trailers name by `/XRefStm` list, and the loaded document
+/// lacks: unpdf 0.52.1 reads the classic tables and not those streams, so a Word file's
+/// structure tree (in object streams) would be missing.
+fn hybrid_objects(bytes: &[u8], raw: &RawDocument) -> HashMap<ObjectId, Object> {
+    let mut out = HashMap::new();
+    let Ok(mut offset) = xref::find_startxref(bytes) else {
+        return out;
+    };
+    let mut visited = HashSet::new();
+    while visited.insert(offset) && visited.len() <= 64 && offset < bytes.len() {
+        let at = offset
+            + bytes[offset..]
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        let trailer = if bytes[at..].starts_with(b"xref") {
+            let Some(found) = bytes[at..].windows(7).position(|w| w == b"trailer") else {
+                break;
+            };
+            match tokenizer::parse_object(bytes, at + found + 7) {
+                Ok((Object::Dict(d), _)) => d,
+                _ => break,
+            }
+        } else {
+            match tokenizer::parse_object(bytes, at) {
+                Ok((Object::Stream(s), _)) => s.dict,
+                _ => break,
+            }
+        };
+        let offset_of = |key: &[u8]| {
+            trailer
+                .at(key)
+                .and_then(Object::as_i64)
+                .and_then(|o| usize::try_from(o).ok())
+        };
+        if let Some(stream_at) = offset_of(b"XRefStm") {
+            read_xref_stream(bytes, stream_at, raw, &mut out);
+        }
+        match offset_of(b"Prev") {
+            Some(previous) => offset = previous,
+            None => break,
+        }
+    }
+    out
+}
+
+/// Adds to `out` the objects the cross-reference stream at `offset` lists that `raw` lacks.
+fn read_xref_stream(
+    bytes: &[u8],
+    offset: usize,
+    raw: &RawDocument,
+    out: &mut HashMap<ObjectId, Object>,
+) {
+    let Ok((Object::Stream(stream), _)) = tokenizer::parse_object(bytes, offset) else {
+        return;
+    };
+    let Ok(data) = raw_stream::decompress(&stream) else {
+        return;
+    };
+    let widths: Vec<usize> = match stream.dict.at(b"W").and_then(Object::as_array) {
+        Some(w) if w.len() == 3 => w
+            .iter()
+            .filter_map(Object::as_i64)
+            .filter_map(|v| usize::try_from(v).ok())
+            .filter(|v| *v <= 8)
+            .collect(),
+        _ => return,
+    };
+    if widths.len() != 3 || widths.iter().sum::<usize>() == 0 {
+        return;
+    }
+    let size = stream
+        .dict
+        .at(b"Size")
+        .and_then(Object::as_i64)
+        .unwrap_or(0);
+    let index: Vec<i64> = match stream.dict.at(b"Index").and_then(Object::as_array) {
+        Some(items) => items.iter().filter_map(Object::as_i64).collect(),
+        None => vec![0, size],
+    };
+    let field = |entry: &[u8], which: usize| -> u64 {
+        let start: usize = widths[..which].iter().sum();
+        entry[start..start + widths[which]]
+            .iter()
+            .fold(0u64, |v, b| (v << 8) | u64::from(*b))
+    };
+    let row = widths.iter().sum::<usize>();
+    let mut entries = data.chunks_exact(row);
+    // Compressed objects, by the object stream that holds them.
+    let mut wanted: BTreeMap<u32, Vec<(u32, usize)>> = BTreeMap::new();
+    for pair in index.chunks_exact(2) {
+        let (Ok(first), Ok(count)) = (u32::try_from(pair[0]), usize::try_from(pair[1])) else {
+            return;
+        };
+        for step in 0..count {
+            let Some(number) = u32::try_from(step).ok().and_then(|s| first.checked_add(s)) else {
+                break;
+            };
+            let Some(entry) = entries.next() else {
+                break;
+            };
+            let kind = if widths[0] == 0 { 1 } else { field(entry, 0) };
+            match kind {
+                1 => {
+                    let generation = u16::try_from(field(entry, 2)).unwrap_or(0);
+                    let id = (number, generation);
+                    let at = usize::try_from(field(entry, 1)).unwrap_or(usize::MAX);
+                    if raw.get_object(id).is_none() && !out.contains_key(&id) && at < bytes.len() {
+                        if let Ok((object, _)) = tokenizer::parse_object(bytes, at) {
+                            out.insert(id, object);
+                        }
+                    }
+                }
+                2 => {
+                    let id = (number, 0);
+                    if raw.get_object(id).is_none() && !out.contains_key(&id) {
+                        if let (Ok(holder), Ok(index)) = (
+                            u32::try_from(field(entry, 1)),
+                            usize::try_from(field(entry, 2)),
+                        ) {
+                            wanted.entry(holder).or_default().push((number, index));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for (holder, objects) in wanted {
+        // The object stream is listed by the table, or (as Word writes) by the stream only.
+        let holder = raw
+            .get_object((holder, 0))
+            .or_else(|| out.get(&(holder, 0)))
+            .and_then(Object::as_stream)
+            .and_then(object_stream);
+        let Some(contents) = holder else {
+            continue;
+        };
+        for (number, index) in objects {
+            if let Some((listed, Some(object))) = contents.get(index) {
+                if *listed == number {
+                    out.insert((number, 0), object.clone());
+                }
+            }
+        }
+    }
+}
+
+/// What an object stream holds, in order: each object's number and the object (when it
+/// parses).
+fn object_stream(stream: &Stream) -> Option<Vec<(u32, Option<Object>)>> {
+    let count = usize::try_from(stream.dict.at(b"N")?.as_i64()?).ok()?;
+    let first = usize::try_from(stream.dict.at(b"First")?.as_i64()?).ok()?;
+    let data = decoded(stream).ok()?;
+    let mut header = Vec::new();
+    let mut pos = 0;
+    while header.len() < count.min(data.len()) && pos < first.min(data.len()) {
+        let Ok((Object::Integer(number), end)) = tokenizer::parse_object(&data, pos) else {
+            break;
+        };
+        let Ok((Object::Integer(offset), end)) = tokenizer::parse_object(&data, end) else {
+            break;
+        };
+        header.push((number, offset));
+        pos = end;
+    }
+    Some(
+        header
+            .into_iter()
+            .map(|(number, offset)| {
+                let object = usize::try_from(offset)
+                    .ok()
+                    .and_then(|o| first.checked_add(o))
+                    .filter(|at| *at < data.len())
+                    .and_then(|at| tokenizer::parse_object(&data, at).ok())
+                    .map(|(object, _)| object);
+                (u32::try_from(number).unwrap_or(0), object)
+            })
+            .collect(),
+    )
 }
 
 /// Loads the document (decrypting it with the empty password when it is encrypted),

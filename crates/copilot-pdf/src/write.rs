@@ -1,21 +1,24 @@
 //! Writing PDF objects: a serializer for unpdf's [`Object`], and the two ways an edited
 //! [`Document`] is saved.
 //!
-//! * **Incremental update** (an unencrypted input whose cross-reference sections are
-//!   intact): the input's bytes unchanged, then the new and changed objects, a new
-//!   cross-reference section (a classic `xref` table when the input's newest section is one,
-//!   else an uncompressed cross-reference stream) and a trailer with `/Prev`. Nothing of the
-//!   original is rewritten, so digital signatures over it stay valid.
-//! * **Full rewrite** (an encrypted input opened with the empty user password, or one whose
-//!   cross-reference table had to be rebuilt): every object reachable from the trailer,
-//!   decrypted and renumbered, with a classic table; `/Encrypt` is dropped.
+//! * **Incremental update** (an input whose cross-reference sections are intact): the
+//!   input's bytes unchanged, then the new and changed objects, a new cross-reference
+//!   section (a classic `xref` table when the input's newest section is one, else an
+//!   uncompressed cross-reference stream) and a trailer with `/Prev`. Nothing of the original
+//!   is rewritten, so digital signatures over it stay valid. The objects of an encrypted
+//!   input's update are encrypted with its key (RC4, or AES-CBC with PKCS#7 padding).
+//! * **Full rewrite** (an input whose cross-reference table had to be rebuilt, or an
+//!   encrypted one whose crypt filter is not one an update can reproduce): every object
+//!   reachable from the trailer, decrypted and renumbered, with a classic table; `/Encrypt`
+//!   is dropped.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Write as _;
 
+use unpdf::parser::raw::crypt::{self, Cipher};
 use unpdf::parser::raw::xref;
 
-use super::raw::{DictExt, Dictionary, Document, Object, ObjectId};
+use super::raw::{DictExt, Dictionary, Document, Encryption, Object, ObjectId};
 
 /// Writes `object` in PDF syntax.
 pub(crate) fn write_object(out: &mut Vec<u8>, object: &Object) {
@@ -153,7 +156,8 @@ pub(crate) fn flate_stream(mut dict: Dictionary, data: &[u8]) -> Result<Object, 
 /// Saves the edited `doc`, read from `original`: an incremental update when the input
 /// allows one, else a full rewrite (see the module docs).
 pub(crate) fn save(doc: &Document, original: &[u8]) -> Result<Vec<u8>, String> {
-    if doc.is_encrypted() || doc.xref_reconstructed() {
+    let encryption_known = !doc.is_encrypted() || doc.encryption.is_some();
+    if doc.xref_reconstructed() || !encryption_known {
         return Ok(full_rewrite(doc));
     }
     match xref::find_startxref(original) {
@@ -162,15 +166,117 @@ pub(crate) fn save(doc: &Document, original: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-/// The trailer entries an update carries over.
-fn carried_trailer(doc: &Document) -> Dictionary {
+/// The trailer entries a copy carries over (`/Encrypt` only in an update: a full rewrite
+/// is written decrypted).
+fn carried_trailer(doc: &Document, with_encrypt: bool) -> Dictionary {
     let mut trailer = Dictionary::new();
-    for key in ["Root", "Info", "ID"] {
+    for key in ["Root", "Info", "ID", "Encrypt"] {
+        if key == "Encrypt" && !with_encrypt {
+            continue;
+        }
         if let Some(value) = doc.trailer.at(key.as_bytes()) {
             trailer.set(key, value.clone());
         }
     }
     trailer
+}
+
+/// `object`, object `id` of a document encrypted with `encryption`, with its strings and
+/// stream data encrypted as the document's are (a metadata stream stays plain when the
+/// document says metadata is not encrypted).
+fn encrypted(object: &Object, id: ObjectId, encryption: &Encryption) -> Object {
+    let key = crypt::object_key(&encryption.key, id.0, id.1, encryption.cipher);
+    let mut counter = 0u64;
+    encrypt_in(object, id, &key, encryption, &mut counter)
+}
+
+fn encrypt_in(
+    object: &Object,
+    id: ObjectId,
+    key: &[u8],
+    encryption: &Encryption,
+    counter: &mut u64,
+) -> Object {
+    match object {
+        Object::Str(bytes) => {
+            *counter += 1;
+            Object::Str(seal(bytes, id, *counter, key, encryption.cipher))
+        }
+        Object::Array(items) => Object::Array(
+            items
+                .iter()
+                .map(|item| encrypt_in(item, id, key, encryption, counter))
+                .collect(),
+        ),
+        Object::Dict(dict) => Object::Dict(encrypt_dict(dict, id, key, encryption, counter)),
+        Object::Stream(stream) => {
+            let metadata = stream.dict.at(b"Type").and_then(Object::as_name) == Some(b"Metadata");
+            let raw_data = if metadata && !encryption.encrypt_metadata {
+                stream.raw_data.clone()
+            } else {
+                *counter += 1;
+                seal(&stream.raw_data, id, *counter, key, encryption.cipher)
+            };
+            Object::Stream(super::raw::Stream {
+                dict: encrypt_dict(&stream.dict, id, key, encryption, counter),
+                raw_data,
+            })
+        }
+        other => other.clone(),
+    }
+}
+
+fn encrypt_dict(
+    dict: &Dictionary,
+    id: ObjectId,
+    key: &[u8],
+    encryption: &Encryption,
+    counter: &mut u64,
+) -> Dictionary {
+    dict.iter()
+        .map(|(k, v)| (k.clone(), encrypt_in(v, id, key, encryption, counter)))
+        .collect()
+}
+
+/// `data` encrypted with an object's `key`: RC4, or AES-CBC with PKCS#7 padding behind a
+/// 16-byte initialization vector. The vector is the AES encryption (under the same key) of
+/// the object's id and a counter: unpredictable without the key, never repeated within a
+/// file's update, and no random source needed.
+fn seal(data: &[u8], id: ObjectId, counter: u64, key: &[u8], cipher: Cipher) -> Vec<u8> {
+    if cipher == Cipher::Rc4 {
+        return crypt::decrypt_rc4(key, data); // RC4 is its own inverse
+    }
+    let mut block = [0u8; 16];
+    block[..4].copy_from_slice(&id.0.to_be_bytes());
+    block[4..6].copy_from_slice(&id.1.to_be_bytes());
+    block[8..].copy_from_slice(&counter.to_be_bytes());
+    let iv = aes_encrypt_block(key, block);
+    let mut out = iv.to_vec();
+    let mut chain = iv;
+    let pad = 16 - data.len() % 16;
+    let mut padded = data.to_vec();
+    padded.extend(std::iter::repeat_n(pad as u8, pad));
+    for chunk in padded.chunks_exact(16) {
+        let mut block = [0u8; 16];
+        for (slot, (a, b)) in block.iter_mut().zip(chunk.iter().zip(&chain)) {
+            *slot = a ^ b;
+        }
+        chain = aes_encrypt_block(key, block);
+        out.extend_from_slice(&chain);
+    }
+    out
+}
+
+/// One AES block encrypted with `key` (16 bytes: AES-128, 32: AES-256).
+fn aes_encrypt_block(key: &[u8], block: [u8; 16]) -> [u8; 16] {
+    use aes::cipher::{BlockCipherEncrypt, KeyInit};
+    let mut data = block.into();
+    if let Ok(cipher) = aes::Aes256::new_from_slice(key) {
+        cipher.encrypt_block(&mut data);
+    } else if let Ok(cipher) = aes::Aes128::new_from_slice(key) {
+        cipher.encrypt_block(&mut data);
+    }
+    data.into()
 }
 
 /// The input's bytes, then the changed objects and a cross-reference section.
@@ -185,14 +291,17 @@ fn incremental(doc: &Document, original: &[u8], previous: usize) -> Result<Vec<u
             continue;
         };
         offsets.insert(id, out.len());
-        write_indirect(&mut out, id, object);
+        match &doc.encryption {
+            Some(encryption) => write_indirect(&mut out, id, &encrypted(object, id, encryption)),
+            None => write_indirect(&mut out, id, object),
+        }
     }
     if offsets.is_empty() {
         // Nothing changed: the input is its own copy (an empty cross-reference table would
         // not be valid).
         return Ok(original.to_vec());
     }
-    let mut trailer = carried_trailer(doc);
+    let mut trailer = carried_trailer(doc, true);
     trailer.set("Prev", Object::Integer(previous as i64));
     let newest_is_table = original[previous..]
         .iter()
@@ -287,7 +396,11 @@ fn runs(offsets: &BTreeMap<ObjectId, usize>) -> Vec<Vec<(ObjectId, usize)>> {
     let mut runs: Vec<Vec<(ObjectId, usize)>> = Vec::new();
     for (&id, &offset) in offsets {
         match runs.last_mut() {
-            Some(run) if run.last().is_some_and(|(last, _)| last.0 + 1 == id.0) => {
+            Some(run)
+                if run
+                    .last()
+                    .is_some_and(|(last, _)| last.0.checked_add(1) == Some(id.0)) =>
+            {
                 run.push((id, offset))
             }
             _ => runs.push(vec![(id, offset)]),
@@ -303,7 +416,7 @@ fn full_rewrite(doc: &Document) -> Vec<u8> {
     let mut numbers: HashMap<ObjectId, u32> = HashMap::new();
     let mut order: Vec<ObjectId> = Vec::new();
     let mut queue: VecDeque<ObjectId> = VecDeque::new();
-    let trailer = carried_trailer(doc);
+    let trailer = carried_trailer(doc, false);
     let visit = |object: &Object,
                  numbers: &mut HashMap<ObjectId, u32>,
                  order: &mut Vec<ObjectId>,

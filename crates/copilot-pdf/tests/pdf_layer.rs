@@ -531,6 +531,20 @@ struct Figure {
 
 impl Reader {
     fn new(bytes: &[u8]) -> Reader {
+        // unpdf 0.52.1 does not read the `/XRefStm` streams of a hybrid-reference file (Word
+        // writes them): the objects only they list, a structure tree among them, are
+        // invisible to it. Such a file (an incremental update of one is one too) is read
+        // after lopdf, which reads them, has written it out whole.
+        let whole;
+        let bytes = if bytes.windows(8).any(|w| w == b"/XRefStm") {
+            let mut doc = Document::load_mem(bytes).expect("lopdf opens the output");
+            let mut out = Vec::new();
+            doc.save_to(&mut out).unwrap();
+            whole = out;
+            &whole[..]
+        } else {
+            bytes
+        };
         Reader {
             raw: RawDocument::load(bytes).expect("the second parser opens the output"),
         }
