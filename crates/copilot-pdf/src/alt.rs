@@ -4,14 +4,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lopdf::content::{Content, Operation};
-use lopdf::{dictionary, text_string, Dictionary, Document, Object, ObjectId, Stream};
-
 use super::images::ImageKey;
 use super::objects::{
     as_dict, deref, get, page_operations, page_resources, walk_images, xobject, XObject,
 };
-use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
+use super::raw::{
+    self, dict, name, reference, text_string, DictExt, Dictionary, Document, Object, ObjectId,
+    Operation,
+};
+use super::{damaged, guarded, PdfDocument, PdfError};
 
 /// Writes a copy of `doc` whose images carry `descriptions` as alternative text.
 ///
@@ -41,10 +42,23 @@ use super::{damaged, guarded, open_lopdf, PdfDocument, PdfError};
 /// `/ViewerPreferences <</DisplayDocTitle true>>`, and `/Lang` and a title when the document
 /// has none and [`add_alt_texts_with`] was given them.
 ///
-/// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page's streams are
-/// re-encoded as one). The copy is written unencrypted (an input encrypted with an empty user
-/// password is decrypted to be edited). Descriptions for keys that are not images drawn in
-/// the document are ignored, as are empty descriptions.
+/// Pages look the same: content streams only gain `BDC`/`EMC` marks (a page whose content
+/// changes gets one new Flate-compressed stream in place of its old ones). Descriptions for
+/// keys that are not images drawn in the document are ignored, as are empty descriptions.
+///
+/// The copy is an **incremental update** of the input: the input's bytes, unchanged, followed
+/// by the new and changed objects, a new cross-reference section (a classic `xref` table
+/// when the input's newest section is a table, a cross-reference stream when it is a stream)
+/// and a trailer whose `/Prev` points at the input's. Nothing the input holds is rewritten,
+/// so a digital signature over the original bytes stays valid (a viewer reports the signed
+/// revision unchanged and a later update added). An input **encrypted** with an empty user
+/// password stays encrypted: the update's strings and streams are encrypted with the
+/// document's own key and cipher (RC4, AES-128 or AES-256), and `/Encrypt` is carried over.
+/// Two kinds of input are written in full instead, every object reachable from the trailer
+/// renumbered under a classic table: one whose cross-reference table is damaged and had to
+/// be rebuilt (an update would point back at the broken table), and an encrypted one whose
+/// crypt filter an update cannot reproduce (an identity or unknown filter), which is written
+/// decrypted, without `/Encrypt`.
 ///
 /// Errors are those of opening the file ([`PdfError::PasswordRequired`],
 /// [`PdfError::Damaged`], …) and [`PdfError::Write`] if the copy cannot be written.
@@ -115,7 +129,7 @@ pub(crate) fn add_alt_texts_in_process(
     options: &AltTextOptions,
 ) -> Result<Vec<u8>, PdfError> {
     guarded(doc, || {
-        let mut pdf = open_lopdf(doc)?;
+        let mut pdf = raw::open(doc)?;
         let alts: HashMap<ObjectId, String> = descriptions
             .iter()
             .filter(|(_, text)| !text.trim().is_empty())
@@ -134,22 +148,23 @@ pub(crate) fn add_alt_texts_in_process(
         };
         let root_id = pdf
             .trailer
-            .get(b"Root")
+            .at(b"Root")
             .and_then(Object::as_reference)
-            .map_err(|_| damaged(doc, "the trailer has no /Root catalog"))?;
+            .ok_or_else(|| damaged(doc, "the trailer has no /Root catalog"))?;
         let tree = pdf
             .get_dictionary(root_id)
-            .ok()
-            .and_then(|catalog| catalog.get(b"StructTreeRoot").ok().cloned());
+            .and_then(|catalog| catalog.at(b"StructTreeRoot").cloned());
         let result = match tree {
-            Some(Object::Reference(tree_id)) if pdf.get_dictionary(tree_id).is_ok() => {
-                tag_tagged(&mut pdf, tree_id, &alts)
+            Some(Object::Reference(number, generation))
+                if pdf.get_dictionary((number, generation)).is_some() =>
+            {
+                tag_tagged(&mut pdf, (number, generation), &alts)
             }
-            Some(Object::Dictionary(tree)) => {
+            Some(Object::Dict(tree)) => {
                 // Move a direct tree root into its own object so elements can point at it.
-                let tree_id = pdf.add_object(tree);
-                if let Ok(catalog) = pdf.get_dictionary_mut(root_id) {
-                    catalog.set("StructTreeRoot", tree_id);
+                let tree_id = pdf.add_object(Object::Dict(tree));
+                if let Some(catalog) = pdf.get_dictionary_mut(root_id) {
+                    catalog.set("StructTreeRoot", reference(tree_id));
                 }
                 tag_tagged(&mut pdf, tree_id, &alts)
             }
@@ -162,23 +177,23 @@ pub(crate) fn add_alt_texts_in_process(
         result.map_err(|e| damaged(doc, e))?;
         let tree_id = pdf
             .get_dictionary(root_id)
-            .ok()
-            .and_then(|catalog| catalog.get(b"StructTreeRoot").ok())
-            .and_then(|t| t.as_reference().ok());
+            .and_then(|catalog| catalog.at(b"StructTreeRoot"))
+            .and_then(Object::as_reference);
         if let Some(tree_id) = tree_id {
             tag_annotations(&mut pdf, tree_id).map_err(|e| damaged(doc, e))?;
         }
         // Keys of structure elements (a vector figure's, from find_figures): /Alt on the
         // element itself.
         for (id, text) in &alts {
-            if let Ok(element) = pdf.get_dictionary_mut(*id) {
-                let is_element = element.has(b"S")
+            let is_element = pdf.get_dictionary(*id).is_some_and(|element| {
+                element.has(b"S")
                     && element
-                        .get(b"Type")
-                        .ok()
-                        .and_then(|t| t.as_name().ok())
-                        .is_none_or(|t| t == b"StructElem");
-                if is_element {
+                        .at(b"Type")
+                        .and_then(Object::as_name)
+                        .is_none_or(|t| t == b"StructElem")
+            });
+            if is_element {
+                if let Some(element) = pdf.get_dictionary_mut(*id) {
                     element.set("Alt", text_string(text));
                 }
             }
@@ -187,11 +202,19 @@ pub(crate) fn add_alt_texts_in_process(
             group_under_first(&mut pdf, drawing);
         }
         set_document_properties(&mut pdf, root_id, options).map_err(|e| damaged(doc, e))?;
+        let old_version = pdf.version() < "1.4";
         let catalog = pdf
             .get_dictionary_mut(root_id)
-            .map_err(|_| damaged(doc, "the /Root catalog is not a dictionary"))?;
-        catalog.set("MarkInfo", dictionary! { "Marked" => true });
-        save(&mut pdf).map_err(|detail| PdfError::Write {
+            .ok_or_else(|| damaged(doc, "the /Root catalog is not a dictionary"))?;
+        catalog.set(
+            "MarkInfo",
+            Object::Dict(dict([("Marked", Object::Bool(true))])),
+        );
+        if old_version && !catalog.has(b"Version") {
+            // Tagged PDF is PDF 1.4; an update cannot change the header, the catalog can.
+            catalog.set("Version", name("1.4"));
+        }
+        crate::write::save(&pdf, doc.bytes()).map_err(|detail| PdfError::Write {
             name: doc.name().to_string(),
             detail,
         })
@@ -207,9 +230,8 @@ fn group_under_first(doc: &mut Document, drawing: &[ObjectId]) {
     };
     let parent_of = |doc: &Document, id: ObjectId| {
         doc.get_dictionary(id)
-            .ok()
-            .and_then(|e| e.get(b"P").ok())
-            .and_then(|p| p.as_reference().ok())
+            .and_then(|e| e.at(b"P"))
+            .and_then(Object::as_reference)
     };
     let mut ancestors = Vec::new();
     let mut at = parent_of(doc, first);
@@ -227,17 +249,25 @@ fn group_under_first(doc: &mut Document, drawing: &[ObjectId]) {
         let Some(parent) = parent_of(doc, part) else {
             continue;
         };
-        let Ok(parent_dict) = doc.get_dictionary_mut(parent) else {
+        let listed = match doc.get_dictionary(parent).and_then(|p| p.at(b"K")) {
+            Some(Object::Reference(n, g)) => (*n, *g) == part,
+            Some(Object::Array(kids)) => kids.iter().any(|k| k.as_reference() == Some(part)),
+            _ => false,
+        };
+        if !listed {
+            continue;
+        }
+        let Some(parent_dict) = doc.get_dictionary_mut(parent) else {
             continue;
         };
-        let listed = match parent_dict.get_mut(b"K") {
-            Ok(Object::Reference(id)) if *id == part => {
+        let listed = match parent_dict.get_mut(b"K".as_slice()) {
+            Some(Object::Reference(n, g)) if (*n, *g) == part => {
                 parent_dict.set("K", Object::Array(Vec::new()));
                 true
             }
-            Ok(Object::Array(kids)) => {
+            Some(Object::Array(kids)) => {
                 let before = kids.len();
-                kids.retain(|k| k.as_reference().ok() != Some(part));
+                kids.retain(|k| k.as_reference() != Some(part));
                 kids.len() < before
             }
             _ => false,
@@ -245,18 +275,18 @@ fn group_under_first(doc: &mut Document, drawing: &[ObjectId]) {
         if !listed {
             continue;
         }
-        if let Ok(first_dict) = doc.get_dictionary_mut(first) {
-            let kids = match first_dict.get(b"K") {
-                Ok(Object::Array(kids)) => kids.clone(),
-                Ok(kid) => vec![kid.clone()],
-                Err(_) => Vec::new(),
+        if let Some(first_dict) = doc.get_dictionary_mut(first) {
+            let kids = match first_dict.at(b"K") {
+                Some(Object::Array(kids)) => kids.clone(),
+                Some(kid) => vec![kid.clone()],
+                None => Vec::new(),
             };
             let mut kids = kids;
-            kids.push(Object::Reference(part));
+            kids.push(reference(part));
             first_dict.set("K", Object::Array(kids));
         }
-        if let Ok(part_dict) = doc.get_dictionary_mut(part) {
-            part_dict.set("P", Object::Reference(first));
+        if let Some(part_dict) = doc.get_dictionary_mut(part) {
+            part_dict.set("P", reference(first));
         }
     }
 }
@@ -310,7 +340,7 @@ fn alt_for(ids: &[ObjectId], alts: &HashMap<ObjectId, String>) -> Option<String>
 fn is_artifact(op: &Operation) -> bool {
     op.operands
         .first()
-        .and_then(|o| o.as_name().ok())
+        .and_then(Object::as_name)
         .is_some_and(|n| n == b"Artifact")
 }
 
@@ -341,8 +371,8 @@ fn mark(tag: &str, mcid: i64) -> Operation {
     Operation::new(
         "BDC",
         vec![
-            Object::Name(tag.as_bytes().to_vec()),
-            dictionary! { "MCID" => mcid }.into(),
+            name(tag),
+            Object::Dict(dict([("MCID", Object::Integer(mcid))])),
         ],
     )
 }
@@ -351,24 +381,20 @@ fn emc() -> Operation {
     Operation::new("EMC", vec![])
 }
 
-/// Replaces a page's content with `ops`, as one Flate-compressed stream.
+/// Replaces a page's content with `ops`, as one new Flate-compressed stream object (the
+/// page's old streams stay in the file, unused).
 fn set_page_content(
     doc: &mut Document,
     page_id: ObjectId,
     ops: Vec<Operation>,
 ) -> Result<(), String> {
-    let bytes = Content { operations: ops }
-        .encode()
-        .map_err(|e| format!("page content could not be re-encoded: {e}"))?;
-    let mut stream = Stream::new(Dictionary::new(), bytes);
-    stream
-        .compress()
-        .map_err(|e| format!("page content could not be compressed: {e}"))?;
+    let bytes = raw::encode_content(&ops);
+    let stream = crate::write::flate_stream(Dictionary::new(), &bytes)?;
     let content_id = doc.add_object(stream);
     let page = doc
         .get_dictionary_mut(page_id)
-        .map_err(|e| format!("page object: {e}"))?;
-    page.set("Contents", content_id);
+        .ok_or("the page object is not a dictionary")?;
+    page.set("Contents", reference(content_id));
     Ok(())
 }
 
@@ -394,7 +420,7 @@ fn paragraph_mcid(
         elements.len() - 1
     });
     elements[element].mcids.push(mcid);
-    parents.push(elements[element].id.into());
+    parents.push(reference(elements[element].id));
     mcid
 }
 
@@ -413,17 +439,17 @@ impl Element {
         } else {
             Object::Array(self.mcids.into_iter().map(Object::Integer).collect())
         };
-        let mut dict = dictionary! {
-            "Type" => "StructElem",
-            "S" => self.kind,
-            "P" => parent,
-            "Pg" => self.page,
-            "K" => kids,
-        };
+        let mut element = dict([
+            ("Type", name("StructElem")),
+            ("S", name(self.kind)),
+            ("P", reference(parent)),
+            ("Pg", reference(self.page)),
+            ("K", kids),
+        ]);
         if let Some(alt) = self.alt {
-            dict.set("Alt", text_string(&alt));
+            element.set("Alt", text_string(&alt));
         }
-        (self.id, Object::Dictionary(dict))
+        (self.id, Object::Dict(element))
     }
 }
 
@@ -446,7 +472,7 @@ fn tag_untagged(
     alts: &HashMap<ObjectId, String>,
     decorative: &HashSet<ObjectId>,
 ) -> Result<(), String> {
-    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
     let tree_id = doc.new_object_id();
     let document_id = doc.new_object_id();
     let mut elements: Vec<Element> = Vec::new();
@@ -485,7 +511,7 @@ fn tag_untagged(
                 // all of the page's content is either tagged or an artifact (PDF/UA 7.1).
                 op_name if free && PATH_OPERATORS.contains(&op_name) => {
                     if !path_mark && PATH_STARTS.contains(&op_name) {
-                        out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                        out.push(Operation::new("BMC", vec![name("Artifact")]));
                         artifacts = true;
                         path_mark = true;
                     }
@@ -497,7 +523,7 @@ fn tag_untagged(
                     }
                 }
                 "sh" if free => {
-                    out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                    out.push(Operation::new("BMC", vec![name("Artifact")]));
                     artifacts = true;
                     out.push(op);
                     out.push(emc());
@@ -515,21 +541,21 @@ fn tag_untagged(
                     out.push(emc());
                 }
                 "Do" if free => {
-                    let name = op
+                    let drawn = op
                         .operands
                         .first()
-                        .and_then(|o| o.as_name().ok())
+                        .and_then(Object::as_name)
                         .unwrap_or_default()
                         .to_vec();
-                    let shows_text = form_shows_text(doc, &resources, &name);
-                    if form_is_structured(doc, &resources, &name) {
+                    let shows_text = form_shows_text(doc, &resources, &drawn);
+                    if form_is_structured(doc, &resources, &drawn) {
                         out.push(op);
                     } else if !shows_text
                         && by_op
                             .get(&index)
                             .is_some_and(|ids| decorative_only(ids, alts, decorative))
                     {
-                        out.push(Operation::new("BMC", vec!["Artifact".into()]));
+                        out.push(Operation::new("BMC", vec![name("Artifact")]));
                         artifacts = true;
                         out.push(op);
                         out.push(emc());
@@ -544,7 +570,7 @@ fn tag_untagged(
                             alt: alt_for(ids, alts),
                         });
                         paragraph = None;
-                        parents.push(id.into());
+                        parents.push(reference(id));
                         out.push(mark("Figure", mcid));
                         out.push(op);
                         out.push(emc());
@@ -597,10 +623,10 @@ fn tag_untagged(
         set_page_content(doc, page_id, out)?;
         let page = doc
             .get_dictionary_mut(page_id)
-            .map_err(|e| format!("page object: {e}"))?;
-        page.set("StructParents", next_key);
-        page.set("Tabs", "S");
-        nums.push(next_key.into());
+            .ok_or("the page object is not a dictionary")?;
+        page.set("StructParents", Object::Integer(next_key));
+        page.set("Tabs", name("S"));
+        nums.push(Object::Integer(next_key));
         nums.push(Object::Array(parents));
         next_key += 1;
     }
@@ -608,32 +634,32 @@ fn tag_untagged(
     let mut kids: Vec<Object> = Vec::with_capacity(elements.len());
     for element in elements {
         let (id, object) = element.into_object(document_id);
-        kids.push(id.into());
-        doc.objects.insert(id, object);
+        kids.push(reference(id));
+        doc.insert(id, object);
     }
-    let parent_tree = doc.add_object(dictionary! { "Nums" => nums });
-    doc.objects.insert(
+    let parent_tree = doc.add_object(Object::Dict(dict([("Nums", Object::Array(nums))])));
+    doc.insert(
         document_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "StructElem",
-            "S" => "Document",
-            "P" => tree_id,
-            "K" => kids,
-        }),
+        Object::Dict(dict([
+            ("Type", name("StructElem")),
+            ("S", name("Document")),
+            ("P", reference(tree_id)),
+            ("K", Object::Array(kids)),
+        ])),
     );
-    doc.objects.insert(
+    doc.insert(
         tree_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "StructTreeRoot",
-            "K" => document_id,
-            "ParentTree" => parent_tree,
-            "ParentTreeNextKey" => next_key,
-        }),
+        Object::Dict(dict([
+            ("Type", name("StructTreeRoot")),
+            ("K", reference(document_id)),
+            ("ParentTree", reference(parent_tree)),
+            ("ParentTreeNextKey", Object::Integer(next_key)),
+        ])),
     );
     let catalog = doc
         .get_dictionary_mut(root_id)
-        .map_err(|e| format!("catalog: {e}"))?;
-    catalog.set("StructTreeRoot", tree_id);
+        .ok_or("the catalog is not a dictionary")?;
+    catalog.set("StructTreeRoot", reference(tree_id));
     Ok(())
 }
 
@@ -666,12 +692,12 @@ pub(crate) fn resolved_role(
     role_map: Option<&Dictionary>,
 ) -> Vec<u8> {
     let mut role = get(doc, element, b"S")
-        .and_then(|s| s.as_name().ok())
+        .and_then(Object::as_name)
         .unwrap_or_default()
         .to_vec();
     if let Some(map) = role_map {
         for _ in 0..8 {
-            match get(doc, map, &role).and_then(|s| s.as_name().ok()) {
+            match get(doc, map, &role).and_then(Object::as_name) {
                 Some(next) if next != role.as_slice() => role = next.to_vec(),
                 _ => break,
             }
@@ -684,9 +710,9 @@ pub(crate) fn resolved_role(
 fn holds_only(doc: &Document, element: &Dictionary, mcid: i64) -> bool {
     let is_mcid = |kid: &Object| match deref(doc, kid) {
         Object::Integer(n) => *n == mcid,
-        Object::Dictionary(d) => {
-            d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"MCR".as_slice())
-                && d.get(b"MCID").ok().and_then(|m| m.as_i64().ok()) == Some(mcid)
+        Object::Dict(d) => {
+            d.at(b"Type").and_then(Object::as_name) == Some(b"MCR".as_slice())
+                && d.at(b"MCID").and_then(Object::as_i64) == Some(mcid)
         }
         _ => false,
     };
@@ -708,14 +734,14 @@ enum Marked {
 /// The MCID a `BDC` opens, from its inline property list or a named one in `/Properties`.
 pub(crate) fn bdc_mcid(doc: &Document, op: &Operation, resources: &Dictionary) -> Option<i64> {
     let props = match op.operands.get(1)? {
-        Object::Dictionary(d) => d,
+        Object::Dict(d) => d,
         Object::Name(name) => {
-            let properties = as_dict(doc, resources.get(b"Properties").ok()?)?;
-            as_dict(doc, properties.get(name).ok()?)?
+            let properties = as_dict(doc, resources.at(b"Properties")?)?;
+            as_dict(doc, properties.at(name)?)?
         }
         _ => return None,
     };
-    get(doc, props, b"MCID").and_then(|m| m.as_i64().ok())
+    get(doc, props, b"MCID").and_then(Object::as_i64)
 }
 
 /// Tagged input: `/Alt` on the elements that already hold the images; new `/Figure`
@@ -727,32 +753,27 @@ fn tag_tagged(
 ) -> Result<(), String> {
     let tree = doc
         .get_dictionary(tree_id)
-        .map_err(|e| format!("structure tree root: {e}"))?
+        .ok_or("the structure tree root is not a dictionary")?
         .clone();
     let mut parent_tree: BTreeMap<i64, Object> = BTreeMap::new();
-    if let Ok(node) = tree.get(b"ParentTree") {
+    if let Some(node) = tree.at(b"ParentTree") {
         read_number_tree(doc, node, &mut parent_tree, 0);
     }
-    let role_map = tree
-        .get(b"RoleMap")
-        .ok()
-        .and_then(|m| as_dict(doc, m))
-        .cloned();
+    let role_map = tree.at(b"RoleMap").and_then(|m| as_dict(doc, m)).cloned();
     let mut next_key = parent_tree.keys().next_back().map_or(0, |k| k + 1).max(
-        tree.get(b"ParentTreeNextKey")
-            .ok()
-            .and_then(|k| k.as_i64().ok())
+        tree.at(b"ParentTreeNextKey")
+            .and_then(Object::as_i64)
             .unwrap_or(0),
     );
     // Where new Figures go: the single top element (usually /Document), else the root.
-    let top: ObjectId = match tree.get(b"K") {
-        Ok(Object::Reference(id)) if doc.get_dictionary(*id).is_ok() => *id,
+    let top: ObjectId = match tree.at(b"K") {
+        Some(Object::Reference(n, g)) if doc.get_dictionary((*n, *g)).is_some() => (*n, *g),
         _ => tree_id,
     };
     let mut new_top_kids: Vec<Object> = Vec::new();
     let mut tree_changed = false;
 
-    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
     for page_id in pages {
         let Ok(ops) = page_operations(doc, page_id) else {
             continue;
@@ -764,9 +785,8 @@ fn tag_tagged(
         }
         let struct_parents = doc
             .get_dictionary(page_id)
-            .ok()
-            .and_then(|p| p.get(b"StructParents").ok())
-            .and_then(|k| k.as_i64().ok());
+            .and_then(|p| p.at(b"StructParents"))
+            .and_then(Object::as_i64);
 
         let mut stack: Vec<Marked> = Vec::new();
         let mut max_mcid: i64 = -1;
@@ -811,9 +831,9 @@ fn tag_tagged(
                             let element = struct_parents
                                 .and_then(|k| parent_tree.get(&k))
                                 .map(|entry| deref(doc, entry))
-                                .and_then(|entry| entry.as_array().ok())
+                                .and_then(Object::as_array)
                                 .and_then(|array| array.get(usize::try_from(mcid).ok()?))
-                                .and_then(|e| e.as_reference().ok());
+                                .and_then(Object::as_reference);
                             if let Some(element) = element {
                                 updates.push((element, mcid, alt));
                             }
@@ -822,7 +842,7 @@ fn tag_tagged(
                             let name = op
                                 .operands
                                 .first()
-                                .and_then(|o| o.as_name().ok())
+                                .and_then(Object::as_name)
                                 .unwrap_or_default();
                             if !form_is_structured(doc, &resources, name) {
                                 to_wrap.insert(index, alt);
@@ -835,7 +855,7 @@ fn tag_tagged(
         }
 
         for (element_id, mcid, alt) in updates {
-            let Ok(element) = doc.get_dictionary(element_id) else {
+            let Some(element) = doc.get_dictionary(element_id) else {
                 continue;
             };
             let role = resolved_role(doc, element, role_map.as_ref());
@@ -847,9 +867,9 @@ fn tag_tagged(
             }
             let element = doc
                 .get_dictionary_mut(element_id)
-                .map_err(|e| format!("structure element: {e}"))?;
+                .ok_or("a structure element is not a dictionary")?;
             if role != b"Figure" {
-                element.set("S", "Figure");
+                element.set("S", name("Figure"));
             }
             element.set("Alt", text_string(&alt));
         }
@@ -871,8 +891,8 @@ fn tag_tagged(
                 };
                 new_parents.push((max_mcid, element.id));
                 let (id, object) = element.into_object(top);
-                doc.objects.insert(id, object);
-                new_top_kids.push(id.into());
+                doc.insert(id, object);
+                new_top_kids.push(reference(id));
                 out.push(mark("Figure", max_mcid));
                 out.push(op);
                 out.push(emc());
@@ -888,23 +908,23 @@ fn tag_tagged(
                 next_key += 1;
                 let page = doc
                     .get_dictionary_mut(page_id)
-                    .map_err(|e| format!("page object: {e}"))?;
-                page.set("StructParents", key);
+                    .ok_or("the page object is not a dictionary")?;
+                page.set("StructParents", Object::Integer(key));
                 key
             }
         };
         let mut array = parent_tree
             .get(&key)
             .map(|entry| deref(doc, entry))
-            .and_then(|entry| entry.as_array().ok())
-            .cloned()
+            .and_then(Object::as_array)
+            .map(<[Object]>::to_vec)
             .unwrap_or_default();
         for (mcid, element) in new_parents {
             let slot = usize::try_from(mcid).map_err(|_| "negative MCID".to_string())?;
             if array.len() <= slot {
                 array.resize(slot + 1, Object::Null);
             }
-            array[slot] = element.into();
+            array[slot] = reference(element);
         }
         parent_tree.insert(key, Object::Array(array));
         tree_changed = true;
@@ -914,28 +934,28 @@ fn tag_tagged(
         // Append the new Figures to the top element's kids.
         let top_dict = doc
             .get_dictionary(top)
-            .map_err(|e| format!("structure element: {e}"))?;
-        let mut kids: Vec<Object> = match top_dict.get(b"K").ok().map(|k| deref(doc, k)) {
+            .ok_or("a structure element is not a dictionary")?;
+        let mut kids: Vec<Object> = match top_dict.at(b"K").map(|k| deref(doc, k)) {
             Some(Object::Array(kids)) => kids.clone(),
             Some(Object::Null) | None => Vec::new(),
-            Some(_) => vec![top_dict.get(b"K").cloned().unwrap_or(Object::Null)],
+            Some(_) => vec![top_dict.at(b"K").cloned().unwrap_or(Object::Null)],
         };
         kids.extend(new_top_kids);
         doc.get_dictionary_mut(top)
-            .map_err(|e| format!("structure element: {e}"))?
-            .set("K", kids);
+            .ok_or("a structure element is not a dictionary")?
+            .set("K", Object::Array(kids));
         // Rewrite the parent tree as one flat node.
         let mut nums = Vec::with_capacity(parent_tree.len() * 2);
         for (key, value) in parent_tree {
             nums.push(Object::Integer(key));
             nums.push(value);
         }
-        let parent_tree_id = doc.add_object(dictionary! { "Nums" => nums });
+        let parent_tree_id = doc.add_object(Object::Dict(dict([("Nums", Object::Array(nums))])));
         let tree = doc
             .get_dictionary_mut(tree_id)
-            .map_err(|e| format!("structure tree root: {e}"))?;
-        tree.set("ParentTree", parent_tree_id);
-        tree.set("ParentTreeNextKey", next_key);
+            .ok_or("the structure tree root is not a dictionary")?;
+        tree.set("ParentTree", reference(parent_tree_id));
+        tree.set("ParentTreeNextKey", Object::Integer(next_key));
     }
     Ok(())
 }
@@ -949,33 +969,28 @@ fn tag_tagged(
 fn tag_annotations(doc: &mut Document, tree_id: ObjectId) -> Result<usize, String> {
     let tree = doc
         .get_dictionary(tree_id)
-        .map_err(|e| format!("structure tree root: {e}"))?
+        .ok_or("the structure tree root is not a dictionary")?
         .clone();
     let mut parent_tree: BTreeMap<i64, Object> = BTreeMap::new();
-    if let Ok(node) = tree.get(b"ParentTree") {
+    if let Some(node) = tree.at(b"ParentTree") {
         read_number_tree(doc, node, &mut parent_tree, 0);
     }
     let mut next_key = parent_tree.keys().next_back().map_or(0, |k| k + 1).max(
-        tree.get(b"ParentTreeNextKey")
-            .ok()
-            .and_then(|k| k.as_i64().ok())
+        tree.at(b"ParentTreeNextKey")
+            .and_then(Object::as_i64)
             .unwrap_or(0),
     );
-    let top: ObjectId = match tree.get(b"K") {
-        Ok(Object::Reference(id)) if doc.get_dictionary(*id).is_ok() => *id,
+    let top: ObjectId = match tree.at(b"K") {
+        Some(Object::Reference(n, g)) if doc.get_dictionary((*n, *g)).is_some() => (*n, *g),
         _ => tree_id,
     };
     let mut added: Vec<Object> = Vec::new();
-    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let pages: Vec<ObjectId> = doc.get_pages().values().copied().collect();
     for page_id in pages {
-        let annots: Vec<Object> = match doc
-            .get_dictionary(page_id)
-            .ok()
-            .and_then(|p| p.get(b"Annots").ok())
-        {
+        let annots: Vec<Object> = match doc.get_dictionary(page_id).and_then(|p| p.at(b"Annots")) {
             Some(Object::Array(items)) => items.clone(),
-            Some(Object::Reference(id)) => match doc.get_object(*id) {
-                Ok(Object::Array(items)) => items.clone(),
+            Some(Object::Reference(n, g)) => match doc.get_object((*n, *g)) {
+                Some(Object::Array(items)) => items.clone(),
                 _ => continue,
             },
             _ => continue,
@@ -986,27 +1001,26 @@ fn tag_annotations(doc: &mut Document, tree_id: ObjectId) -> Result<usize, Strin
             // An annotation given directly in the array cannot be referred to: make it an
             // object of its own.
             let id = match annot {
-                Object::Reference(id) => id,
-                Object::Dictionary(d) => {
+                Object::Reference(n, g) => (n, g),
+                Object::Dict(d) => {
                     changed = true;
-                    doc.add_object(d)
+                    doc.add_object(Object::Dict(d))
                 }
                 other => {
                     rewritten.push(other);
                     continue;
                 }
             };
-            rewritten.push(id.into());
-            let Ok(dict) = doc.get_dictionary(id) else {
+            rewritten.push(reference(id));
+            let Some(annot) = doc.get_dictionary(id) else {
                 continue;
             };
-            let subtype = dict
-                .get(b"Subtype")
-                .ok()
-                .and_then(|s| s.as_name().ok())
+            let subtype = annot
+                .at(b"Subtype")
+                .and_then(Object::as_name)
                 .unwrap_or(b"")
                 .to_vec();
-            if dict.has(b"StructParent") || matches!(subtype.as_slice(), b"Popup" | b"PrinterMark")
+            if annot.has(b"StructParent") || matches!(subtype.as_slice(), b"Popup" | b"PrinterMark")
             {
                 continue;
             }
@@ -1015,34 +1029,40 @@ fn tag_annotations(doc: &mut Document, tree_id: ObjectId) -> Result<usize, Strin
                 b"Widget" => "Form",
                 _ => "Annot",
             };
-            let has_contents = dict
-                .get(b"Contents")
-                .ok()
-                .and_then(|c| c.as_str().ok())
+            let has_contents = annot
+                .at(b"Contents")
+                .and_then(Object::as_str_bytes)
                 .is_some_and(|c| !c.is_empty());
-            let contents = (!has_contents).then(|| describe_annotation(doc, dict, &subtype));
-            let element = doc.add_object(dictionary! {
-                "Type" => "StructElem",
-                "S" => role,
-                "P" => top,
-                "Pg" => page_id,
-                "K" => dictionary! { "Type" => "OBJR", "Obj" => id, "Pg" => page_id },
-            });
-            if let Ok(dict) = doc.get_dictionary_mut(id) {
-                dict.set("StructParent", next_key);
+            let contents = (!has_contents).then(|| describe_annotation(doc, annot, &subtype));
+            let element = doc.add_object(Object::Dict(dict([
+                ("Type", name("StructElem")),
+                ("S", name(role)),
+                ("P", reference(top)),
+                ("Pg", reference(page_id)),
+                (
+                    "K",
+                    Object::Dict(dict([
+                        ("Type", name("OBJR")),
+                        ("Obj", reference(id)),
+                        ("Pg", reference(page_id)),
+                    ])),
+                ),
+            ])));
+            if let Some(annot) = doc.get_dictionary_mut(id) {
+                annot.set("StructParent", Object::Integer(next_key));
                 if let Some(contents) = contents {
-                    dict.set("Contents", text_string(&contents));
+                    annot.set("Contents", text_string(&contents));
                 }
             }
-            parent_tree.insert(next_key, element.into());
+            parent_tree.insert(next_key, reference(element));
             next_key += 1;
-            added.push(element.into());
+            added.push(reference(element));
         }
-        if let Ok(page) = doc.get_dictionary_mut(page_id) {
+        if let Some(page) = doc.get_dictionary_mut(page_id) {
             if changed {
-                page.set("Annots", rewritten);
+                page.set("Annots", Object::Array(rewritten));
             }
-            page.set("Tabs", "S");
+            page.set("Tabs", name("S"));
         }
     }
     if added.is_empty() {
@@ -1052,25 +1072,25 @@ fn tag_annotations(doc: &mut Document, tree_id: ObjectId) -> Result<usize, Strin
     // The new elements join the top element's kids.
     let top_dict = doc
         .get_dictionary_mut(top)
-        .map_err(|e| format!("structure element: {e}"))?;
-    let mut kids = match top_dict.get(b"K") {
-        Ok(Object::Array(items)) => items.clone(),
-        Ok(other) => vec![other.clone()],
-        Err(_) => Vec::new(),
+        .ok_or("a structure element is not a dictionary")?;
+    let mut kids = match top_dict.at(b"K") {
+        Some(Object::Array(items)) => items.clone(),
+        Some(other) => vec![other.clone()],
+        None => Vec::new(),
     };
     kids.extend(added);
-    top_dict.set("K", kids);
+    top_dict.set("K", Object::Array(kids));
     let mut nums = Vec::with_capacity(parent_tree.len() * 2);
     for (key, value) in parent_tree {
-        nums.push(key.into());
+        nums.push(Object::Integer(key));
         nums.push(value);
     }
-    let parent_tree_id = doc.add_object(dictionary! { "Nums" => nums });
+    let parent_tree_id = doc.add_object(Object::Dict(dict([("Nums", Object::Array(nums))])));
     let tree = doc
         .get_dictionary_mut(tree_id)
-        .map_err(|e| format!("structure tree root: {e}"))?;
-    tree.set("ParentTree", parent_tree_id);
-    tree.set("ParentTreeNextKey", next_key);
+        .ok_or("the structure tree root is not a dictionary")?;
+    tree.set("ParentTree", reference(parent_tree_id));
+    tree.set("ParentTreeNextKey", Object::Integer(next_key));
     Ok(count)
 }
 
@@ -1080,7 +1100,7 @@ fn describe_annotation(doc: &Document, annot: &Dictionary, subtype: &[u8]) -> St
         let action = get(doc, annot, b"A").and_then(|a| as_dict(doc, a));
         let uri = action
             .and_then(|a| get(doc, a, b"URI"))
-            .and_then(|u| u.as_str().ok())
+            .and_then(Object::as_str_bytes)
             .map(|u| String::from_utf8_lossy(u).into_owned());
         return match uri {
             Some(uri) => format!("Link to {uri}"),
@@ -1100,40 +1120,39 @@ fn set_document_properties(
 ) -> Result<(), String> {
     let catalog = doc
         .get_dictionary_mut(root_id)
-        .map_err(|e| format!("catalog: {e}"))?;
+        .ok_or("the catalog is not a dictionary")?;
     let has_lang = catalog
-        .get(b"Lang")
-        .ok()
-        .and_then(|l| l.as_str().ok())
+        .at(b"Lang")
+        .and_then(Object::as_str_bytes)
         .is_some_and(|l| !l.is_empty());
     if !has_lang {
         if let Some(lang) = options.lang.as_deref().filter(|l| !l.is_empty()) {
             catalog.set("Lang", text_string(lang));
         }
     }
-    let mut preferences = match catalog.get(b"ViewerPreferences") {
-        Ok(Object::Dictionary(d)) => d.clone(),
+    let mut preferences = match catalog.at(b"ViewerPreferences") {
+        Some(Object::Dict(d)) => d.clone(),
         _ => Dictionary::new(),
     };
-    preferences.set("DisplayDocTitle", true);
-    catalog.set("ViewerPreferences", preferences);
-    let info_id = doc
-        .trailer
-        .get(b"Info")
-        .ok()
-        .and_then(|i| i.as_reference().ok());
+    preferences.set("DisplayDocTitle", Object::Bool(true));
+    catalog.set("ViewerPreferences", Object::Dict(preferences));
+    let info_id = doc.trailer.at(b"Info").and_then(Object::as_reference);
     let has_title = info_id
-        .and_then(|id| doc.get_dictionary(id).ok())
-        .and_then(|info| info.get(b"Title").ok())
-        .and_then(|t| t.as_str().ok())
+        .and_then(|id| doc.get_dictionary(id))
+        .and_then(|info| info.at(b"Title"))
+        .and_then(Object::as_str_bytes)
         .is_some_and(|t| !t.is_empty());
     if !has_title {
         if let Some(title) = options.title.as_deref().filter(|t| !t.is_empty()) {
-            match info_id.and_then(|id| doc.get_dictionary_mut(id).ok()) {
-                Some(info) => info.set("Title", text_string(title)),
+            match info_id.filter(|id| doc.get_dictionary(*id).is_some()) {
+                Some(id) => {
+                    if let Some(info) = doc.get_dictionary_mut(id) {
+                        info.set("Title", text_string(title));
+                    }
+                }
                 None => {
-                    let info = doc.add_object(dictionary! { "Title" => text_string(title) });
-                    doc.trailer.set("Info", info);
+                    let info = doc.add_object(Object::Dict(dict([("Title", text_string(title))])));
+                    doc.trailer.set("Info", reference(info));
                 }
             }
         }
@@ -1142,27 +1161,25 @@ fn set_document_properties(
     // the document has a title and no metadata stream (an existing one is left as it is).
     let title = doc
         .trailer
-        .get(b"Info")
-        .ok()
-        .and_then(|i| i.as_reference().ok())
-        .and_then(|id| doc.get_dictionary(id).ok())
-        .and_then(|info| info.get(b"Title").ok())
-        .and_then(|t| t.as_str().ok())
+        .at(b"Info")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_dictionary(id))
+        .and_then(|info| info.at(b"Title"))
+        .and_then(Object::as_str_bytes)
         .map(decode_text_string)
         .filter(|t| !t.trim().is_empty());
     let has_metadata = doc
         .get_dictionary(root_id)
-        .map(|c| c.has(b"Metadata"))
-        .unwrap_or(true);
+        .is_none_or(|c| c.has(b"Metadata"));
     if let (Some(title), false) = (title, has_metadata) {
-        let mut stream = Stream::new(
-            dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
-            xmp_with_title(&title).into_bytes(),
-        );
-        stream.allows_compression = false;
+        // Uncompressed: XMP is meant to be readable by tools that know nothing of PDF.
+        let stream = Object::Stream(raw::Stream {
+            dict: dict([("Type", name("Metadata")), ("Subtype", name("XML"))]),
+            raw_data: xmp_with_title(&title).into_bytes(),
+        });
         let id = doc.add_object(stream);
-        if let Ok(catalog) = doc.get_dictionary_mut(root_id) {
-            catalog.set("Metadata", id);
+        if let Some(catalog) = doc.get_dictionary_mut(root_id) {
+            catalog.set("Metadata", reference(id));
         }
     }
     Ok(())
@@ -1200,33 +1217,4 @@ fn xmp_with_title(title: &str) -> String {
          </x:xmpmeta>\n\
          <?xpacket end=\"w\"?>"
     )
-}
-
-/// Serializes the edited document: drops the loaded cross-reference and object streams
-/// (their objects are already loose in the document), renumbers, and writes a classic
-/// cross-reference table.
-fn save(doc: &mut Document) -> Result<Vec<u8>, String> {
-    let leftovers: Vec<ObjectId> = doc
-        .objects
-        .iter()
-        .filter(|(_, object)| match object {
-            Object::Stream(s) => {
-                let kind = s.dict.get(b"Type").ok().and_then(|t| t.as_name().ok());
-                matches!(kind, Some(b"XRef" | b"ObjStm"))
-            }
-            _ => false,
-        })
-        .map(|(id, _)| *id)
-        .collect();
-    for id in leftovers {
-        doc.objects.remove(&id);
-    }
-    doc.renumber_objects();
-    doc.max_id = doc.objects.keys().map(|(n, _)| *n).max().unwrap_or(0);
-    if doc.version.as_str() < "1.4" {
-        doc.version = "1.4".to_string();
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).map_err(|e| e.to_string())?;
-    Ok(out)
 }

@@ -4,15 +4,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use lopdf::{Dictionary, Document, Object, ObjectId};
-
 use crate::alt::{bdc_mcid, resolved_role};
 use crate::images::{EncodedImage, ImageFormat, PdfRect};
 use crate::objects::{
     as_dict, get, matrix_of, multiply, number, page_operations, page_resources, xobject, Matrix,
     XObject, IDENTITY,
 };
-use crate::{guarded, open_lopdf, PdfDocument, PdfError};
+use crate::raw::{DictExt, Dictionary, Document, Object, ObjectId, Operation};
+use crate::{guarded, raw, PdfDocument, PdfError};
 
 /// A figure drawn with vector graphics (and text): `/Figure` structure elements (after
 /// `/RoleMap`; also Word's `/InlineShape`, which it maps to `/Sect`) without `/Alt`, or with
@@ -110,7 +109,7 @@ pub(crate) fn find_figures_in_process(doc: &PdfDocument) -> Result<Vec<PdfFigure
 
 /// [`locate_figures`] in this process.
 pub(crate) fn locate_figures_in_process(doc: &PdfDocument) -> Result<Vec<PdfFigure>, PdfError> {
-    guarded(doc, || Ok(figures(&open_lopdf(doc)?)))
+    guarded(doc, || Ok(figures(&raw::open(doc)?)))
 }
 
 /// [`render_figures`] in this process: `figures` with their regions rendered (those without
@@ -232,7 +231,6 @@ struct Wanted {
 pub(crate) fn figures(pdf: &Document) -> Vec<PdfFigure> {
     let Some(tree) = pdf
         .catalog()
-        .ok()
         .and_then(|c| get(pdf, c, b"StructTreeRoot"))
         .and_then(|t| as_dict(pdf, t))
     else {
@@ -242,14 +240,13 @@ pub(crate) fn figures(pdf: &Document) -> Vec<PdfFigure> {
     let mut wanted = Vec::new();
     let mut seen = HashSet::new();
     // Kids are read without resolving references: an element's object id names it.
-    if let Ok(kids) = tree.get(b"K") {
+    if let Some(kids) = tree.at(b"K") {
         walk_tree(pdf, kids, None, role_map, 0, &mut seen, &mut wanted);
     }
     if wanted.is_empty() {
         return Vec::new();
     }
-    let numbers: HashMap<ObjectId, u32> =
-        pdf.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
+    let numbers: HashMap<ObjectId, u32> = pdf.get_pages().iter().map(|(&n, &id)| (id, n)).collect();
     // Per page: MCID → figure index.
     let mut by_page: BTreeMap<ObjectId, HashMap<i64, usize>> = BTreeMap::new();
     for (index, figure) in wanted.iter().enumerate() {
@@ -354,7 +351,7 @@ fn merge_touching(figures: Vec<PdfFigure>) -> Vec<PdfFigure> {
 
 /// The page's crop box (else media box, else US Letter), inherited from its parents.
 pub(crate) fn page_box(pdf: &Document, page_id: ObjectId) -> [f64; 4] {
-    let node = pdf.get_dictionary(page_id).ok();
+    let node = pdf.get_dictionary(page_id);
     for key in [&b"CropBox"[..], b"MediaBox"] {
         let mut at = node;
         for _ in 0..32 {
@@ -394,33 +391,28 @@ fn walk_tree(
                 walk_tree(pdf, item, page, role_map, depth + 1, seen, out);
             }
         }
-        Object::Reference(id) => {
-            if !seen.insert(*id) {
+        Object::Reference(number, generation) => {
+            let id = (*number, *generation);
+            if !seen.insert(id) {
                 return;
             }
-            let Ok(element) = pdf.get_dictionary(*id) else {
+            let Some(element) = pdf.get_dictionary(id) else {
                 return;
             };
             let is_element = element
-                .get(b"Type")
-                .ok()
-                .and_then(|t| t.as_name().ok())
+                .at(b"Type")
+                .and_then(Object::as_name)
                 .is_none_or(|t| t == b"StructElem");
             if !is_element || !element.has(b"S") {
                 return;
             }
-            let page = element
-                .get(b"Pg")
-                .ok()
-                .and_then(|p| p.as_reference().ok())
-                .or(page);
+            let page = element.at(b"Pg").and_then(Object::as_reference).or(page);
             let has_alt = get(pdf, element, b"Alt")
-                .and_then(|a| a.as_str().ok())
+                .and_then(Object::as_str_bytes)
                 .is_some_and(|a| !String::from_utf8_lossy(a).trim().is_empty());
             let word_shape = element
-                .get(b"S")
-                .ok()
-                .and_then(|s| s.as_name().ok())
+                .at(b"S")
+                .and_then(Object::as_name)
                 .is_some_and(|s| s == b"InlineShape");
             // Alternative text stands for all of an element's content, nested elements too.
             if has_alt {
@@ -428,29 +420,22 @@ fn walk_tree(
             }
             if word_shape || resolved_role(pdf, element, role_map) == b"Figure" {
                 let mut marks = Vec::new();
-                if let Ok(kids) = element.get(b"K") {
+                if let Some(kids) = element.at(b"K") {
                     collect_marks(pdf, kids, page, depth + 1, &mut marks);
                 }
                 if !marks.is_empty() {
-                    out.push(Wanted {
-                        element: *id,
-                        marks,
-                    });
+                    out.push(Wanted { element: id, marks });
                 }
                 return;
             }
-            if let Ok(kids) = element.get(b"K") {
+            if let Some(kids) = element.at(b"K") {
                 walk_tree(pdf, kids, page, role_map, depth + 1, seen, out);
             }
         }
         // An element written in place has no id to name it by: only its kids are looked at.
-        Object::Dictionary(element) => {
-            if let Ok(kids) = element.get(b"K") {
-                let page = element
-                    .get(b"Pg")
-                    .ok()
-                    .and_then(|p| p.as_reference().ok())
-                    .or(page);
+        Object::Dict(element) => {
+            if let Some(kids) = element.at(b"K") {
+                let page = element.at(b"Pg").and_then(Object::as_reference).or(page);
                 walk_tree(pdf, kids, page, role_map, depth + 1, seen, out);
             }
         }
@@ -480,9 +465,9 @@ fn collect_marks(
                 collect_marks(pdf, item, page, depth + 1, out);
             }
         }
-        Object::Dictionary(d) => mark_of(pdf, d, page, depth, out),
-        Object::Reference(id) => {
-            if let Ok(d) = pdf.get_dictionary(*id) {
+        Object::Dict(d) => mark_of(pdf, d, page, depth, out),
+        Object::Reference(number, generation) => {
+            if let Some(d) = pdf.get_dictionary((*number, *generation)) {
                 mark_of(pdf, d, page, depth, out);
             }
         }
@@ -497,23 +482,18 @@ fn mark_of(
     depth: usize,
     out: &mut Vec<(ObjectId, i64)>,
 ) {
-    let page = d
-        .get(b"Pg")
-        .ok()
-        .and_then(|p| p.as_reference().ok())
-        .or(page);
-    let kind = d.get(b"Type").ok().and_then(|t| t.as_name().ok());
+    let page = d.at(b"Pg").and_then(Object::as_reference).or(page);
+    let kind = d.at(b"Type").and_then(Object::as_name);
     match kind {
         Some(b"MCR") => {
-            if let (Some(page), Some(mcid)) =
-                (page, get(pdf, d, b"MCID").and_then(|m| m.as_i64().ok()))
+            if let (Some(page), Some(mcid)) = (page, get(pdf, d, b"MCID").and_then(Object::as_i64))
             {
                 out.push((page, mcid));
             }
         }
         Some(b"OBJR") => {}
         _ => {
-            if let Ok(kids) = d.get(b"K") {
+            if let Some(kids) = d.at(b"K") {
                 collect_marks(pdf, kids, page, depth + 1, out);
             }
         }
@@ -562,7 +542,7 @@ impl Extent {
 /// Walks a page's operations, adding what is drawn inside each wanted MCID to its figure.
 fn measure(
     pdf: &Document,
-    ops: &[lopdf::content::Operation],
+    ops: &[Operation],
     resources: &Dictionary,
     mcids: &HashMap<i64, usize>,
     extents: &mut [Extent],
@@ -659,7 +639,7 @@ fn measure(
             }
             "Do" => {
                 let Some(index) = current else { continue };
-                let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) else {
+                let Some(name) = op.operands.first().and_then(Object::as_name) else {
                     continue;
                 };
                 let extent = &mut extents[index];
@@ -671,18 +651,12 @@ fn measure(
                         extent.images += 1;
                     }
                     Some(XObject::Form(_, form)) => {
-                        let matrix = form
-                            .dict
-                            .get(b"Matrix")
-                            .ok()
-                            .and_then(|m| m.as_array().ok())
-                            .and_then(|a| matrix_of(a))
+                        let matrix = get(pdf, &form.dict, b"Matrix")
+                            .and_then(Object::as_array)
+                            .and_then(matrix_of)
                             .unwrap_or(IDENTITY);
-                        let bbox: Vec<f64> = form
-                            .dict
-                            .get(b"BBox")
-                            .ok()
-                            .and_then(|b| b.as_array().ok())
+                        let bbox: Vec<f64> = get(pdf, &form.dict, b"BBox")
+                            .and_then(Object::as_array)
                             .map(|a| a.iter().filter_map(number).collect())
                             .unwrap_or_default();
                         if bbox.len() == 4 {

@@ -6,12 +6,12 @@ use std::fmt;
 use std::io::Cursor;
 use std::path::Path;
 
+use super::raw::{Object, ObjectId};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use lopdf::{Object, ObjectId};
 
 use super::objects::{page_operations, page_resources, unit_square_bounds, walk_images, ImageDraw};
-use super::{guarded, imgconv, open_lopdf, PdfDocument, PdfError};
+use super::{guarded, imgconv, raw, PdfDocument, PdfError};
 
 /// Identifies an image XObject inside one PDF: its object number and generation.
 ///
@@ -222,11 +222,11 @@ pub fn extract_images(doc: &PdfDocument) -> Result<PdfImages, PdfError> {
 /// [`extract_images`] in this process.
 pub(crate) fn extract_images_in_process(doc: &PdfDocument) -> Result<PdfImages, PdfError> {
     guarded(doc, || {
-        let pdf = open_lopdf(doc)?;
+        let pdf = raw::open(doc)?;
         let mut problems = Vec::new();
         // key → (first-seen order, placements)
         let mut found: BTreeMap<ObjectId, (usize, Vec<ImagePlacement>)> = BTreeMap::new();
-        for (number, page_id) in pdf.get_pages() {
+        for (&number, &page_id) in pdf.get_pages() {
             let ops = match page_operations(&pdf, page_id) {
                 Ok(ops) => ops,
                 Err(e) => {
@@ -267,7 +267,7 @@ pub(crate) fn extract_images_in_process(doc: &PdfDocument) -> Result<PdfImages, 
             let key = ImageKey::from(id);
             let name = placements[0].resource_name.clone();
             let converted = match pdf.get_object(id) {
-                Ok(Object::Stream(stream)) => {
+                Some(Object::Stream(stream)) => {
                     // A panic in a decoder loses this image, not the document.
                     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         imgconv::convert(&pdf, stream)

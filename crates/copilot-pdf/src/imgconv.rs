@@ -3,11 +3,11 @@
 
 use std::io::Cursor;
 
-use lopdf::{Dictionary, Document, Object, Stream};
-
 use super::images::{EncodedImage, ImageFormat};
-use super::objects::{as_dict, deref, get, get_number};
-use super::MAX_STREAM_BYTES;
+use super::raw::{
+    as_dict, decoded, decoded_before_codec, deref, get, get_number, DictExt, Dictionary, Document,
+    Object, Stream,
+};
 
 /// Largest image we decode, in pixels (a 600 dpi A3 scan is ~70 Mpx).
 const MAX_PIXELS: u64 = 100_000_000;
@@ -86,7 +86,7 @@ fn color_space(doc: &Document, object: &Object, depth: usize) -> Result<ColorSpa
             let family = items
                 .first()
                 .map(|o| deref(doc, o))
-                .and_then(|o| o.as_name().ok())
+                .and_then(Object::as_name)
                 .ok_or("colour space array without a family name")?;
             match family {
                 b"ICCBased" => {
@@ -98,9 +98,9 @@ fn color_space(doc: &Document, object: &Object, depth: usize) -> Result<ColorSpa
                         Some(1) => Ok(ColorSpace::Gray),
                         Some(3) => Ok(ColorSpace::Rgb),
                         Some(4) => Ok(ColorSpace::Cmyk),
-                        _ => match stream.get(b"Alternate") {
-                            Ok(alt) => color_space(doc, alt, depth + 1),
-                            Err(_) => Err("ICCBased colour space with an unusable /N".into()),
+                        _ => match stream.at(b"Alternate") {
+                            Some(alt) => color_space(doc, alt, depth + 1),
+                            None => Err("ICCBased colour space with an unusable /N".into()),
                         },
                     }
                 }
@@ -118,7 +118,7 @@ fn color_space(doc: &Document, object: &Object, depth: usize) -> Result<ColorSpa
                         .ok_or("Indexed colour space without hival")?
                         .clamp(0.0, 255.0) as usize;
                     let lookup = match items.get(3).map(|o| deref(doc, o)) {
-                        Some(Object::String(bytes, _)) => bytes.clone(),
+                        Some(Object::Str(bytes)) => bytes.clone(),
                         Some(Object::Stream(s)) => decoded(s)?,
                         _ => return Err("Indexed colour space without a lookup table".into()),
                     };
@@ -133,8 +133,8 @@ fn color_space(doc: &Document, object: &Object, depth: usize) -> Result<ColorSpa
                     let count = items
                         .get(1)
                         .map(|o| deref(doc, o))
-                        .and_then(|o| o.as_array().ok())
-                        .map(Vec::len);
+                        .and_then(Object::as_array)
+                        .map(<[Object]>::len);
                     if count == Some(1) {
                         Ok(ColorSpace::Separation)
                     } else {
@@ -162,56 +162,22 @@ fn device_space(name: &[u8]) -> Result<ColorSpace, String> {
     }
 }
 
-/// A stream's decoded content (all its filters applied), bounded in size.
-fn decoded(stream: &Stream) -> Result<Vec<u8>, String> {
-    if !stream.dict.has(b"Filter") {
-        return Ok(stream.content.clone());
-    }
-    stream
-        .decompressed_content_with_limit(MAX_STREAM_BYTES)
-        .map_err(|e| format!("stream data could not be decoded: {e}"))
-}
-
 /// The stream's filter names, in decoding order.
 fn filters(doc: &Document, dict: &Dictionary) -> Vec<Vec<u8>> {
     match get(doc, dict, b"Filter") {
         Some(Object::Name(n)) => vec![n.clone()],
         Some(Object::Array(items)) => items
             .iter()
-            .filter_map(|o| deref(doc, o).as_name().ok().map(<[u8]>::to_vec))
+            .filter_map(|o| deref(doc, o).as_name().map(<[u8]>::to_vec))
             .collect(),
         _ => Vec::new(),
     }
 }
 
-/// Applies all filters but the last (which the caller decodes itself, e.g. DCTDecode).
-fn decode_all_but_last(
-    doc: &Document,
-    stream: &Stream,
-    filters: &[Vec<u8>],
-) -> Result<Vec<u8>, String> {
-    let keep = filters.len().saturating_sub(1);
-    if keep == 0 {
-        return Ok(stream.content.clone());
-    }
-    let mut dict = stream.dict.clone();
-    let names: Vec<Object> = filters[..keep]
-        .iter()
-        .map(|n| Object::Name(n.clone()))
-        .collect();
-    dict.set("Filter", Object::Array(names));
-    match get(doc, &stream.dict, b"DecodeParms") {
-        Some(Object::Array(params)) => {
-            let params: Vec<Object> = params.iter().take(keep).cloned().collect();
-            dict.set("DecodeParms", Object::Array(params));
-        }
-        _ => {
-            dict.remove(b"DecodeParms");
-        }
-    }
-    let temp = Stream::new(dict, stream.content.clone());
-    temp.decompressed_content_with_limit(MAX_STREAM_BYTES)
-        .map_err(|e| format!("stream data could not be decoded: {e}"))
+/// Applies the filters before the image codec the chain ends in (which the caller decodes
+/// itself, e.g. DCTDecode).
+fn decode_all_but_last(stream: &Stream) -> Result<Vec<u8>, String> {
+    decoded_before_codec(stream).map(|(data, _)| data)
 }
 
 /// A decoded raster: gray or RGB, 8 bits, optionally with an alpha channel of its own
@@ -249,7 +215,7 @@ fn dimension(doc: &Document, dict: &Dictionary, key: &[u8], short: &[u8]) -> Res
 }
 
 fn decode_array(doc: &Document, dict: &Dictionary) -> Option<Vec<f64>> {
-    let items = get(doc, dict, b"Decode")?.as_array().ok()?;
+    let items = get(doc, dict, b"Decode")?.as_array()?;
     items
         .iter()
         .map(|o| super::objects::number(deref(doc, o)))
@@ -300,20 +266,19 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
     }
     let filters = filters(doc, dict);
     let image_mask = role == Role::StencilMask
-        || matches!(get(doc, dict, b"ImageMask"), Some(Object::Boolean(true)));
+        || matches!(get(doc, dict, b"ImageMask"), Some(Object::Bool(true)));
     let decode = decode_array(doc, dict);
 
     let (samples, bpc, space) = match filters.last().map(Vec::as_slice) {
         Some(b"JPXDecode") => {
-            let data = decode_all_but_last(doc, stream, &filters)?;
+            let data = decode_all_but_last(stream)?;
             let (w, h, comps, pixels) = decode_jpx(&data)?;
             width = w;
             height = h;
             let space = match role {
                 // The PDF's /ColorSpace wins when it fits; else the codestream's own.
                 Role::Image => dict
-                    .get(b"ColorSpace")
-                    .ok()
+                    .at(b"ColorSpace")
                     .and_then(|cs| color_space(doc, cs, 0).ok())
                     .filter(|s| s.components() == comps)
                     .or(match comps {
@@ -342,7 +307,7 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
             });
         }
         Some(b"JBIG2Decode") => {
-            let data = decode_all_but_last(doc, stream, &filters)?;
+            let data = decode_all_but_last(stream)?;
             let globals = last_decode_parms(doc, dict)
                 .and_then(|parms| get(doc, parms, b"JBIG2Globals"))
                 .and_then(|g| match g {
@@ -354,15 +319,15 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
             (samples, 1, ColorSpace::Gray)
         }
         Some(b"CCITTFaxDecode" | b"CCF") => {
-            let data = decode_all_but_last(doc, stream, &filters)?;
+            let data = decode_all_but_last(stream)?;
             let samples = decode_ccitt(doc, dict, &data, width, height)?;
             let space = if image_mask || role != Role::Image {
                 ColorSpace::Gray
             } else {
                 color_space(
                     doc,
-                    dict.get(b"ColorSpace")
-                        .or_else(|_| dict.get(b"CS"))
+                    dict.at(b"ColorSpace")
+                        .or_else(|| dict.at(b"CS"))
                         .unwrap_or(&Object::Name(b"DeviceGray".to_vec())),
                     0,
                 )?
@@ -373,7 +338,7 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
             (samples, 1, space)
         }
         Some(b"DCTDecode" | b"DCT") => {
-            let jpeg = decode_all_but_last(doc, stream, &filters)?;
+            let jpeg = decode_all_but_last(stream)?;
             let (w, h, comps, mut pixels) = decode_jpeg(&jpeg)?;
             width = w;
             height = h;
@@ -385,11 +350,11 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
                 }
             }
             let space = match role {
-                Role::Image => match dict.get(b"ColorSpace") {
-                    Ok(cs) => color_space(doc, cs, 0)
+                Role::Image => match dict.at(b"ColorSpace") {
+                    Some(cs) => color_space(doc, cs, 0)
                         .ok()
                         .filter(|s| s.components() == comps),
-                    Err(_) => None,
+                    None => None,
                 }
                 .or(match comps {
                     1 => Some(ColorSpace::Gray),
@@ -415,9 +380,9 @@ fn samples(doc: &Document, stream: &Stream, role: Role) -> Result<Samples, Strin
                 let space = match role {
                     Role::Image => color_space(
                         doc,
-                        dict.get(b"ColorSpace")
-                            .or_else(|_| dict.get(b"CS"))
-                            .map_err(|_| "image without /ColorSpace".to_string())?,
+                        dict.at(b"ColorSpace")
+                            .or_else(|| dict.at(b"CS"))
+                            .ok_or_else(|| "image without /ColorSpace".to_string())?,
                         0,
                     )?,
                     _ => ColorSpace::Gray,
@@ -632,7 +597,7 @@ fn decode_ccitt(
     let parms = last_decode_parms(doc, dict).unwrap_or(&empty);
     let int = |key: &[u8], default: i64| get_number(doc, parms, key).map_or(default, |v| v as i64);
     let flag = |key: &[u8], default: bool| match get(doc, parms, key) {
-        Some(Object::Boolean(b)) => *b,
+        Some(Object::Bool(b)) => *b,
         _ => default,
     };
     let k = int(b"K", 0);
@@ -845,14 +810,14 @@ pub(crate) fn convert(doc: &Document, stream: &Stream) -> Result<EncodedImage, S
     let dict = &stream.dict;
     let filters = filters(doc, dict);
     let masked = dict.has(b"SMask") || dict.has(b"Mask");
-    let is_stencil = matches!(get(doc, dict, b"ImageMask"), Some(Object::Boolean(true)));
+    let is_stencil = matches!(get(doc, dict, b"ImageMask"), Some(Object::Bool(true)));
     if matches!(
         filters.last().map(Vec::as_slice),
         Some(b"DCTDecode" | b"DCT")
     ) && !masked
         && !is_stencil
     {
-        let jpeg = decode_all_but_last(doc, stream, &filters)?;
+        let jpeg = decode_all_but_last(stream)?;
         let (width, height, comps) = jpeg_info(&jpeg)?;
         if (comps == 1 || comps == 3) && default_decode(&decode_array(doc, dict), comps) {
             return Ok(EncodedImage {
@@ -889,9 +854,9 @@ pub(crate) fn convert(doc: &Document, stream: &Stream) -> Result<EncodedImage, S
     let mut image = to_raster(doc, dict, samples, Role::Image)?;
     let mask = if is_stencil {
         None
-    } else if let Some(smask) = get(doc, dict, b"SMask").and_then(|o| o.as_stream().ok()) {
+    } else if let Some(smask) = get(doc, dict, b"SMask").and_then(Object::as_stream) {
         Some(raster(doc, smask, Role::SoftMask)?)
-    } else if let Some(mask) = get(doc, dict, b"Mask").and_then(|o| o.as_stream().ok()) {
+    } else if let Some(mask) = get(doc, dict, b"Mask").and_then(Object::as_stream) {
         Some(raster(doc, mask, Role::StencilMask)?)
     } else {
         None

@@ -5,9 +5,9 @@
 //! | task | function | crate underneath |
 //! |---|---|---|
 //! | text per page | [`extract_text`] | `unpdf` |
-//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `lopdf` + our converter + `png` / `jpeg-decoder` / `hayro-*` |
-//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `lopdf` + `hayro` |
-//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `lopdf` |
+//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `unpdf`'s object parser + our converter + `png` / `jpeg-decoder` / `hayro-*` |
+//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `unpdf`'s object parser + `hayro` |
+//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `unpdf`'s object parser + our writer (an incremental update) |
 //! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
 //! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
 //!
@@ -133,10 +133,12 @@ mod figures;
 mod images;
 mod imgconv;
 mod objects;
+mod raw;
 mod report;
 mod text;
 mod wire;
 mod worker;
+mod write;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -279,53 +281,6 @@ pub(crate) fn guarded<T>(
             ))
         }
     }
-}
-
-/// Loads the document with lopdf (decrypting it with the empty password when it is
-/// encrypted), checking that it has pages. Call inside [`guarded`].
-pub(crate) fn open_lopdf(doc: &PdfDocument) -> Result<lopdf::Document, PdfError> {
-    preflight(doc)?;
-    let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(MAX_STREAM_BYTES),
-        ..Default::default()
-    };
-    let loaded = match lopdf::Document::load_mem_with_options(doc.bytes(), options) {
-        Ok(loaded) => loaded,
-        Err(lopdf::Error::InvalidPassword | lopdf::Error::Decryption(_)) => {
-            return Err(PdfError::PasswordRequired {
-                name: doc.name.clone(),
-            })
-        }
-        Err(lopdf::Error::UnsupportedSecurityHandler(handler)) => {
-            return Err(PdfError::Damaged {
-                name: doc.name.clone(),
-                detail: format!(
-                    "encrypted with an unsupported security handler ({})",
-                    String::from_utf8_lossy(&handler)
-                ),
-            })
-        }
-        Err(e) => return Err(damaged(doc, e.to_string())),
-    };
-    // lopdf leaves /Encrypt in the trailer (and loads no object) when the empty password
-    // does not open the file.
-    if loaded.trailer.has(b"Encrypt") {
-        return Err(PdfError::PasswordRequired {
-            name: doc.name.clone(),
-        });
-    }
-    // A cut-off file that only opened because its objects were scanned for: whatever it
-    // drew past the cut is gone, so say so rather than return part of it.
-    if looks_truncated(doc.bytes()) && loaded.xref_recovery.is_some() {
-        return Err(PdfError::Truncated {
-            name: doc.name.clone(),
-            detail: "its cross-reference table is missing; content past the cut is lost".into(),
-        });
-    }
-    if loaded.get_pages().is_empty() {
-        return Err(damaged(doc, "no page could be read"));
-    }
-    Ok(loaded)
 }
 
 /// The README's examples, compiled as doc tests.

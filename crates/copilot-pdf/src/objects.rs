@@ -1,69 +1,27 @@
-//! Small helpers over lopdf's object model: dereferencing, inherited resources, XObject
+//! Helpers over the object model of [`raw`](super::raw): inherited resources, XObject
 //! lookup, matrices, and the content-stream walk shared by image extraction and alt text.
 
-use lopdf::content::Operation;
-use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
-
-use super::MAX_STREAM_BYTES;
+pub(crate) use super::raw::{as_dict, deref, get, number};
+use super::raw::{
+    decode_content, decoded, DictExt, Dictionary, Document, Object, ObjectId, Operation, Stream,
+};
 
 /// How deep Form XObjects may nest before we stop following them.
 pub(crate) const MAX_FORM_DEPTH: usize = 12;
-
-/// Follows references (a bounded number of times) to the object they name.
-pub(crate) fn deref<'a>(doc: &'a Document, mut object: &'a Object) -> &'a Object {
-    for _ in 0..32 {
-        match object {
-            Object::Reference(id) => match doc.get_object(*id) {
-                Ok(next) => object = next,
-                Err(_) => return &Object::Null,
-            },
-            _ => return object,
-        }
-    }
-    &Object::Null
-}
-
-/// The dictionary an object is, or refers to (a stream's dictionary too).
-pub(crate) fn as_dict<'a>(doc: &'a Document, object: &'a Object) -> Option<&'a Dictionary> {
-    match deref(doc, object) {
-        Object::Dictionary(d) => Some(d),
-        Object::Stream(s) => Some(&s.dict),
-        _ => None,
-    }
-}
-
-/// `dict[key]`, dereferenced.
-pub(crate) fn get<'a>(doc: &'a Document, dict: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
-    dict.get(key).ok().map(|o| deref(doc, o))
-}
-
-/// `dict[key]` as a number.
-pub(crate) fn get_number(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<f64> {
-    get(doc, dict, key).and_then(number)
-}
-
-/// A PDF number (integer or real) as `f64`.
-pub(crate) fn number(object: &Object) -> Option<f64> {
-    match object {
-        Object::Integer(i) => Some(*i as f64),
-        Object::Real(r) => Some(f64::from(*r)),
-        _ => None,
-    }
-}
 
 /// The `/Resources` a page uses: its own, or the nearest ancestor's (ISO 32000-1 §7.7.3.4).
 pub(crate) fn page_resources(doc: &Document, page_id: ObjectId) -> Dictionary {
     let mut node_id = page_id;
     for _ in 0..64 {
-        let Ok(node) = doc.get_dictionary(node_id) else {
+        let Some(node) = doc.get_dictionary(node_id) else {
             break;
         };
-        if let Some(res) = node.get(b"Resources").ok().and_then(|r| as_dict(doc, r)) {
+        if let Some(res) = node.at(b"Resources").and_then(|r| as_dict(doc, r)) {
             return res.clone();
         }
-        match node.get(b"Parent").and_then(Object::as_reference) {
-            Ok(parent) => node_id = parent,
-            Err(_) => break,
+        match node.at(b"Parent").and_then(Object::as_reference) {
+            Some(parent) => node_id = parent,
+            None => break,
         }
     }
     Dictionary::new()
@@ -82,19 +40,14 @@ pub(crate) fn xobject<'a>(
     resources: &Dictionary,
     name: &[u8],
 ) -> Option<XObject<'a>> {
-    let xobjects = resources.get(b"XObject").ok()?;
+    let xobjects = resources.at(b"XObject")?;
     let xobjects = as_dict(doc, xobjects)?;
-    let id = xobjects.get(name).ok()?.as_reference().ok()?;
-    let stream = match doc.get_object(id).ok()? {
+    let id = xobjects.at(name)?.as_reference()?;
+    let stream = match doc.get_object(id)? {
         Object::Stream(s) => s,
         _ => return None,
     };
-    match stream
-        .dict
-        .get(b"Subtype")
-        .ok()
-        .and_then(|s| s.as_name().ok())
-    {
+    match stream.dict.at(b"Subtype").and_then(Object::as_name) {
         Some(b"Image") => Some(XObject::Image(id)),
         Some(b"Form") => Some(XObject::Form(id, stream)),
         _ => None,
@@ -147,32 +100,36 @@ pub(crate) fn unit_square_bounds(m: &Matrix) -> [f64; 4] {
     b
 }
 
-/// A page's content stream(s), decompressed and concatenated, decoded into operations.
+/// A page's content stream(s), decoded and concatenated, decoded into operations.
 pub(crate) fn page_operations(doc: &Document, page_id: ObjectId) -> Result<Vec<Operation>, String> {
-    let bytes = doc
-        .get_page_content_with_limit(page_id, MAX_STREAM_BYTES)
-        .map_err(|e| format!("content stream: {e}"))?;
-    lopdf::content::Content::decode(&bytes)
-        .map(|c| c.operations)
-        .map_err(|e| format!("content stream: {e}"))
+    let page = doc
+        .get_dictionary(page_id)
+        .ok_or("the page object is not a dictionary")?;
+    let streams: Vec<&Object> = match page.at(b"Contents").map(|c| deref(doc, c)) {
+        Some(Object::Array(items)) => items.iter().map(|item| deref(doc, item)).collect(),
+        Some(Object::Null) | None => Vec::new(),
+        Some(other) => vec![other],
+    };
+    let mut bytes = Vec::new();
+    for stream in streams {
+        let Object::Stream(stream) = stream else {
+            return Err("content stream: not a stream".into());
+        };
+        let data = decoded(stream).map_err(|e| format!("content stream: {e}"))?;
+        if bytes.len() + data.len() > super::MAX_STREAM_BYTES {
+            return Err("content stream: too large".into());
+        }
+        bytes.extend_from_slice(&data);
+        // Streams of one page are split at token boundaries.
+        bytes.push(b'\n');
+    }
+    decode_content(&bytes).map_err(|e| format!("content stream: {e}"))
 }
 
 /// A Form XObject's content, decoded into operations.
 pub(crate) fn form_operations(form: &Stream) -> Result<Vec<Operation>, String> {
-    let bytes = form
-        .decompressed_content_with_limit(MAX_STREAM_BYTES)
-        .or_else(|e| {
-            // An unfiltered stream is its own content.
-            if form.dict.has(b"Filter") {
-                Err(e)
-            } else {
-                Ok(form.content.clone())
-            }
-        })
-        .map_err(|e| format!("form content: {e}"))?;
-    lopdf::content::Content::decode(&bytes)
-        .map(|c| c.operations)
-        .map_err(|e| format!("form content: {e}"))
+    let bytes = decoded(form).map_err(|e| format!("form content: {e}"))?;
+    decode_content(&bytes).map_err(|e| format!("form content: {e}"))
 }
 
 /// One image drawn by a content stream, found by [`walk_images`].
@@ -242,7 +199,7 @@ fn walk(
                 }
             }
             "Do" => {
-                let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) else {
+                let Some(name) = op.operands.first().and_then(Object::as_name) else {
                     continue;
                 };
                 let op_index = page_op.unwrap_or(index);
@@ -265,17 +222,13 @@ fn walk(
                                 continue;
                             }
                         };
-                        let matrix = form
-                            .dict
-                            .get(b"Matrix")
-                            .ok()
-                            .and_then(|m| m.as_array().ok())
-                            .and_then(|a| matrix_of(a))
+                        let matrix = get(doc, &form.dict, b"Matrix")
+                            .and_then(Object::as_array)
+                            .and_then(matrix_of)
                             .unwrap_or(IDENTITY);
                         let form_resources = form
                             .dict
-                            .get(b"Resources")
-                            .ok()
+                            .at(b"Resources")
                             .and_then(|r| as_dict(doc, r))
                             .cloned();
                         let form_resources = form_resources.as_ref().unwrap_or(resources);
