@@ -714,6 +714,68 @@ fn is_delimiter(b: u8) -> bool {
     )
 }
 
+/// The deepest nesting of arrays and dictionaries an operand may have. unpdf's object parser
+/// recurses once a level, so a stream of a million `[` would overflow the stack (an abort,
+/// not an error) without this check; real operands (`TJ` arrays, marked-content
+/// properties) nest two or three levels.
+const MAX_NESTING: usize = 32;
+
+/// How deeply the arrays and dictionaries of the operand starting at `start` nest (strings
+/// and comments skipped), counting no further than one past [`MAX_NESTING`].
+fn nesting(data: &[u8], start: usize) -> usize {
+    let (mut depth, mut deepest, mut pos) = (0usize, 0usize, start);
+    while pos < data.len() {
+        match data[pos] {
+            b'[' => depth += 1,
+            b'<' if data.get(pos + 1) == Some(&b'<') => {
+                depth += 1;
+                pos += 1;
+            }
+            b'>' if data.get(pos + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                pos += 1;
+            }
+            b']' => depth = depth.saturating_sub(1),
+            // A hex string: to its `>`.
+            b'<' => {
+                while pos < data.len() && data[pos] != b'>' {
+                    pos += 1;
+                }
+            }
+            // A literal string: balanced parentheses, backslash escapes.
+            b'(' => {
+                let mut open = 0usize;
+                while pos < data.len() {
+                    match data[pos] {
+                        b'\\' => pos += 1,
+                        b'(' => open += 1,
+                        b')' => {
+                            open -= 1;
+                            if open == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    pos += 1;
+                }
+            }
+            b'%' => {
+                while pos < data.len() && data[pos] != b'\n' && data[pos] != b'\r' {
+                    pos += 1;
+                }
+            }
+            _ => {}
+        }
+        deepest = deepest.max(depth);
+        if depth == 0 || deepest > MAX_NESTING {
+            break;
+        }
+        pos += 1;
+    }
+    deepest
+}
+
 /// Decodes a content stream into operations. A token that is not an object or an operator
 /// is an error (so an edited stream never silently loses content).
 pub(crate) fn decode_content(data: &[u8]) -> Result<Vec<Operation>, String> {
@@ -733,6 +795,12 @@ pub(crate) fn decode_content(data: &[u8]) -> Result<Vec<Operation>, String> {
             continue;
         }
         if matches!(b, b'/' | b'(' | b'<' | b'[' | b'+' | b'-' | b'.') || b.is_ascii_digit() {
+            if matches!(b, b'[' | b'<') && nesting(data, pos) > MAX_NESTING {
+                return Err(format!(
+                    "content stream at byte {pos}: arrays or dictionaries nested deeper than \
+                     {MAX_NESTING}"
+                ));
+            }
             let (object, end) = tokenizer::parse_object(data, pos)
                 .map_err(|e| format!("content stream at byte {pos}: {e}"))?;
             if end <= pos {
@@ -874,6 +942,21 @@ mod tests {
         );
         let again = decode_content(&encode_content(&ops)).unwrap();
         assert_eq!(again, ops);
+    }
+
+    #[test]
+    fn deeply_nested_operands_are_an_error_not_a_stack_overflow() {
+        let mut deep = vec![b'['; 1_000_000];
+        deep.extend_from_slice(b" TJ");
+        let error = decode_content(&deep).unwrap_err();
+        assert!(error.contains("nested deeper than 32"), "{error}");
+        let mut deep = b"/P ".to_vec();
+        deep.extend(std::iter::repeat_n(b"<</A ".as_slice(), 100_000).flatten());
+        assert!(decode_content(&deep).is_err());
+        // Real operands: strings with brackets and parentheses inside do not count.
+        let ops = decode_content(b"[(a[[[) (b\\)) <5B5B> (c)] TJ /P <</MCID 0 /X [[1]]>> BDC EMC")
+            .unwrap();
+        assert_eq!(ops.len(), 3);
     }
 
     #[test]
