@@ -221,7 +221,10 @@ fn is_updated_in_place(input: &[u8]) -> bool {
 /// Whether the newest cross-reference section of `bytes` is a table (else a stream).
 fn newest_section_is_table(bytes: &[u8]) -> bool {
     let at = unpdf::parser::raw::xref::find_startxref(bytes).unwrap();
-    bytes[at..].trim_ascii_start().starts_with(b"xref")
+    // A `startxref` past the end (a damaged sample) points at no section of either kind.
+    bytes
+        .get(at..)
+        .is_some_and(|rest| rest.trim_ascii_start().starts_with(b"xref"))
 }
 
 /// `qpdf --check` on `bytes`; panics with qpdf's words when it finds a problem.
@@ -725,9 +728,10 @@ mod needs_pdf_samples {
             names.get("broken-multilang-badstartxref.pdf") == Some(&false),
             "{names:?}"
         );
+        // gmpl-es.pdf and r-intro.pdf end with cross-reference streams.
         assert!(updates
             .iter()
-            .any(|(_, input, ..)| !newest_section_is_table(input)));
+            .any(|(_, input, ..)| is_updated_in_place(input) && !newest_section_is_table(input)));
     }
 }
 
