@@ -124,7 +124,7 @@ pub(crate) fn render_figures_in_process(
     guarded(doc, || {
         crate::preflight(doc)?;
         let unrendered = figures.iter_mut().filter(|f| f.image.is_none());
-        match hayro::hayro_syntax::Pdf::new(doc.bytes().to_vec()) {
+        match hayro::hayro_syntax::Pdf::new(doc.shared_bytes()) {
             Ok(rendering) => {
                 for figure in unrendered {
                     match render_region(&rendering, figure.page, figure.rect, RENDER_DPI) {

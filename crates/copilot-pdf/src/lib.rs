@@ -4,7 +4,7 @@
 //!
 //! | task | function | crate underneath |
 //! |---|---|---|
-//! | text per page | [`extract_text`] | `unpdf` |
+//! | text per page | [`extract_text`] | `hayro`'s interpreter + our layout (`unpdf`'s object parser for the file's structure) |
 //! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `unpdf`'s object parser + our converter + `png` / `jpeg-decoder` / `hayro-*` |
 //! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `unpdf`'s object parser + `hayro` |
 //! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `unpdf`'s object parser + our writer (an incremental update) |
@@ -130,6 +130,7 @@
 mod alt;
 mod error;
 mod figures;
+mod glyphs;
 mod images;
 mod imgconv;
 mod objects;
@@ -211,6 +212,17 @@ impl PdfDocument {
     /// The PDF's bytes, unchanged.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The bytes as hayro takes them, shared rather than copied.
+    pub(crate) fn shared_bytes(&self) -> hayro::hayro_syntax::PdfData {
+        struct Shared(Arc<[u8]>);
+        impl AsRef<[u8]> for Shared {
+            fn as_ref(&self) -> &[u8] {
+                &self.0
+            }
+        }
+        Arc::new(Shared(self.bytes.clone())).into()
     }
 }
 

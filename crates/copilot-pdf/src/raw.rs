@@ -275,6 +275,13 @@ impl Document {
     }
 }
 
+/// The page count the document's page tree declares (`/Count` of its root), if any.
+pub(crate) fn declared_page_count(doc: &Document) -> Option<u32> {
+    let root = doc.catalog()?.at(b"Pages")?;
+    let count = as_dict(doc, root)?.at(b"Count")?;
+    u32::try_from(deref(doc, count).as_i64()?).ok()
+}
+
 /// The pages of `doc` in order, found by walking its page tree (as unpdf does, over the
 /// objects of `doc`, those only an `/XRefStm` lists included).
 fn page_tree(doc: &Document) -> BTreeMap<u32, ObjectId> {

@@ -1,4 +1,4 @@
-//! Text extraction with unpdf.
+//! Text extraction: pages read by hayro's interpreter and laid out by [`crate::glyphs`].
 
 use super::{damaged, guarded, looks_truncated, preflight, PdfDocument, PdfError};
 
@@ -87,49 +87,33 @@ pub fn extract_text(doc: &PdfDocument) -> Result<PdfText, PdfError> {
     crate::Isolation::current().extract_text(doc)
 }
 
-/// What unpdf reported about an extraction that the warnings are made from (the parts of
-/// `unpdf::ExtractionQuality` that say text is missing or wrong).
+/// What the extraction found that the warnings are made from.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct TextFacts {
     pub xref_reconstructed: bool,
     pub pages_incomplete: bool,
     pub declared_page_count: Option<u32>,
-    pub undecodable_content_streams: u64,
+    /// Pages that drew more glyphs than a page may collect (the rest were left out).
+    pub overflowed_pages: u64,
     pub suppressed_text_runs: u64,
-    pub suppressed_ocr_pages: u64,
     pub replacement_chars: u64,
     pub chars: u64,
 }
 
 impl TextFacts {
-    fn of(quality: &unpdf::model::ExtractionQuality) -> Self {
-        TextFacts {
-            xref_reconstructed: quality.xref_reconstructed,
-            pages_incomplete: quality.pages_incomplete,
-            declared_page_count: quality.declared_page_count,
-            undecodable_content_streams: quality.undecodable_content_streams as u64,
-            suppressed_text_runs: quality.suppressed_text_runs as u64,
-            suppressed_ocr_pages: quality.suppressed_ocr_pages as u64,
-            replacement_chars: quality.replacement_char_count as u64,
-            chars: quality.char_count as u64,
-        }
-    }
-
     /// Folds the facts of a later run over other pages of the same document into these.
     pub fn merge(&mut self, other: &TextFacts) {
         self.xref_reconstructed |= other.xref_reconstructed;
         self.pages_incomplete |= other.pages_incomplete;
         self.declared_page_count = self.declared_page_count.or(other.declared_page_count);
-        self.undecodable_content_streams += other.undecodable_content_streams;
+        self.overflowed_pages += other.overflowed_pages;
         self.suppressed_text_runs += other.suppressed_text_runs;
-        self.suppressed_ocr_pages += other.suppressed_ocr_pages;
         self.replacement_chars += other.replacement_chars;
         self.chars += other.chars;
     }
 
     /// The warnings these facts call for. Encryption alone is not one: a file that opened
-    /// with the empty password gives all its text (unpdf's "may be incomplete" message for
-    /// every encrypted file is left out), and a file that did not open is an error.
+    /// with the empty password gives all its text, and a file that did not open is an error.
     fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         if self.pages_incomplete {
@@ -148,22 +132,17 @@ impl TextFacts {
                     .to_string(),
             );
         }
-        if self.undecodable_content_streams > 0 {
+        if self.overflowed_pages > 0 {
             out.push(format!(
-                "left out {} content stream(s) that could not be decoded",
-                self.undecodable_content_streams
+                "{} page(s) drew more than {} glyphs; the rest of their text is left out",
+                self.overflowed_pages,
+                crate::glyphs::MAX_GLYPHS
             ));
         }
         if self.suppressed_text_runs > 0 {
             out.push(format!(
                 "dropped {} text run(s) in fonts whose character codes could not be decoded",
                 self.suppressed_text_runs
-            ));
-        }
-        if self.suppressed_ocr_pages > 0 {
-            out.push(format!(
-                "dropped the unreadable OCR text layer of {} page(s)",
-                self.suppressed_ocr_pages
             ));
         }
         if self.chars > 0 && self.replacement_chars * 10 >= self.chars * 3 {
@@ -184,113 +163,183 @@ pub(crate) enum TextEvent {
     Page(PdfPageText),
     /// A page that could not be read.
     PageFailed { number: u32, reason: String },
-    /// The end, with what unpdf reported.
+    /// The end, with what the extraction found.
     End(TextFacts),
 }
 
 /// Extracts the text of `pages` (all when `None`) in this process, reporting each step to
 /// `on_event` as it happens (a worker forwards them, so a page done is not lost if a later one
-/// kills the worker). `parallel` parses pages on several threads (still reported in order).
+/// kills the worker). `parallel` reads pages on several threads (still reported in order).
+///
+/// The document is opened twice: by the object layer ([`crate::raw`]), which gives the
+/// typed errors (password, truncation, unsupported security handlers) and what the warnings
+/// say about the file's structure, and by hayro, whose interpreter draws each page's glyphs.
 pub(crate) fn stream_text(
     doc: &PdfDocument,
     pages: Option<&[u32]>,
     parallel: bool,
     on_event: &mut dyn FnMut(TextEvent),
 ) -> Result<(), PdfError> {
+    use hayro::hayro_syntax::{LoadPdfError, Pdf};
     preflight(doc)?;
     guarded(doc, || {
-        let parser =
-            unpdf::PdfParser::from_bytes_with_options(doc.bytes(), unpdf::ParseOptions::new())
-                .map_err(|e| unpdf_error(doc, e))?;
-        let options = unpdf::PageStreamOptions {
-            pages: match pages {
-                Some(list) => unpdf::render::PageSelection::Pages(list.to_vec()),
-                None => unpdf::render::PageSelection::All,
-            },
-            parallel,
-            ..Default::default()
+        let mut facts = {
+            let raw = crate::raw::open(doc)?;
+            let declared = crate::raw::declared_page_count(&raw);
+            TextFacts {
+                xref_reconstructed: raw.xref_reconstructed(),
+                declared_page_count: declared,
+                ..TextFacts::default()
+            }
         };
-        let quality = parser
-            .for_each_page(options, |event| {
-                match event {
-                    unpdf::ParseEvent::DocumentStart { page_count, .. } => {
-                        on_event(TextEvent::Start { page_count })
-                    }
-                    unpdf::ParseEvent::PageParsed(page) => on_event(TextEvent::Page(PdfPageText {
-                        number: page.number,
-                        text: page_text(&page),
-                    })),
-                    unpdf::ParseEvent::PageFailed { page, error } => {
-                        on_event(TextEvent::PageFailed {
-                            number: page,
-                            reason: error.to_string(),
-                        })
-                    }
-                    _ => {}
-                }
-                std::ops::ControlFlow::Continue(())
-            })
-            .map_err(|e| unpdf_error(doc, e))?;
-        on_event(TextEvent::End(TextFacts::of(&quality)));
+        let pdf = Pdf::new(doc.shared_bytes()).map_err(|e| match e {
+            LoadPdfError::Decryption(_) => PdfError::PasswordRequired {
+                name: doc.name().to_string(),
+            },
+            LoadPdfError::Invalid => damaged(doc, "the page content could not be read"),
+        })?;
+        let count = pdf.pages().len() as u32;
+        facts.pages_incomplete = facts.declared_page_count.is_some_and(|n| n > count);
+        on_event(TextEvent::Start { page_count: count });
+        let numbers: Vec<u32> = match pages {
+            Some(list) => list
+                .iter()
+                .copied()
+                .filter(|n| (1..=count).contains(n))
+                .collect(),
+            None => (1..=count).collect(),
+        };
+        let threads = if parallel {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        } else {
+            1
+        };
+        read_pages(&pdf, &numbers, threads, &mut |number, read| match read {
+            Ok(read) => {
+                facts.overflowed_pages += u64::from(read.overflowed);
+                facts.suppressed_text_runs += read.unmapped_runs;
+                facts.replacement_chars += read.replacement_chars;
+                facts.chars += read.text.chars().filter(|c| !c.is_whitespace()).count() as u64;
+                on_event(TextEvent::Page(PdfPageText {
+                    number,
+                    text: read.text,
+                }));
+            }
+            Err(reason) => on_event(TextEvent::PageFailed { number, reason }),
+        });
+        on_event(TextEvent::End(facts));
         Ok(())
     })
 }
 
-/// The page's text as unpdf lays it out (blocks separated by a blank line), each piece of
-/// text once.
-///
-/// unpdf 0.52 can give the labels of a diagram drawn as one form XObject two or three times:
-/// as a paragraph, or as overlapping "tables" whose grids are the diagram's frame
-/// (geobase-word-tagged.pdf, page 13: 557 words where pdftotext has 263). A table whose words
-/// (counted) are nearly all words of the page's paragraphs or of a table kept before it is
-/// such a copy, and is left out.
-pub(crate) fn page_text(page: &unpdf::model::Page) -> String {
-    use std::collections::HashMap;
-    type Bag = HashMap<String, usize>;
-    fn count(text: &str, into: &mut Bag) {
-        for word in text.split_whitespace() {
-            *into.entry(word.to_string()).or_default() += 1;
+/// A page read: its text and what the warnings need.
+struct PageRead {
+    text: String,
+    overflowed: bool,
+    unmapped_runs: u64,
+    replacement_chars: u64,
+}
+
+/// The text of page `number` (1-based), or why it could not be read (a panic in the
+/// interpreter fails that page, not the document).
+fn read_page<'a>(
+    pdf: &'a hayro::hayro_syntax::Pdf,
+    number: u32,
+    cache: &hayro::hayro_interpret::InterpreterCache<'a>,
+    settings: &hayro::hayro_interpret::InterpreterSettings,
+) -> Result<PageRead, String> {
+    use hayro::hayro_interpret::kurbo::{Affine, Rect};
+    use hayro::hayro_interpret::{interpret_page, Context};
+    let page = pdf
+        .pages()
+        .get(number as usize - 1)
+        .ok_or_else(|| format!("no page {number}"))?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut glyphs = crate::glyphs::PageGlyphs::default();
+        let visible = page.intersected_crop_box();
+        if visible.x1 - visible.x0 > 1.0 && visible.y1 - visible.y0 > 1.0 {
+            glyphs.bounds = Some([visible.x0, visible.y0, visible.x1, visible.y1]);
         }
-    }
-    let texts: Vec<(bool, String)> = page
-        .elements
-        .iter()
-        .map(|block| {
-            let mut text = String::new();
-            block.append_plain_text(&mut text);
-            (matches!(block, unpdf::model::Block::Table(_)), text)
-        })
-        .filter(|(_, text)| !text.is_empty())
-        .collect();
-    let mut kept: Bag = HashMap::new();
-    if texts.iter().any(|(table, _)| *table) {
-        for (_, text) in texts.iter().filter(|(table, _)| !table) {
-            count(text, &mut kept);
+        let mut context = Context::new(
+            Affine::IDENTITY,
+            Rect::new(-1e6, -1e6, 1e6, 1e6),
+            cache,
+            page.xref(),
+            settings.clone(),
+        );
+        interpret_page(page, &mut context, &mut glyphs);
+        PageRead {
+            text: crate::glyphs::page_text(&glyphs),
+            overflowed: glyphs.overflowed,
+            unmapped_runs: glyphs.unmapped_runs,
+            replacement_chars: glyphs.replacement_chars,
         }
+    }))
+    .map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("the PDF interpreter gave up with a panic: {message}")
+    })
+}
+
+/// Reads `numbers` on `threads` threads, handing each page to `done` in the order of
+/// `numbers`.
+fn read_pages(
+    pdf: &hayro::hayro_syntax::Pdf,
+    numbers: &[u32],
+    threads: usize,
+    done: &mut dyn FnMut(u32, Result<PageRead, String>),
+) {
+    use hayro::hayro_interpret::{InterpreterCache, InterpreterSettings};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let settings = InterpreterSettings {
+        // Text only: what an annotation's appearance shows is not the page's text.
+        render_content: hayro::hayro_interpret::RenderContent::PAGE,
+        ..InterpreterSettings::default()
+    };
+    let threads = threads.clamp(1, numbers.len().max(1));
+    if threads == 1 {
+        let cache = InterpreterCache::new();
+        for &number in numbers {
+            done(number, read_page(pdf, number, &cache, &settings));
+        }
+        return;
     }
-    let mut out = String::new();
-    for (table, text) in &texts {
-        if *table {
-            let mut words: Bag = HashMap::new();
-            count(text, &mut words);
-            let total: usize = words.values().sum();
-            let shared: usize = words
-                .iter()
-                .map(|(w, n)| (*n).min(kept.get(w).copied().unwrap_or(0)))
-                .sum();
-            if total >= 4 && shared * 10 >= total * 9 {
-                continue;
+    // Pages are handed out one at a time; finished pages wait until those before them are
+    // reported.
+    let next = AtomicUsize::new(0);
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (send, next, settings) = (send.clone(), &next, &settings);
+            scope.spawn(move || {
+                let cache = InterpreterCache::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&number) = numbers.get(index) else {
+                        break;
+                    };
+                    let read = read_page(pdf, number, &cache, settings);
+                    if send.send((index, read)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut reported = 0;
+        for (index, read) in receive {
+            waiting.insert(index, read);
+            while let Some(read) = waiting.remove(&reported) {
+                done(numbers[reported], read);
+                reported += 1;
             }
-            for (w, n) in words {
-                *kept.entry(w).or_default() += n;
-            }
         }
-        if !out.is_empty() {
-            out.push_str("\n\n");
-        }
-        out.push_str(text);
-    }
-    out
+    });
 }
 
 /// Extracts the text in this process (no isolation).
@@ -401,95 +450,5 @@ impl Collected {
             });
         }
         Ok(text)
-    }
-}
-
-fn unpdf_error(doc: &PdfDocument, error: unpdf::Error) -> PdfError {
-    use unpdf::ErrorKind;
-    let name = doc.name().to_string();
-    match error.kind() {
-        ErrorKind::Encrypted | ErrorKind::InvalidPassword => PdfError::PasswordRequired { name },
-        ErrorKind::UnknownFormat => PdfError::NotPdf { name },
-        _ => damaged(doc, error.to_string()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::page_text;
-    use unpdf::model::{Block, Page, Paragraph, Table, TableCell, TableRow};
-
-    fn table(rows: &[&[&str]]) -> Block {
-        let mut table = Table::new();
-        for row in rows {
-            table.add_row(TableRow::new(
-                row.iter().map(|c| TableCell::text(*c)).collect(),
-            ));
-        }
-        Block::Table(table)
-    }
-
-    #[test]
-    fn a_table_that_repeats_the_pages_paragraphs_is_shown_once() {
-        // What unpdf gives for a diagram drawn as one form XObject: its labels as a paragraph
-        // and again as a table made from the diagram's frame.
-        let mut page = Page::new(1, 612.0, 792.0);
-        page.add_block(Block::Paragraph(Paragraph::with_text(
-            "Architecture overview",
-        )));
-        page.add_block(Block::Paragraph(Paragraph::with_text(
-            "Client Server Database Cache Queue",
-        )));
-        page.add_block(table(&[
-            &["Client Server", "Database"],
-            &["Cache", "Queue"],
-        ]));
-        let text = page_text(&page);
-        assert_eq!(
-            text,
-            "Architecture overview\n\nClient Server Database Cache Queue"
-        );
-        assert_eq!(text.matches("Client").count(), 1);
-        // unpdf's own text has them twice.
-        assert_eq!(page.plain_text().matches("Client").count(), 2);
-    }
-
-    #[test]
-    fn overlapping_tables_of_one_diagram_are_shown_once() {
-        let mut page = Page::new(1, 612.0, 792.0);
-        page.add_block(Block::Paragraph(Paragraph::with_text("Line Events")));
-        page.add_block(table(&[
-            &["Name: Events", "Client Server"],
-            &["Cache", "Queue Dam"],
-        ]));
-        page.add_block(table(&[
-            &["Client", "Server Cache"],
-            &["Name: Events Queue", ""],
-        ]));
-        page.add_block(table(&[&["Queue", "Dam"], &["Cache", "Server"]]));
-        let text = page_text(&page);
-        assert_eq!(text.matches("Client").count(), 1, "{text}");
-        assert_eq!(text.matches("Dam").count(), 1, "{text}");
-        assert!(text.starts_with("Line Events\n\nName: Events"), "{text}");
-    }
-
-    #[test]
-    fn a_real_table_is_kept_even_when_some_of_its_words_are_in_the_text() {
-        let mut page = Page::new(1, 612.0, 792.0);
-        page.add_block(Block::Paragraph(Paragraph::with_text(
-            "Sales by region in 2024: North and South",
-        )));
-        page.add_block(table(&[
-            &["Region", "Sales"],
-            &["North", "120"],
-            &["South", "95"],
-        ]));
-        let text = page_text(&page);
-        assert!(
-            text.contains("Region\tSales") || text.contains("Region"),
-            "{text}"
-        );
-        assert!(text.contains("120") && text.contains("95"), "{text}");
-        assert_eq!(text, page.plain_text());
     }
 }

@@ -522,9 +522,8 @@ fn put_facts(w: &mut Writer, f: &TextFacts) {
     w.bool(f.xref_reconstructed)
         .bool(f.pages_incomplete)
         .u64(f.declared_page_count.map_or(u64::MAX, u64::from))
-        .u64(f.undecodable_content_streams)
+        .u64(f.overflowed_pages)
         .u64(f.suppressed_text_runs)
-        .u64(f.suppressed_ocr_pages)
         .u64(f.replacement_chars)
         .u64(f.chars);
 }
@@ -534,9 +533,8 @@ fn get_facts(r: &mut Reader) -> Result<TextFacts, Malformed> {
         xref_reconstructed: r.bool()?,
         pages_incomplete: r.bool()?,
         declared_page_count: u32::try_from(r.u64()?).ok(),
-        undecodable_content_streams: r.u64()?,
+        overflowed_pages: r.u64()?,
         suppressed_text_runs: r.u64()?,
-        suppressed_ocr_pages: r.u64()?,
         replacement_chars: r.u64()?,
         chars: r.u64()?,
     })
