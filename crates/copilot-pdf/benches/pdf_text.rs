@@ -1,7 +1,7 @@
 //! Text extraction speed on every sample, in the same run as poppler's `pdftotext`.
 //!
 //! ```text
-//! cargo bench -p copilot-pdf --bench pdf_text [-- [--costs] [file.pdf …]]
+//! cargo bench -p copilot-pdf --bench pdf_text [-- [--glyphs] [file.pdf …]]
 //! ```
 //!
 //! Files: those given, else every readable PDF in `../shared/pdf-samples/` and in the folder
@@ -11,13 +11,9 @@
 //! process (the default), and in this process. `speed` is pdftotext's time over the
 //! worker's: 1.0 means as fast as pdftotext, 0.5 half as fast.
 //!
-//! `--glyphs` also times a pass of hayro's interpreter (already built for rendering figures)
-//! that yields every glyph of every page with its Unicode text and position, and does no
-//! layout: the floor of an extractor built on that interpreter, beside pdftotext.
-//!
-//! `--costs` also times the §1 alternative of rewriting every page's content stream with
-//! lopdf before unpdf reads it (numbers clamped; a lower bound of what a coordinate sanitiser
-//! costs, since a real one must also follow the graphics state).
+//! `--glyphs` also times a bare pass of hayro's interpreter, which `extract_text` is built on:
+//! every glyph of every page with its Unicode text and position, one thread, no layout and no
+//! opening by the object layer — what the rest of `extract_text` adds is the difference.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,37 +52,6 @@ fn best<F: FnMut()>(mut f: F) -> Duration {
         })
         .min()
         .unwrap_or(first)
-}
-
-/// Every page's content stream re-encoded with numbers past ±100 000 set to 0.
-fn sanitised(bytes: &[u8]) -> Option<Vec<u8>> {
-    use lopdf::{Object, Stream};
-    let mut doc = lopdf::Document::load_mem(bytes).ok()?;
-    for page in doc.get_pages().into_values() {
-        let Ok(mut content) = doc.get_and_decode_page_content(page) else {
-            continue;
-        };
-        for op in &mut content.operations {
-            for operand in &mut op.operands {
-                let too_far = match operand {
-                    Object::Integer(i) => i.abs() > 100_000,
-                    Object::Real(r) => !r.is_finite() || r.abs() > 100_000.0,
-                    _ => false,
-                };
-                if too_far {
-                    *operand = Object::Integer(0);
-                }
-            }
-        }
-        let encoded = content.encode().ok()?;
-        let id = doc.add_object(Stream::new(lopdf::dictionary! {}, encoded));
-        if let Ok(page) = doc.get_dictionary_mut(page) {
-            page.set("Contents", id);
-        }
-    }
-    let mut out = Vec::new();
-    doc.save_to(&mut out).ok()?;
-    Some(out)
 }
 
 /// Every glyph of every page through hayro's interpreter: the number of characters (see the
@@ -142,7 +107,6 @@ fn glyph_pass(bytes: &[u8]) -> usize {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let costs = args.iter().any(|a| a == "--costs");
     let glyphs = args.iter().any(|a| a == "--glyphs");
     let mut files: Vec<PathBuf> = args
         .iter()
@@ -160,15 +124,8 @@ fn main() {
     let worker = Isolation::worker(env!("CARGO_BIN_EXE_copilot-pdf-worker"));
     let here = Isolation::in_process();
     println!(
-        "{:<34} {:>5} {:>10} {:>10} {:>10} {:>6} {:>7}{}",
-        "file",
-        "pages",
-        "pdftotext",
-        "worker",
-        "in-proc",
-        "speed",
-        "worker+",
-        if costs { "  sanitise" } else { "" }
+        "{:<34} {:>5} {:>10} {:>10} {:>10} {:>6} {:>7}",
+        "file", "pages", "pdftotext", "worker", "in-proc", "speed", "worker+",
     );
     if glyphs {
         println!("  (then: hayro's glyph pass, its characters, and its speed against pdftotext)");
@@ -204,16 +161,9 @@ fn main() {
         let in_process = best(|| {
             here.extract_text(&doc).expect("text");
         });
-        let sanitise = costs.then(|| {
-            best(|| {
-                if let Some(bytes) = sanitised(doc.bytes()) {
-                    let _ = here.extract_text(&PdfDocument::from_bytes("s.pdf", bytes));
-                }
-            })
-        });
         let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
         println!(
-            "{name:<34} {pages:>5} {:>10} {:>10} {:>10} {:>6} {:>7}{}",
+            "{name:<34} {pages:>5} {:>10} {:>10} {:>10} {:>6} {:>7}",
             poppler.map_or("-".into(), ms),
             ms(isolated),
             ms(in_process),
@@ -225,11 +175,6 @@ fn main() {
                 "{:+.0}%",
                 (isolated.as_secs_f64() / in_process.as_secs_f64() - 1.0) * 100.0
             ),
-            sanitise.map_or(String::new(), |s| format!(
-                "  {:>8} ({:+.0}%)",
-                ms(s),
-                (s.as_secs_f64() / in_process.as_secs_f64() - 1.0) * 100.0
-            )),
         );
         if glyphs {
             let chars = glyph_pass(doc.bytes());

@@ -17,22 +17,24 @@
 //!
 //! # No input aborts or exhausts the caller
 //!
-//! `catch_unwind` does not catch an allocation failure: Rust aborts the process. unpdf's
-//! reading-order pass sizes histograms from text coordinates (`xycut.rs`:
-//! `vec![0u32; range / 2.0]` in `find_best_vertical_gap`, `find_best_horizontal_gap` and
-//! `gutter_past_few_lines`; `ruled_rows.rs`: `vec![0usize; (right - left) / 0.5]`), so one
-//! damaged number in a content stream (a horizontal scaling `Tz` of 3e9, say) makes a
-//! one-page file take 74 s and 8.9 GB, and 3e10 asks for ~60 GB and aborts. So the work runs
-//! in a **worker process** with a memory limit (`RLIMIT_DATA`) and time limits, chosen by
-//! [`Isolation`]: what the worker dies of costs the caller one page (text comes back page by
-//! page, and a worker is started again on the rest) or a typed
-//! [`PdfError::LimitExceeded`]. A program that reads untrusted PDFs calls
-//! [`serve_worker_if_requested`] first thing in `main` (it then is its own worker), or ships
-//! the `copilot-pdf-worker` binary next to itself (found there, or named by
-//! `COPILOT_PDF_WORKER`). With neither, the work runs in process, unprotected.
+//! `catch_unwind` does not catch an allocation failure: Rust aborts the process. The PDF
+//! crates size some allocations from the input: hayro inflates a content stream without a
+//! limit (a 150 KB page whose stream inflates to 1 GiB asks for a gigabyte), and unpdf's
+//! reading-order pass, which read the text until this crate laid out hayro's glyphs itself,
+//! sized histograms from text coordinates (one damaged `Tz` of 3e10 asked for ~60 GB and
+//! aborted). So the work runs in a **worker process** with a memory limit (`RLIMIT_DATA`)
+//! and time limits, chosen by [`Isolation`]: what the worker dies of costs the caller one
+//! page (text comes back page by page, and a worker is started again on the rest) or a typed
+//! [`PdfError::LimitExceeded`]. The text layout itself is bounded (at most 4 million glyphs a
+//! page, linear passes), so the limit guards against what the parsers allocate. A program
+//! that reads untrusted PDFs calls [`serve_worker_if_requested`] first thing in `main` (it
+//! then is its own worker), or ships the `copilot-pdf-worker` binary next to itself (found
+//! there, or named by `COPILOT_PDF_WORKER`). With neither, the work runs in process,
+//! unprotected.
 //!
-//! What the options cost, measured (`cargo bench -p copilot-pdf --bench pdf_text -- --costs`,
-//! release, a shared 2-core machine):
+//! What the options cost when the choice was made (unpdf then read the text; measured with
+//! `cargo bench -p copilot-pdf --bench pdf_text -- --costs`, release, a shared 2-core
+//! machine):
 //!
 //! | option | cost per document | covers |
 //! |---|---|---|

@@ -1,14 +1,11 @@
 //! Running the PDF work in a child process with memory and time limits.
 //!
-//! Why a process: an allocation failure is not a panic. unpdf's reading-order pass sizes
-//! histograms from text coordinates (`xycut.rs`: `vec![0u32; range / 2.0]` in
-//! `find_best_vertical_gap`, `find_best_horizontal_gap` and `gutter_past_few_lines`;
-//! `ruled_rows.rs`: `vec![0usize; (right - left) / 0.5]`), so one damaged number in a content
-//! stream asks for tens of gigabytes, and Rust aborts the whole process when the allocator
-//! says no. `catch_unwind` cannot catch that, unpdf has no setting that skips the pass, and
-//! rewriting coordinates before unpdf sees them cannot be complete (positions are products
-//! of `cm`, `Tm`, form matrices, font sizes and glyph widths). A worker process can die
-//! instead of the caller; see the crate documentation for what each option cost.
+//! Why a process: an allocation failure is not a panic, and Rust aborts the whole process
+//! when the allocator says no. The PDF crates size allocations from the input (hayro inflates
+//! a content stream without a limit; unpdf's reading-order pass, which once read the text,
+//! sized histograms from damaged coordinates), and `catch_unwind` cannot catch an abort. A
+//! worker process can die instead of the caller; see the crate documentation for what each
+//! option cost.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
