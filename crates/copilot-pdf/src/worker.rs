@@ -603,15 +603,7 @@ impl Launcher<'_> {
         stats: &mut RunStats,
         on_frame: &mut OnFrame<'_>,
     ) -> Result<(), Stop> {
-        let mut command = Command::new(self.program);
-        if std::env::var_os("GLIBC_TUNABLES").is_none() {
-            // unpdf spends a third of its time in malloc/free of small blocks; a larger
-            // per-thread cache of freed blocks makes extraction 6-10 % faster (xeCJK.pdf,
-            // 203 pages: 1.52-1.61 s → 1.43-1.45 s) for ~25 MB more resident memory.
-            // Ignored where the C library is not glibc.
-            command.env("GLIBC_TUNABLES", "glibc.malloc.tcache_count=1000");
-        }
-        let mut child = command
+        let mut child = Command::new(self.program)
             .args(self.args)
             .arg(WORKER_FLAG)
             .arg(self.memory.to_string())
