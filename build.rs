@@ -3,7 +3,8 @@
 //! from their operations in `spec/operations.json` go through typify, then syn passes (every
 //! enum opened to unknown values; required nullable fields tolerant of absence and sent as
 //! `null`; optional lists as `Option<Vec<_>>`; the clearable fields of modify requests as
-//! `Patch<_>`; the open unions decoded by their tag, see `build/tag_dispatch.rs`), then
+//! `Patch<_>`; the open unions decoded by their tag, see `build/tag_dispatch.rs`, and the
+//! untagged ones by the kind of value, see `build/kind_dispatch.rs`), then
 //! prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
 
 use std::collections::BTreeSet;
@@ -14,6 +15,8 @@ use syn::{parse_quote, Fields, Item};
 
 #[path = "build/directions.rs"]
 mod directions;
+#[path = "build/kind_dispatch.rs"]
+mod kind_dispatch;
 #[path = "build/tag_dispatch.rs"]
 mod tag_dispatch;
 #[path = "build/unknown_fields.rs"]
@@ -105,6 +108,11 @@ fn generate() -> Result<(), String> {
     let top_level = top_level_objects(&operations, &raw);
     keep_unknown_fields(&mut file, &top_level);
     tag_dispatch::generate(&mut file, &requests);
+    // `by_kind`: some untagged union is decoded through `src/by_kind.rs`.
+    println!("cargo::rustc-check-cfg=cfg(by_kind)");
+    if kind_dispatch::generate(&mut file) > 0 {
+        println!("cargo::rustc-cfg=by_kind");
+    }
     if !feature_on("BOTH_WAYS") {
         let roots = |keys: &[&str]| -> BTreeSet<String> {
             enabled

@@ -698,6 +698,89 @@ fn request_unions_keep_a_bad_known_variant_as_unknown() {
     );
 }
 
+/// The untagged unions whose variants take different kinds of value (a string or an object,
+/// ...) decode the variant of the value's kind; any other kind is an error that says which
+/// kinds the union takes, and a value of the right kind that does not fit its variant is that
+/// variant's error (not serde's "data did not match any variant").
+#[test]
+fn unions_of_kinds_decode_by_the_kind_of_value() {
+    use AssistantsApiToolChoiceOption as Choice;
+    let choice = |text: &str| decode_three_ways::<Choice>(text);
+    assert_eq!(
+        choice(r#""auto""#),
+        Ok(Choice::String(AssistantsApiToolChoiceOptionString::Auto))
+    );
+    // An open enum inside: a string it does not know is kept.
+    assert_eq!(
+        choice(r#""sometimes""#),
+        Ok(Choice::String(
+            AssistantsApiToolChoiceOptionString::Unknown("sometimes".into())
+        ))
+    );
+    assert_eq!(
+        choice(r#"{"function": {"name": "get_weather"}, "type": "function"}"#),
+        Ok(Choice::AssistantsNamedToolChoice(
+            AssistantsNamedToolChoice {
+                function: Some(AssistantsNamedToolChoiceFunction {
+                    name: "get_weather".into()
+                }),
+                type_: AssistantsNamedToolChoiceType::Function,
+            }
+        ))
+    );
+    for (wrong, got) in [
+        ("5", "integer `5`"),
+        ("-1.5", "floating point `-1.5`"),
+        ("true", "boolean `true`"),
+        ("null", "null"),
+        (r#"["auto"]"#, "sequence"),
+    ] {
+        let err = choice(wrong).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "invalid type: {got}, expected a string or an object"
+            )),
+            "{wrong}: {err}"
+        );
+    }
+    let err = choice(r#"{"function": {"name": "f"}}"#).unwrap_err();
+    assert!(err.starts_with("missing field `type`"), "{err}");
+    let err = serde_json::from_str::<RunCreateRequest>(
+        r#"{"assistant_id": "asst_1", "tool_choice": 12}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("expected a string or an object"),
+        "{err}"
+    );
+
+    // Four kinds, numbers of every sort into an `f64`, and a nested union in the list.
+    use ComparisonFilterValue as V;
+    use ComparisonFilterValueArrayItem as Item;
+    let values: Vec<V> = decode_three_ways(r#"["a", 1, -2, 2.5, false, ["b", 3]]"#).unwrap();
+    assert_eq!(
+        values,
+        [
+            V::String("a".into()),
+            V::Number(1.0),
+            V::Number(-2.0),
+            V::Number(2.5),
+            V::Boolean(false),
+            V::Array(vec![Item::String("b".into()), Item::Number(3.0)]),
+        ]
+    );
+    let err = decode_three_ways::<V>(r#"{"a": 1}"#).unwrap_err();
+    assert!(
+        err.starts_with("invalid type: map, expected a string, a number, a boolean or an array"),
+        "{err}"
+    );
+    let err = decode_three_ways::<V>(r#"[null]"#).unwrap_err();
+    assert!(
+        err.starts_with("invalid type: null, expected a string or a number"),
+        "{err}"
+    );
+}
+
 /// An input item list holds user and assistant messages, both of type `message`: the role
 /// tells them apart, wherever it comes in the object.
 #[test]
