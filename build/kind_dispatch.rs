@@ -124,7 +124,7 @@ enum Def {
     /// A struct with named fields: an object.
     Struct,
     /// A `#[serde(transparent)]` newtype: what its field takes.
-    Transparent(syn::Type),
+    Transparent(Box<syn::Type>),
     /// An enum of unit variants (and `Unknown(String)`): a string.
     Strings,
     /// An enum tagged by a field (`#[serde(tag = "type")]`): an object.
@@ -147,7 +147,7 @@ impl TypeKinds {
                             if f.unnamed.len() == 1
                                 && super::has_serde_attr(&s.attrs, "transparent") =>
                         {
-                            Def::Transparent(f.unnamed[0].ty.clone())
+                            Def::Transparent(Box::new(f.unnamed[0].ty.clone()))
                         }
                         _ => continue,
                     };

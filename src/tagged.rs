@@ -68,6 +68,7 @@ pub(crate) fn deserialize<'de, T: Tagged, D: Deserializer<'de>>(input: D) -> Res
 /// that allocates nothing from a slice or a string), which is then decoded by its tag, and
 /// only on a failure decoded again as a `Value`. Any other input is read into a `Value`
 /// first, and decoded from it.
+#[cfg(or_unknown)]
 pub(crate) fn deserialize_or_unknown<'de, T: Tagged, D: Deserializer<'de>>(
     input: D,
 ) -> Result<T, D::Error> {
@@ -77,9 +78,11 @@ pub(crate) fn deserialize_or_unknown<'de, T: Tagged, D: Deserializer<'de>>(
 /// The name under which serde_json's deserializers hand a value over as its text (private to
 /// serde_json, which `RawValue` uses). Were it to change, serde_json would treat the request
 /// as an ordinary newtype and [`OrUnknown`] would take its other path: slower, the same result.
+#[cfg(or_unknown)]
 const RAW_VALUE: &str = "$serde_json::private::RawValue";
 
 /// The decoding of the object from its text: by its tag, else `Unknown` with its value.
+#[cfg(or_unknown)]
 fn from_text<T: Tagged>(text: &str) -> T {
     let mut input = serde_json::Deserializer::from_str(text);
     deserialize::<T, _>(&mut input).unwrap_or_else(|_| {
@@ -89,6 +92,7 @@ fn from_text<T: Tagged>(text: &str) -> T {
 }
 
 /// The decoding of an object read whole: by its tag, else `Unknown` with its value.
+#[cfg(or_unknown)]
 fn from_content<T: Tagged>(object: &Content<'_>) -> T {
     let input = ContentRefDeserializer::<serde_json::Error>::new(object);
     deserialize::<T, _>(input).unwrap_or_else(|_| {
@@ -97,8 +101,10 @@ fn from_content<T: Tagged>(object: &Content<'_>) -> T {
     })
 }
 
+#[cfg(or_unknown)]
 struct OrUnknown<T>(PhantomData<T>);
 
+#[cfg(or_unknown)]
 impl<'de, T: Tagged> Visitor<'de> for OrUnknown<T> {
     type Value = T;
 
@@ -565,11 +571,13 @@ impl<'de, E: de::Error> Deserializer<'de> for ContentDeserializer<'de, E> {
 
 /// Reads a [`Content`] as [`ContentDeserializer`] does, leaving it in place: what an
 /// object read whole is decoded from, kept for `Unknown` if its variant does not fit.
+#[cfg(or_unknown)]
 struct ContentRefDeserializer<'a, 'de, E> {
     content: &'a Content<'de>,
     error: PhantomData<E>,
 }
 
+#[cfg(or_unknown)]
 impl<'a, 'de, E> ContentRefDeserializer<'a, 'de, E> {
     fn new(content: &'a Content<'de>) -> Self {
         ContentRefDeserializer {
@@ -579,6 +587,7 @@ impl<'a, 'de, E> ContentRefDeserializer<'a, 'de, E> {
     }
 }
 
+#[cfg(or_unknown)]
 impl<'a, 'de, E: de::Error> IntoDeserializer<'de, E> for &'a Content<'de> {
     type Deserializer = ContentRefDeserializer<'a, 'de, E>;
 
@@ -587,6 +596,7 @@ impl<'a, 'de, E: de::Error> IntoDeserializer<'de, E> for &'a Content<'de> {
     }
 }
 
+#[cfg(or_unknown)]
 impl<'de, E: de::Error> Deserializer<'de> for ContentRefDeserializer<'_, 'de, E> {
     type Error = E;
 
