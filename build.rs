@@ -3,7 +3,8 @@
 //! from their operations in `spec/operations.json` go through typify, then syn passes (every
 //! enum opened to unknown values; required nullable fields tolerant of absence and sent as
 //! `null`; optional lists as `Option<Vec<_>>`; the clearable fields of modify requests as
-//! `Patch<_>`; the open unions decoded by their tag, see `build/tag_dispatch.rs`), then
+//! `Patch<_>`; the open unions decoded by their tag, see `build/tag_dispatch.rs`, and the
+//! untagged ones by the kind of value, see `build/kind_dispatch.rs`), then
 //! prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
 
 use std::collections::BTreeSet;
@@ -14,6 +15,8 @@ use syn::{parse_quote, Fields, Item};
 
 #[path = "build/directions.rs"]
 mod directions;
+#[path = "build/kind_dispatch.rs"]
+mod kind_dispatch;
 #[path = "build/tag_dispatch.rs"]
 mod tag_dispatch;
 #[path = "build/unknown_fields.rs"]
@@ -105,6 +108,7 @@ fn generate() -> Result<(), String> {
     let top_level = top_level_objects(&operations, &raw);
     keep_unknown_fields(&mut file, &top_level);
     tag_dispatch::generate(&mut file, &requests);
+    kind_dispatch::generate(&mut file);
     if !feature_on("BOTH_WAYS") {
         let roots = |keys: &[&str]| -> BTreeSet<String> {
             enabled
@@ -119,6 +123,15 @@ fn generate() -> Result<(), String> {
             read.extend(BATCH_BODIES.map(str::to_owned));
         }
         directions::trim(&mut file, &roots(&["request", "query"]), &read);
+    }
+    // `by_kind`: some untagged union is decoded through `src/by_kind.rs`; `or_unknown`: some
+    // tagged union a request can hold is decoded (through `tagged::deserialize_or_unknown`).
+    println!("cargo::rustc-check-cfg=cfg(by_kind, or_unknown)");
+    if impls_mentioning(&file, "Deserialize", "by_kind") > 0 {
+        println!("cargo:rustc-cfg=by_kind");
+    }
+    if impls_mentioning(&file, "Deserialize", "deserialize_or_unknown") > 0 {
+        println!("cargo:rustc-cfg=or_unknown");
     }
     // `unknown_fields`: some top-level object is decoded through `src/unknown_fields.rs`.
     println!("cargo::rustc-check-cfg=cfg(unknown_fields)");
@@ -322,6 +335,17 @@ fn open_enums(file: &mut syn::File) {
             }
         }
     }
+}
+
+/// How many impls of the trait `name` have `word` in their code.
+fn impls_mentioning(file: &syn::File, name: &str, word: &str) -> usize {
+    file.items
+        .iter()
+        .filter(|item| match item {
+            Item::Impl(i) => implements(i, name) && quote::quote!(#i).to_string().contains(word),
+            _ => false,
+        })
+        .count()
 }
 
 /// Whether `i` is an impl block for one of the types named in `types`.

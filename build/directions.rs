@@ -32,6 +32,21 @@ pub fn trim(
         super::tag_dispatch::reachable(file, &sent.union(&unclassified).cloned().collect());
     let deserialized =
         super::tag_dispatch::reachable(file, &read.union(&unclassified).cloned().collect());
+    // The `Deserialize` written for a union (`tag_dispatch.rs`, `kind_dispatch.rs`) goes with
+    // its derive, and so do the impls that only it uses.
+    file.items.retain(|item| {
+        let Item::Impl(i) = item else { return true };
+        let written_for_decoding = i.trait_.as_ref().is_some_and(|(path, _)| {
+            path.segments.last().is_some_and(|s| {
+                ["Deserialize", "Tagged", "ByKind"].contains(&s.ident.to_string().as_str())
+            })
+        });
+        let ty = match &*i.self_ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        };
+        !(written_for_decoding && ty.is_some_and(|t| !deserialized.contains(&t)))
+    });
     let (mut ser, mut de) = (0, 0);
     for item in &mut file.items {
         let Some(name) = type_name(item) else {

@@ -8,8 +8,9 @@
 //!   output message are both `message`), a second field whose values differ between them
 //!   (`role`) tells them apart. A union where neither works keeps serde's derive.
 //!
-//! Only the unions of answers: those a request can hold keep serde's derive (see [`generate`]).
-//! Serialisation keeps serde's derive.
+//! The tagged enums a request can hold decode the same way, but a known tag whose object does
+//! not fit its variant is `Unknown` (see [`generate`]); the untagged unions a request can hold
+//! keep serde's derive. Serialisation keeps serde's derive.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,13 +18,15 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::{parse_quote, Fields, Item};
 
-/// Replaces the derived `Deserialize` of every union it can dispatch by tag, but those a
-/// request can hold (reachable from `requests`); returns how many tagged enums and untagged
-/// unions it replaced.
+/// Replaces the derived `Deserialize` of every union it can dispatch by tag; returns how many
+/// tagged enums and untagged unions it replaced.
 ///
-/// Request types keep serde's derive, whose fallback decodes a known tag with a wrong body as
-/// `Unknown`: servers built on these types (the local engine) look at that value to say which
-/// field was wrong, as the API does (`tools[0].function.name`). Answers decode by their tag.
+/// The tagged enums a request can hold (reachable from `requests`) keep the fallback of
+/// serde's derive: a known tag with a wrong body decodes as `Unknown`, because servers built
+/// on these types (the local engine) look at that value to say which field was wrong, as the
+/// API does (`tools[0].function.name`); see `tagged::deserialize_or_unknown`. Answers' unions
+/// decode by their tag and a wrong body is an error. The untagged unions of structs a request
+/// can hold keep serde's derive, which tries each struct in turn.
 pub fn generate(file: &mut syn::File, requests: &BTreeSet<String>) -> (usize, usize) {
     let values = enum_values(file);
     let structs = struct_fields(file);
@@ -32,12 +35,13 @@ pub fn generate(file: &mut syn::File, requests: &BTreeSet<String>) -> (usize, us
     let (mut tagged, mut unions) = (0, 0);
     for item in &mut file.items {
         let Item::Enum(e) = item else { continue };
-        if !has_unknown(e) || in_requests.contains(&e.ident.to_string()) {
+        if !has_unknown(e) {
             continue;
         }
+        let in_request = in_requests.contains(&e.ident.to_string());
         let dispatch = if let Some(tag) = internal_tag(e) {
-            tagged_enum(e, &tag).inspect(|_| tagged += 1)
-        } else if super::has_serde_attr(&e.attrs, "untagged") {
+            tagged_enum(e, &tag, in_request).inspect(|_| tagged += 1)
+        } else if super::has_serde_attr(&e.attrs, "untagged") && !in_request {
             struct_union(e, &structs, &values).inspect(|_| unions += 1)
         } else {
             None
@@ -126,7 +130,7 @@ struct Arm {
     decode: TokenStream,
 }
 
-fn tagged_enum(e: &syn::ItemEnum, tag: &str) -> Option<TokenStream> {
+fn tagged_enum(e: &syn::ItemEnum, tag: &str, or_unknown: bool) -> Option<TokenStream> {
     let mut arms = Vec::new();
     for v in e.variants.iter().filter(|v| v.ident != "Unknown") {
         let ident = &v.ident;
@@ -160,7 +164,7 @@ fn tagged_enum(e: &syn::ItemEnum, tag: &str) -> Option<TokenStream> {
             decode,
         });
     }
-    Some(dispatch_impl(&e.ident, tag, false, None, &arms))
+    Some(dispatch_impl(&e.ident, tag, false, None, &arms, or_unknown))
 }
 
 fn struct_union(
@@ -217,6 +221,7 @@ fn struct_union(
         true,
         Some(&second_keys),
         &arms,
+        false,
     ))
 }
 
@@ -246,6 +251,7 @@ fn dispatch_impl(
     keep_tag: bool,
     second_keys: Option<&[(String, String)]>,
     arms: &[Arm],
+    or_unknown: bool,
 ) -> TokenStream {
     let patterns: Vec<TokenStream> = arms
         .iter()
@@ -269,12 +275,17 @@ fn dispatch_impl(
             }
         }
     });
+    let entry = if or_unknown {
+        quote!(deserialize_or_unknown)
+    } else {
+        quote!(deserialize)
+    };
     quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 input: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                crate::tagged::deserialize(input)
+                crate::tagged::#entry(input)
             }
         }
         impl crate::tagged::Tagged for #name {

@@ -121,6 +121,8 @@ mod assistants;
 mod batch;
 #[cfg(feature = "batch")]
 mod batches;
+#[cfg(by_kind)]
+mod by_kind;
 #[cfg(feature = "chat")]
 mod chat;
 mod client;

@@ -11,6 +11,12 @@
 //! lends them, objects as lists of entries. That costs far less than a `Value` (no map to
 //! build, no string copied), which matters for servers that sort keys and so write `type`
 //! after nearly everything else.
+//!
+//! The unions a request can hold ([`deserialize_or_unknown`]) must also turn a known tag whose
+//! object does not fit its variant into `Unknown` with that object, so they need the object
+//! whole after the variant failed: from serde_json they take its text (a scan, then the same
+//! decoding as above from the text), from anything else its entries as [`Content`], decoded
+//! in place.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -51,6 +57,116 @@ pub(crate) trait Tagged: Sized {
 /// Decodes `T` by its tag; see the module docs.
 pub(crate) fn deserialize<'de, T: Tagged, D: Deserializer<'de>>(input: D) -> Result<T, D::Error> {
     input.deserialize_any(ByTag(PhantomData))
+}
+
+/// Decodes `T` by its tag, as [`deserialize`], but a known tag whose object does not fit its
+/// variant is `Unknown` with the object, not an error: the unions a request can hold, which a
+/// server built on these types (the local engine) inspects to name the wrong field.
+///
+/// That needs the object whole after its variant failed, so it is read twice: serde_json
+/// hands over its text (what [`RawValue`](serde_json::value::RawValue) is made of: a scan
+/// that allocates nothing from a slice or a string), which is then decoded by its tag, and
+/// only on a failure decoded again as a `Value`. Any other input is read into a `Value`
+/// first, and decoded from it.
+#[cfg(or_unknown)]
+pub(crate) fn deserialize_or_unknown<'de, T: Tagged, D: Deserializer<'de>>(
+    input: D,
+) -> Result<T, D::Error> {
+    input.deserialize_newtype_struct(RAW_VALUE, OrUnknown(PhantomData))
+}
+
+/// The name under which serde_json's deserializers hand a value over as its text (private to
+/// serde_json, which `RawValue` uses). Were it to change, serde_json would treat the request
+/// as an ordinary newtype and [`OrUnknown`] would take its other path: slower, the same result.
+#[cfg(or_unknown)]
+const RAW_VALUE: &str = "$serde_json::private::RawValue";
+
+/// The decoding of the object from its text: by its tag, else `Unknown` with its value.
+#[cfg(or_unknown)]
+fn from_text<T: Tagged>(text: &str) -> T {
+    let mut input = serde_json::Deserializer::from_str(text);
+    deserialize::<T, _>(&mut input).unwrap_or_else(|_| {
+        // The text was checked by the scan that cut it out: it is one well-formed value.
+        T::unknown(serde_json::from_str(text).unwrap_or_default())
+    })
+}
+
+/// The decoding of an object read whole: by its tag, else `Unknown` with its value.
+#[cfg(or_unknown)]
+fn from_content<T: Tagged>(object: &Content<'_>) -> T {
+    let input = ContentRefDeserializer::<serde_json::Error>::new(object);
+    deserialize::<T, _>(input).unwrap_or_else(|_| {
+        let input = ContentRefDeserializer::<serde_json::Error>::new(object);
+        T::unknown(Value::deserialize(input).unwrap_or_default())
+    })
+}
+
+#[cfg(or_unknown)]
+struct OrUnknown<T>(PhantomData<T>);
+
+#[cfg(or_unknown)]
+impl<'de, T: Tagged> Visitor<'de> for OrUnknown<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object with a `{}` field", T::TAG)
+    }
+
+    // Deserializers that know no raw text (`Value`s, buffered content) pass the newtype on.
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, input: D) -> Result<T, D::Error> {
+        input.deserialize_any(self)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let Some(first) = map.next_key::<Key<'de>>()? else {
+            return Ok(from_content(&Content::Map(Vec::new())));
+        };
+        if first.as_str() == RAW_VALUE {
+            // serde_json's text of the value, as one entry under that name.
+            let text: Key<'de> = map.next_value()?;
+            return Ok(from_text(text.as_str()));
+        }
+        // An object from elsewhere (entries kept before a tag, a `Value`), read whole, in the
+        // input's terms as the entries before a tag are.
+        let first = match first {
+            Key::Borrowed(k) => Content::Str(k),
+            Key::Owned(k) => Content::String(k),
+        };
+        let mut entries = vec![(first, map.next_value()?)];
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(from_content(&Content::Map(entries)))
+    }
+
+    // Anything but an object has no tag: it is kept as it came, as `ByTag` keeps it.
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        ByTag(PhantomData).visit_bool(v)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        ByTag(PhantomData).visit_i64(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        ByTag(PhantomData).visit_u64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        ByTag(PhantomData).visit_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        ByTag(PhantomData).visit_str(v)
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        ByTag(PhantomData).visit_string(v)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        ByTag(PhantomData).visit_unit()
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        ByTag(PhantomData).visit_none()
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        ByTag(PhantomData).visit_seq(seq)
+    }
 }
 
 /// An object key, borrowed from the input where the input allows it.
@@ -440,6 +556,105 @@ impl<'de, E: de::Error> Deserializer<'de> for ContentDeserializer<'de, E> {
             Content::Map(entries) if entries.len() == 1 => visitor.visit_enum(
                 de::value::MapAccessDeserializer::new(MapDeserializer::new(entries.into_iter())),
             ),
+            _ => Err(de::Error::invalid_type(
+                de::Unexpected::Other("a value that is not a string or an object of one entry"),
+                &"an enum variant",
+            )),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+/// Reads a [`Content`] as [`ContentDeserializer`] does, leaving it in place: what an
+/// object read whole is decoded from, kept for `Unknown` if its variant does not fit.
+#[cfg(or_unknown)]
+struct ContentRefDeserializer<'a, 'de, E> {
+    content: &'a Content<'de>,
+    error: PhantomData<E>,
+}
+
+#[cfg(or_unknown)]
+impl<'a, 'de, E> ContentRefDeserializer<'a, 'de, E> {
+    fn new(content: &'a Content<'de>) -> Self {
+        ContentRefDeserializer {
+            content,
+            error: PhantomData,
+        }
+    }
+}
+
+#[cfg(or_unknown)]
+impl<'a, 'de, E: de::Error> IntoDeserializer<'de, E> for &'a Content<'de> {
+    type Deserializer = ContentRefDeserializer<'a, 'de, E>;
+
+    fn into_deserializer(self) -> ContentRefDeserializer<'a, 'de, E> {
+        ContentRefDeserializer::new(self)
+    }
+}
+
+#[cfg(or_unknown)]
+impl<'de, E: de::Error> Deserializer<'de> for ContentRefDeserializer<'_, 'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.content {
+            Content::Null => visitor.visit_unit(),
+            Content::Bool(v) => visitor.visit_bool(*v),
+            Content::U64(v) => visitor.visit_u64(*v),
+            Content::I64(v) => visitor.visit_i64(*v),
+            Content::F64(v) => visitor.visit_f64(*v),
+            Content::Str(v) => visitor.visit_borrowed_str(v),
+            Content::String(v) => visitor.visit_str(v),
+            Content::Seq(items) => {
+                let mut seq = SeqDeserializer::new(items.iter());
+                let value = visitor.visit_seq(&mut seq)?;
+                seq.end()?;
+                Ok(value)
+            }
+            Content::Map(entries) => {
+                let mut map = MapDeserializer::new(entries.iter().map(|(k, v)| (k, v)));
+                let value = visitor.visit_map(&mut map)?;
+                map.end()?;
+                Ok(value)
+            }
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.content {
+            Content::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, E> {
+        match self.content {
+            // A unit variant, written as its name.
+            Content::Str(name) => visitor.visit_enum(BorrowedStrDeserializer::new(name)),
+            Content::String(name) => visitor.visit_enum(name.as_str().into_deserializer()),
+            // A variant with data, written as an object of one entry.
+            Content::Map(entries) if entries.len() == 1 => {
+                visitor.visit_enum(de::value::MapAccessDeserializer::new(MapDeserializer::new(
+                    entries.iter().map(|(k, v)| (k, v)),
+                )))
+            }
             _ => Err(de::Error::invalid_type(
                 de::Unexpected::Other("a value that is not a string or an object of one entry"),
                 &"an enum variant",

@@ -617,14 +617,168 @@ fn unions_decode_the_same_whatever_comes_before_the_tag() {
     assert!(err.to_string().contains("`name`"), "{err}");
 }
 
-/// The unions a request can hold keep serde's fallback: a known tag whose body does not fit
-/// is `Unknown`, which servers built on these types (the local engine) inspect to say which
-/// field was wrong.
+/// Decodes `text` as a `T` from a string, a reader (nothing borrowed) and a `Value`, which
+/// take different paths through the generated decoding, and checks that they agree.
+fn decode_three_ways<T>(text: &str) -> Result<T, String>
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let from_str = serde_json::from_str::<T>(text).map_err(|e| e.to_string());
+    let from_reader = serde_json::from_reader::<_, T>(text.as_bytes()).map_err(|e| e.to_string());
+    let value: Value = serde_json::from_str(text).unwrap();
+    let from_value = serde_json::from_value::<T>(value).map_err(|e| e.to_string());
+    assert_eq!(from_str.as_ref().ok(), from_reader.as_ref().ok(), "{text}");
+    assert_eq!(from_str.as_ref().ok(), from_value.as_ref().ok(), "{text}");
+    from_str
+}
+
+/// The tagged unions a request can hold decode by their tag too, but keep serde's fallback: a
+/// known tag whose body does not fit is `Unknown` with the object as sent, which servers
+/// built on these types (the local engine) inspect to say which field was wrong. An unknown
+/// tag, a missing one or a value that is no object is `Unknown` and serialises back unchanged.
 #[test]
 fn request_unions_keep_a_bad_known_variant_as_unknown() {
-    let tool: AssistantTool =
-        serde_json::from_str(r#"{"type": "function", "function": {"name": 7}}"#).unwrap();
-    assert!(matches!(tool, AssistantTool::Unknown(v) if v["function"]["name"] == 7));
+    let tools = r#"[
+        {"type": "code_interpreter"},
+        {"file_search": {"max_num_results": 20}, "type": "file_search"},
+        {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}},
+        {"type": "function", "function": {"name": 7}},
+        {"function": {"description": "no name"}, "type": "function"},
+        {"type": "file_search", "file_search": {"max_num_results": "many"}},
+        {"type": "computer_use_preview", "display_width": 1024, "nested": {"a": [1, 2.5, null]}},
+        {"no_type": true},
+        {"type": 3},
+        "a string",
+        [1]
+    ]"#;
+    let decoded: Vec<AssistantTool> = decode_three_ways(tools).unwrap();
+    let value: Value = serde_json::from_str(tools).unwrap();
+    assert_eq!(decoded[0], AssistantTool::CodeInterpreter);
+    assert!(
+        matches!(&decoded[1], AssistantTool::FileSearch { file_search: Some(f) }
+        if f.max_num_results == Some(20))
+    );
+    assert!(matches!(&decoded[2], AssistantTool::Function { function }
+        if function.name == "get_weather"));
+    for (i, unknown) in decoded.iter().enumerate().skip(3) {
+        // Exactly the value sent, which serialises back unchanged.
+        assert_eq!(unknown, &AssistantTool::Unknown(value[i].clone()), "{i}");
+        assert_eq!(serde_json::to_value(unknown).unwrap(), value[i]);
+    }
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), value);
+
+    // The same inside a request, where the engine finds it, and inside untagged unions: in a
+    // list, and as the object of a string-or-object union (which hands it an object already
+    // opened, not its text).
+    let request: RunCreateRequest = decode_three_ways(
+        r#"{"assistant_id": "asst_1", "tools": [{"type": "function", "function": {"name": 7}}]}"#,
+    )
+    .unwrap();
+    assert!(matches!(&request.tools.as_deref().unwrap()[0],
+        AssistantTool::Unknown(v) if v["function"]["name"] == 7));
+    let content: EasyInputMessageContent = decode_three_ways(
+        r#"[{"type": "input_text", "text": 7}, {"type": "input_text", "text": "hi"}]"#,
+    )
+    .unwrap();
+    let EasyInputMessageContent::InputMessageContentList(parts) = content else {
+        panic!("{content:?}")
+    };
+    assert_eq!(
+        parts.0[0],
+        InputContent::Unknown(json!({"type": "input_text", "text": 7}))
+    );
+    assert!(matches!(&parts.0[1], InputContent::InputText { text, .. } if text == "hi"));
+    let variable: ResponsePromptVariablesValue =
+        decode_three_ways(r#"{"type": "input_text", "text": 7}"#).unwrap();
+    assert_eq!(
+        variable,
+        ResponsePromptVariablesValue::InputContent(InputContent::Unknown(
+            json!({"type": "input_text", "text": 7})
+        ))
+    );
+}
+
+/// The untagged unions whose variants take different kinds of value (a string or an object,
+/// ...) decode the variant of the value's kind; any other kind is an error that says which
+/// kinds the union takes, and a value of the right kind that does not fit its variant is that
+/// variant's error (not serde's "data did not match any variant").
+#[test]
+fn unions_of_kinds_decode_by_the_kind_of_value() {
+    use AssistantsApiToolChoiceOption as Choice;
+    let choice = |text: &str| decode_three_ways::<Choice>(text);
+    assert_eq!(
+        choice(r#""auto""#),
+        Ok(Choice::String(AssistantsApiToolChoiceOptionString::Auto))
+    );
+    // An open enum inside: a string it does not know is kept.
+    assert_eq!(
+        choice(r#""sometimes""#),
+        Ok(Choice::String(
+            AssistantsApiToolChoiceOptionString::Unknown("sometimes".into())
+        ))
+    );
+    assert_eq!(
+        choice(r#"{"function": {"name": "get_weather"}, "type": "function"}"#),
+        Ok(Choice::AssistantsNamedToolChoice(
+            AssistantsNamedToolChoice {
+                function: Some(AssistantsNamedToolChoiceFunction {
+                    name: "get_weather".into()
+                }),
+                type_: AssistantsNamedToolChoiceType::Function,
+            }
+        ))
+    );
+    for (wrong, got) in [
+        ("5", "integer `5`"),
+        ("-1.5", "floating point `-1.5`"),
+        ("true", "boolean `true`"),
+        ("null", "null"),
+        (r#"["auto"]"#, "sequence"),
+    ] {
+        let err = choice(wrong).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "invalid type: {got}, expected a string or an object"
+            )),
+            "{wrong}: {err}"
+        );
+    }
+    let err = choice(r#"{"function": {"name": "f"}}"#).unwrap_err();
+    assert!(err.starts_with("missing field `type`"), "{err}");
+    let err = serde_json::from_str::<RunCreateRequest>(
+        r#"{"assistant_id": "asst_1", "tool_choice": 12}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("expected a string or an object"),
+        "{err}"
+    );
+
+    // Four kinds, numbers of every sort into an `f64`, and a nested union in the list.
+    use ComparisonFilterValue as V;
+    use ComparisonFilterValueArrayItem as Item;
+    let values: Vec<V> = decode_three_ways(r#"["a", 1, -2, 2.5, false, ["b", 3]]"#).unwrap();
+    assert_eq!(
+        values,
+        [
+            V::String("a".into()),
+            V::Number(1.0),
+            V::Number(-2.0),
+            V::Number(2.5),
+            V::Boolean(false),
+            V::Array(vec![Item::String("b".into()), Item::Number(3.0)]),
+        ]
+    );
+    let err = decode_three_ways::<V>(r#"{"a": 1}"#).unwrap_err();
+    assert!(
+        err.starts_with("invalid type: map, expected a string, a number, a boolean or an array"),
+        "{err}"
+    );
+    let err = decode_three_ways::<V>(r#"[null]"#).unwrap_err();
+    assert!(
+        err.starts_with("invalid type: null, expected a string or a number"),
+        "{err}"
+    );
 }
 
 /// An input item list holds user and assistant messages, both of type `message`: the role
