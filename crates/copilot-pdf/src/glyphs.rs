@@ -31,9 +31,12 @@ const DRAWN_SPACES_GAP: f32 = 0.4;
 const PIECE_GAP: f32 = 3.0;
 /// Baselines closer than this share of the font size are one line (sub- and superscripts).
 const SAME_BASELINE: f32 = 0.5;
-/// The most glyphs one page may collect (16 bytes of position and some text each): a damaged
+/// The most glyphs one page may collect (28 bytes of position and some text each): a damaged
 /// content stream that loops through forms cannot make a page take unbounded memory.
 pub(crate) const MAX_GLYPHS: usize = 4_000_000;
+/// The most bytes of text one page may collect (a font's Unicode map can give one glyph a
+/// long string).
+pub(crate) const MAX_TEXT_BYTES: usize = 64 << 20;
 
 /// One glyph placed in the frame of its writing direction (the baseline runs towards +x, up
 /// is +y), its text a range of [`PageGlyphs::text`].
@@ -71,7 +74,8 @@ pub(crate) struct PageGlyphs {
     pub unmapped_runs: u64,
     /// Glyphs without Unicode in runs that otherwise have it (shown as U+FFFD).
     pub replacement_chars: u64,
-    /// Whether the page drew more than [`MAX_GLYPHS`] glyphs (the rest are left out).
+    /// Whether the page drew more than [`MAX_GLYPHS`] glyphs or [`MAX_TEXT_BYTES`] of text
+    /// (the rest is left out).
     pub overflowed: bool,
     /// The page's visible area (its crop box, `[x0, y0, x1, y1]` in user space): glyphs
     /// drawn outside it are not on the page (pdftotext leaves them out too). `None` reads
@@ -108,7 +112,7 @@ impl PageGlyphs {
     /// Adds one glyph from its transform (glyph space of 1000 units per em to page space),
     /// its advance in glyph units when the font gives one, and its text.
     fn add(&mut self, coeffs: [f64; 6], vertical: bool, advance: Option<f32>, text: GlyphText) {
-        if self.glyphs.len() >= MAX_GLYPHS {
+        if self.glyphs.len() >= MAX_GLYPHS || self.text.len() >= MAX_TEXT_BYTES {
             self.overflowed = true;
             return;
         }
@@ -709,6 +713,14 @@ mod tests {
             GlyphText::Char('x'),
         );
         assert!(p.overflowed && p.glyphs.len() == MAX_GLYPHS);
+        // Long strings for each glyph meet the text's own bound first.
+        let mut p = PageGlyphs::default();
+        let long = "x".repeat(1 << 20);
+        for _ in 0..100 {
+            let text = GlyphText::Str(long.clone());
+            p.add([0.01, 0.0, 0.0, 0.01, 0.0, 0.0], false, None, text);
+        }
+        assert!(p.overflowed && p.glyphs.len() == MAX_TEXT_BYTES >> 20);
     }
 
     fn p_glyph() -> Placed {

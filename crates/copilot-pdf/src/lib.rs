@@ -275,6 +275,15 @@ pub(crate) fn damaged(doc: &PdfDocument, detail: impl Into<String>) -> PdfError 
     }
 }
 
+/// What a caught panic said (its `&str` or `String` payload).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
 /// Runs `f` under `catch_unwind`: a panic in a PDF crate becomes [`PdfError::Damaged`]
 /// (or [`PdfError::Truncated`]).
 pub(crate) fn guarded<T>(
@@ -284,11 +293,7 @@ pub(crate) fn guarded<T>(
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(result) => result,
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
+            let message = panic_message(payload.as_ref());
             Err(damaged(
                 doc,
                 format!("the PDF parser gave up with a panic: {message}"),

@@ -134,9 +134,11 @@ impl TextFacts {
         }
         if self.overflowed_pages > 0 {
             out.push(format!(
-                "{} page(s) drew more than {} glyphs; the rest of their text is left out",
+                "{} page(s) drew more than {} glyphs or {} MiB of text; the rest of their text \
+                 is left out",
                 self.overflowed_pages,
-                crate::glyphs::MAX_GLYPHS
+                crate::glyphs::MAX_GLYPHS,
+                crate::glyphs::MAX_TEXT_BYTES >> 20
             ));
         }
         if self.suppressed_text_runs > 0 {
@@ -276,12 +278,10 @@ fn read_page<'a>(
         }
     }))
     .map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        format!("the PDF interpreter gave up with a panic: {message}")
+        format!(
+            "the PDF interpreter gave up with a panic: {}",
+            crate::panic_message(payload.as_ref())
+        )
     })
 }
 
