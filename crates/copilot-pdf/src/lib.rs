@@ -130,18 +130,22 @@
 #![deny(missing_docs)]
 
 mod alt;
+mod crypt;
 mod error;
 mod figures;
+mod filters;
 mod glyphs;
 mod images;
 mod imgconv;
 mod objects;
 mod raw;
 mod report;
+mod syntax;
 mod text;
 mod wire;
 mod worker;
 mod write;
+mod xref;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;

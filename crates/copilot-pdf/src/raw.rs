@@ -1,34 +1,43 @@
-//! A thin layer over unpdf's object-level parser (`unpdf::parser::raw`): a [`Document`] that
-//! reads objects from a loaded [`RawDocument`] and keeps the objects an edit adds or changes
-//! apart (they are what an incremental update writes), dictionary helpers, stream decoding
-//! within [`MAX_STREAM_BYTES`], and a content-stream tokenizer whose operations can be
-//! written back.
+//! The object layer: a [`Document`] that reads a file's objects through hayro-syntax (which
+//! finds them, repairs a damaged cross-reference table and decrypts them) as owned
+//! [`Object`]s, read once each and kept, and keeps the objects an edit adds or changes apart
+//! (they are what an incremental update writes); dictionary helpers, stream decoding within
+//! [`MAX_STREAM_BYTES`], and a content-stream tokenizer whose operations can be written
+//! back.
 //!
-//! Two things unpdf 0.52.1's `RawDocument` does not do are done here: the objects a
-//! hybrid-reference file lists only in its `/XRefStm` streams (Word's structure trees) are
-//! read, and an encrypted file's key is computed again (unpdf keeps it private) so that an
-//! update can be encrypted with it.
+//! What hayro keeps to itself is read here from the file: the cross-reference chain as
+//! written ([`crate::xref`]: the trailer, `startxref`, the largest object number), and an
+//! encrypted file's key ([`crate::crypt`]), which an update is encrypted with.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
-use unpdf::parser::raw::crypt::{self, Cipher, EncryptionParams};
-use unpdf::parser::raw::{stream as raw_stream, tokenizer, xref};
-pub(crate) use unpdf::parser::raw::{
-    PdfDict as Dictionary, PdfObject as Object, PdfStream as Stream, RawDocument,
-};
+use hayro::hayro_syntax::object::{self as hs, MaybeRef, ObjectIdentifier};
+use hayro::hayro_syntax::{DecryptionError, LoadPdfError, Pdf};
 
-use super::{damaged, looks_truncated, preflight, PdfDocument, PdfError, MAX_STREAM_BYTES};
+use super::crypt::{self, Cipher};
+use super::syntax::{is_delimiter, is_white, parse_object, MAX_NESTING};
+pub(crate) use super::syntax::{Dictionary, Object, Stream};
+use super::{damaged, looks_truncated, preflight, xref, PdfDocument, PdfError, MAX_STREAM_BYTES};
 
 /// An object's number and generation.
 pub(crate) type ObjectId = (u32, u16);
 
-/// A loaded PDF: the parsed objects (decrypted when the empty user password opened the file)
-/// and the objects added or changed since.
+/// The largest object number PDF allows (ISO 32000-1, C.2).
+const MAX_NUMBER: u32 = 8_388_607;
+
+/// Objects read from the file, by number, in chunks made on first use.
+const CHUNK: usize = 256;
+
+/// A slot of the object cache: the generation asked for and the object (`None`: none).
+type Slot = OnceLock<Option<(u16, Object)>>;
+
+/// A loaded PDF: the file's objects (decrypted when the empty user password opened it),
+/// read as asked for, and the objects added or changed since.
 pub(crate) struct Document {
-    raw: RawDocument,
-    /// Objects of a hybrid-reference file that only its `/XRefStm` streams list: unpdf
-    /// 0.52.1 reads the classic tables of such a file and not those streams.
-    hybrid: HashMap<ObjectId, Object>,
+    pdf: Pdf,
+    /// The objects read so far, by number.
+    cache: Vec<OnceLock<Box<[Slot]>>>,
     /// Objects added or changed by an edit, by id.
     pub(crate) changed: BTreeMap<ObjectId, Object>,
     /// The trailer (of the newest cross-reference section); an edit may change it.
@@ -39,6 +48,10 @@ pub(crate) struct Document {
     next_number: u32,
     /// The first number of an added object.
     first_added: u32,
+    /// Whether the cross-reference chain could not be read as written.
+    reconstructed: bool,
+    /// The header's version (`1.7`).
+    version: String,
     /// How the file's objects are encrypted, when it is (and opened with the empty user
     /// password): what an update's objects are encrypted with too.
     pub(crate) encryption: Option<Encryption>,
@@ -54,144 +67,210 @@ pub(crate) struct Encryption {
     pub(crate) encrypt_metadata: bool,
 }
 
-/// The encryption of a loaded document: its standard security handler's parameters, and the
-/// file key the empty user password gives (unpdf computes it to load the file and keeps it
-/// to itself, so it is computed again here).
-fn encryption(raw: &RawDocument) -> Option<Encryption> {
-    let trailer = raw.trailer();
-    let dict = match trailer.at(b"Encrypt")? {
-        Object::Dict(d) => d,
-        other => raw.get_dict(other.as_reference()?).ok()?,
-    };
-    let int = |key: &[u8]| dict.at(key).and_then(Object::as_i64);
-    let bytes = |key: &[u8]| {
-        dict.at(key)
-            .and_then(Object::as_str_bytes)
-            .map(<[u8]>::to_vec)
-    };
-    let revision = u32::try_from(int(b"R")?).ok()?;
-    let cipher = if revision >= 5 {
-        Cipher::Aes256
-    } else if revision == 4 {
-        let filter = dict
-            .at(b"StmF")
-            .and_then(Object::as_name)
-            .unwrap_or(b"Identity");
-        let method = dict
-            .at(b"CF")
-            .and_then(Object::as_dict)
-            .and_then(|cf| cf.at(filter))
-            .and_then(Object::as_dict)
-            .and_then(|f| f.at(b"CFM"))
-            .and_then(Object::as_name);
-        match method {
-            Some(b"AESV2") => Cipher::Aes128,
-            Some(b"AESV3") => Cipher::Aes256,
-            Some(b"V2") => Cipher::Rc4,
-            // An identity (or unknown) filter: an update could not match what is in the file.
-            _ => return None,
+/// Why a file could not be loaded.
+enum LoadError {
+    /// The empty password does not open it.
+    Password,
+    /// Encrypted with a handler or algorithm not supported (named).
+    Unsupported(String),
+    /// Not readable as a PDF.
+    Invalid(String),
+}
+
+/// The `/Encrypt` dictionary the trailer gives (directly, or as an uncompressed object:
+/// it may not be in an object stream, and its strings are not encrypted).
+fn encrypt_dictionary(
+    bytes: &[u8],
+    trailer: &Dictionary,
+    chain: Option<&xref::Chain>,
+) -> Option<Dictionary> {
+    match trailer.get(b"Encrypt".as_slice())? {
+        Object::Dict(d) => Some(d.clone()),
+        Object::Reference(number, _) => {
+            let offset = match chain.and_then(|c| c.offsets.get(number)) {
+                Some(offset) => *offset,
+                None => find_object(bytes, *number)?,
+            };
+            xref::indirect_dict(bytes, offset)
         }
-    } else {
-        Cipher::Rc4
+        _ => None,
+    }
+}
+
+/// Where the last `number g obj` of the file starts (for a file whose table is damaged).
+fn find_object(bytes: &[u8], number: u32) -> Option<usize> {
+    let header = format!("{number} 0 obj");
+    let at = bytes
+        .windows(header.len())
+        .rposition(|w| w == header.as_bytes())?;
+    (at == 0 || !bytes[at - 1].is_ascii_digit()).then_some(at)
+}
+
+/// The header's version (`1.7`), `1.4` when it cannot be read.
+fn header_version(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(1024)];
+    head.windows(5)
+        .position(|w| w == b"%PDF-")
+        .map(|at| {
+            head[at + 5..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit() || **b == b'.')
+                .map(|b| *b as char)
+                .collect::<String>()
+        })
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "1.4".to_string())
+}
+
+/// `object`, read by hayro, as an owned object: references kept, strings and stream data
+/// decrypted, stream data still filtered; nesting past [`MAX_NESTING`] is cut to `null`.
+fn owned(object: hs::Object<'_>, depth: usize) -> Object {
+    if depth > MAX_NESTING {
+        return Object::Null;
+    }
+    let item = |value: MaybeRef<hs::Object<'_>>| match value {
+        MaybeRef::Ref(r) => {
+            Object::Reference(r.obj_number, u16::try_from(r.gen_number).unwrap_or(0))
+        }
+        MaybeRef::NotRef(o) => owned(o, depth + 1),
     };
-    let encrypt_metadata = !matches!(dict.at(b"EncryptMetadata"), Some(Object::Bool(false)));
-    let params = EncryptionParams {
-        version: u32::try_from(int(b"V").unwrap_or(0)).ok()?,
-        revision,
-        key_length: u32::try_from(int(b"Length").unwrap_or(40)).ok()?,
-        owner_hash: bytes(b"O")?,
-        user_hash: bytes(b"U")?,
-        permissions: int(b"P").unwrap_or(0) as i32,
-        file_id: trailer
-            .at(b"ID")
-            .and_then(Object::as_array)
-            .and_then(|id| id.first())
-            .and_then(Object::as_str_bytes)
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default(),
-        cipher,
-        owner_key: bytes(b"OE").unwrap_or_default(),
-        user_key: bytes(b"UE").unwrap_or_default(),
-        encrypt_metadata,
+    let dict = |d: &hs::dict::Dict<'_>| -> Dictionary {
+        d.entries().map(|(k, v)| (k.to_vec(), item(v))).collect()
     };
-    let key = if revision >= 5 {
-        crypt::authenticate_aes256(&params, b"")?
-    } else {
-        crypt::authenticate_user_password(&params, b"")?
-    };
-    Some(Encryption {
-        key,
-        cipher,
-        encrypt_metadata,
-    })
+    match object {
+        hs::Object::Null(_) => Object::Null,
+        hs::Object::Boolean(b) => Object::Bool(b),
+        hs::Object::Number(n) => {
+            let (real, int) = (n.as_f64(), n.as_i64());
+            // hayro keeps whether a number was written as an integer to itself.
+            if real.fract() == 0.0 && int as f64 == real && n.to_string().bytes().all(|b| b != b'.')
+            {
+                Object::Integer(int)
+            } else {
+                Object::Real(real)
+            }
+        }
+        hs::Object::String(s) => Object::Str(s.as_bytes().to_vec()),
+        hs::Object::Name(n) => Object::Name(n.to_vec()),
+        hs::Object::Dict(d) => Object::Dict(dict(&d)),
+        hs::Object::Array(a) => Object::Array(a.raw_iter().map(item).collect()),
+        hs::Object::Stream(s) => Object::Stream(Stream {
+            dict: dict(s.dict()),
+            raw_data: s.raw_data().into_owned(),
+        }),
+    }
 }
 
 impl Document {
     /// Loads `bytes` (decrypting with the empty user password).
-    fn load(bytes: &[u8]) -> Result<Self, unpdf::Error> {
-        let raw = RawDocument::load(bytes)?;
-        let hybrid = if raw.xref_reconstructed() {
-            HashMap::new()
-        } else {
-            hybrid_objects(bytes, &raw)
+    fn load(doc: &PdfDocument) -> Result<Self, LoadError> {
+        let bytes = doc.bytes();
+        let chain = xref::read_chain(bytes).filter(|chain| offsets_hold_objects(bytes, chain));
+        let (mut trailer, largest) = match &chain {
+            Some(chain) => (chain.trailer.clone(), chain.largest),
+            None => {
+                let (largest, trailer) = xref::scan(bytes);
+                (trailer.unwrap_or_default(), largest)
+            }
         };
-        let trailer = raw.trailer().clone();
+        let encrypt = encrypt_dictionary(bytes, &trailer, chain.as_ref());
+        if let Some(dict) = &encrypt {
+            match dict.get(b"Filter".as_slice()).and_then(Object::as_name) {
+                Some(b"Standard") | None => {}
+                Some(other) => {
+                    return Err(LoadError::Unsupported(
+                        String::from_utf8_lossy(other).into_owned(),
+                    ))
+                }
+            }
+        }
+        let pdf = Pdf::new(doc.shared_bytes()).map_err(|e| match e {
+            LoadPdfError::Decryption(DecryptionError::PasswordProtected) => LoadError::Password,
+            LoadPdfError::Decryption(DecryptionError::UnsupportedAlgorithm) => {
+                LoadError::Unsupported("an unsupported algorithm".into())
+            }
+            LoadPdfError::Decryption(other) => {
+                LoadError::Invalid(format!("its encryption cannot be read ({other:?})"))
+            }
+            LoadPdfError::Invalid => LoadError::Invalid("no document structure found".into()),
+        })?;
+        let root = pdf.xref().root_id();
+        if !matches!(trailer.get(b"Root".as_slice()), Some(Object::Reference(..))) {
+            trailer.insert(
+                b"Root".to_vec(),
+                Object::Reference(root.obj_number, u16::try_from(root.gen_number).unwrap_or(0)),
+            );
+        }
         let size = trailer
             .get(b"Size".as_slice())
             .and_then(Object::as_i64)
             .and_then(|s| u32::try_from(s).ok())
             .unwrap_or(0);
-        // The largest number the cross-reference sections know, in case /Size is too small.
-        let table = if raw.xref_reconstructed() {
-            xref::reconstruct(bytes).ok().map(|(table, _)| table)
-        } else {
-            xref::parse_xref_chain(bytes).ok().map(|(table, _)| table)
-        };
-        let largest = table
-            .iter()
-            .flat_map(|t| t.entries.keys())
-            .chain(hybrid.keys())
-            .map(|(number, _)| *number)
-            .max()
-            .unwrap_or(0);
-        let next_number = size.max(largest.saturating_add(1)).max(1);
-        let encryption = if raw.is_encrypted() {
-            encryption(&raw)
-        } else {
-            None
-        };
-        let mut doc = Document {
-            raw,
-            hybrid,
+        let next_number = size
+            .max(largest.saturating_add(1))
+            .max(root.obj_number.saturating_add(1))
+            .clamp(1, MAX_NUMBER + 1);
+        let first_id = trailer
+            .get(b"ID".as_slice())
+            .and_then(Object::as_array)
+            .and_then(|id| id.first())
+            .and_then(Object::as_str_bytes)
+            .unwrap_or_default()
+            .to_vec();
+        let encryption = encrypt
+            .and_then(|dict| crypt::file_key(&dict, &first_id))
+            .map(|(key, cipher, encrypt_metadata)| Encryption {
+                key,
+                cipher,
+                encrypt_metadata,
+            });
+        let chunks = (next_number as usize).div_ceil(CHUNK).max(1);
+        let mut loaded = Document {
+            pdf,
+            cache: (0..chunks).map(|_| OnceLock::new()).collect(),
             changed: BTreeMap::new(),
             trailer,
             pages: BTreeMap::new(),
             next_number,
             first_added: next_number,
+            reconstructed: chain.is_none(),
+            version: header_version(bytes),
             encryption,
         };
-        doc.pages = if doc.hybrid.is_empty() {
-            doc.raw.pages()
-        } else {
-            page_tree(&doc)
-        };
-        Ok(doc)
+        loaded.pages = page_tree(&loaded);
+        if loaded.pages.is_empty() {
+            // A page tree hayro found another way (it rebuilds broken ones).
+            let found: Vec<ObjectId> = loaded
+                .pdf
+                .pages()
+                .iter()
+                .filter_map(|page| page.raw().obj_id())
+                .map(|id| (id.obj_number, u16::try_from(id.gen_number).unwrap_or(0)))
+                .collect();
+            loaded.pages = (1..).zip(found).collect();
+        }
+        Ok(loaded)
+    }
+
+    /// hayro's view of the document (for its interpreter and renderer).
+    pub(crate) fn hayro(&self) -> &Pdf {
+        &self.pdf
     }
 
     /// Whether the cross-reference table was rebuilt by scanning the file (so byte offsets in
     /// the file cannot be trusted for an incremental update).
     pub(crate) fn xref_reconstructed(&self) -> bool {
-        self.raw.xref_reconstructed()
+        self.reconstructed
     }
 
     /// Whether the file was encrypted (and opened with the empty user password).
     pub(crate) fn is_encrypted(&self) -> bool {
-        self.raw.is_encrypted()
+        self.trailer.contains_key(b"Encrypt".as_slice())
     }
 
     /// The header's version (`1.7`).
     pub(crate) fn version(&self) -> &str {
-        &self.raw.version
+        &self.version
     }
 
     /// The object `id`: as changed, else as loaded.
@@ -208,9 +287,24 @@ impl Document {
         }
     }
 
-    /// The object `id` as loaded from the file.
+    /// The object `id` as loaded from the file (read on first use).
     pub(crate) fn loaded(&self, id: ObjectId) -> Option<&Object> {
-        self.raw.get_object(id).or_else(|| self.hybrid.get(&id))
+        let number = id.0 as usize;
+        let chunk = self
+            .cache
+            .get(number / CHUNK)?
+            .get_or_init(|| (0..CHUNK).map(|_| OnceLock::new()).collect());
+        let slot = chunk[number % CHUNK].get_or_init(|| {
+            let object = self
+                .pdf
+                .xref()
+                .get::<hs::Object<'_>>(ObjectIdentifier::new(id.0, i32::from(id.1)))?;
+            Some((id.1, owned(object, 0)))
+        });
+        match slot {
+            Some((generation, object)) if *generation == id.1 => Some(object),
+            _ => None,
+        }
     }
 
     /// The object `id`, to change: copied into the changed objects first.
@@ -282,8 +376,7 @@ pub(crate) fn declared_page_count(doc: &Document) -> Option<u32> {
     u32::try_from(deref(doc, count).as_i64()?).ok()
 }
 
-/// The pages of `doc` in order, found by walking its page tree (as unpdf does, over the
-/// objects of `doc`, those only an `/XRefStm` lists included).
+/// The pages of `doc` in order, found by walking its page tree.
 fn page_tree(doc: &Document) -> BTreeMap<u32, ObjectId> {
     let mut pages = BTreeMap::new();
     let Some(root) = doc
@@ -317,216 +410,34 @@ fn page_tree(doc: &Document) -> BTreeMap<u32, ObjectId> {
     pages
 }
 
-/// The objects of a hybrid-reference file (ISO 32000-1, 7.5.8.4) that only the
-/// cross-reference streams its trailers name by `/XRefStm` list, and the loaded document
-/// lacks: unpdf 0.52.1 reads the classic tables and not those streams, so a Word file's
-/// structure tree (in object streams) would be missing.
-fn hybrid_objects(bytes: &[u8], raw: &RawDocument) -> HashMap<ObjectId, Object> {
-    let mut out = HashMap::new();
-    let Ok(mut offset) = xref::find_startxref(bytes) else {
-        return out;
-    };
-    let mut visited = HashSet::new();
-    while visited.insert(offset) && visited.len() <= 64 && offset < bytes.len() {
-        let at = offset
-            + bytes[offset..]
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
-        let trailer = if bytes[at..].starts_with(b"xref") {
-            let Some(found) = bytes[at..].windows(7).position(|w| w == b"trailer") else {
-                break;
-            };
-            match tokenizer::parse_object(bytes, at + found + 7) {
-                Ok((Object::Dict(d), _)) => d,
-                _ => break,
-            }
-        } else {
-            match tokenizer::parse_object(bytes, at) {
-                Ok((Object::Stream(s), _)) => s.dict,
-                _ => break,
-            }
-        };
-        let offset_of = |key: &[u8]| {
-            trailer
-                .at(key)
-                .and_then(Object::as_i64)
-                .and_then(|o| usize::try_from(o).ok())
-        };
-        if let Some(stream_at) = offset_of(b"XRefStm") {
-            read_xref_stream(bytes, stream_at, raw, &mut out);
-        }
-        match offset_of(b"Prev") {
-            Some(previous) => offset = previous,
-            None => break,
-        }
-    }
-    out
-}
-
-/// Adds to `out` the objects the cross-reference stream at `offset` lists that `raw` lacks.
-fn read_xref_stream(
-    bytes: &[u8],
-    offset: usize,
-    raw: &RawDocument,
-    out: &mut HashMap<ObjectId, Object>,
-) {
-    let Ok((Object::Stream(stream), _)) = tokenizer::parse_object(bytes, offset) else {
-        return;
-    };
-    let Ok(data) = raw_stream::decompress(&stream) else {
-        return;
-    };
-    let widths: Vec<usize> = match stream.dict.at(b"W").and_then(Object::as_array) {
-        Some(w) if w.len() == 3 => w
-            .iter()
-            .filter_map(Object::as_i64)
-            .filter_map(|v| usize::try_from(v).ok())
-            .filter(|v| *v <= 8)
-            .collect(),
-        _ => return,
-    };
-    if widths.len() != 3 || widths.iter().sum::<usize>() == 0 {
-        return;
-    }
-    let size = stream
-        .dict
-        .at(b"Size")
-        .and_then(Object::as_i64)
-        .unwrap_or(0);
-    let index: Vec<i64> = match stream.dict.at(b"Index").and_then(Object::as_array) {
-        Some(items) => items.iter().filter_map(Object::as_i64).collect(),
-        None => vec![0, size],
-    };
-    let field = |entry: &[u8], which: usize| -> u64 {
-        let start: usize = widths[..which].iter().sum();
-        entry[start..start + widths[which]]
-            .iter()
-            .fold(0u64, |v, b| (v << 8) | u64::from(*b))
-    };
-    let row = widths.iter().sum::<usize>();
-    let mut entries = data.chunks_exact(row);
-    // Compressed objects, by the object stream that holds them.
-    let mut wanted: BTreeMap<u32, Vec<(u32, usize)>> = BTreeMap::new();
-    for pair in index.chunks_exact(2) {
-        let (Ok(first), Ok(count)) = (u32::try_from(pair[0]), usize::try_from(pair[1])) else {
-            return;
-        };
-        for step in 0..count {
-            let Some(number) = u32::try_from(step).ok().and_then(|s| first.checked_add(s)) else {
-                break;
-            };
-            let Some(entry) = entries.next() else {
-                break;
-            };
-            let kind = if widths[0] == 0 { 1 } else { field(entry, 0) };
-            match kind {
-                1 => {
-                    let generation = u16::try_from(field(entry, 2)).unwrap_or(0);
-                    let id = (number, generation);
-                    let at = usize::try_from(field(entry, 1)).unwrap_or(usize::MAX);
-                    if raw.get_object(id).is_none() && !out.contains_key(&id) && at < bytes.len() {
-                        if let Ok((object, _)) = tokenizer::parse_object(bytes, at) {
-                            out.insert(id, object);
-                        }
-                    }
-                }
-                2 => {
-                    let id = (number, 0);
-                    if raw.get_object(id).is_none() && !out.contains_key(&id) {
-                        if let (Ok(holder), Ok(index)) = (
-                            u32::try_from(field(entry, 1)),
-                            usize::try_from(field(entry, 2)),
-                        ) {
-                            wanted.entry(holder).or_default().push((number, index));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    for (holder, objects) in wanted {
-        // The object stream is listed by the table, or (as Word writes) by the stream only.
-        let holder = raw
-            .get_object((holder, 0))
-            .or_else(|| out.get(&(holder, 0)))
-            .and_then(Object::as_stream)
-            .and_then(object_stream);
-        let Some(contents) = holder else {
-            continue;
-        };
-        for (number, index) in objects {
-            if let Some((listed, Some(object))) = contents.get(index) {
-                if *listed == number {
-                    out.insert((number, 0), object.clone());
-                }
-            }
-        }
-    }
-}
-
-/// What an object stream holds, in order: each object's number and the object (when it
-/// parses).
-fn object_stream(stream: &Stream) -> Option<Vec<(u32, Option<Object>)>> {
-    let count = usize::try_from(stream.dict.at(b"N")?.as_i64()?).ok()?;
-    let first = usize::try_from(stream.dict.at(b"First")?.as_i64()?).ok()?;
-    let data = decoded(stream).ok()?;
-    let mut header = Vec::new();
-    let mut pos = 0;
-    while header.len() < count.min(data.len()) && pos < first.min(data.len()) {
-        let Ok((Object::Integer(number), end)) = tokenizer::parse_object(&data, pos) else {
-            break;
-        };
-        let Ok((Object::Integer(offset), end)) = tokenizer::parse_object(&data, end) else {
-            break;
-        };
-        header.push((number, offset));
-        pos = end;
-    }
-    Some(
-        header
-            .into_iter()
-            .map(|(number, offset)| {
-                let object = usize::try_from(offset)
-                    .ok()
-                    .and_then(|o| first.checked_add(o))
-                    .filter(|at| *at < data.len())
-                    .and_then(|at| tokenizer::parse_object(&data, at).ok())
-                    .map(|(object, _)| object);
-                (u32::try_from(number).unwrap_or(0), object)
-            })
-            .collect(),
-    )
+/// Whether every uncompressed object the chain lists starts where it says (else the
+/// offsets are stale, and hayro reads the file by scanning it).
+fn offsets_hold_objects(bytes: &[u8], chain: &xref::Chain) -> bool {
+    chain.offsets.iter().all(|(number, offset)| {
+        let at = super::syntax::skip_white(bytes, *offset);
+        let (digits, _) = super::syntax::word(bytes, at);
+        std::str::from_utf8(digits)
+            .ok()
+            .and_then(|d| d.parse::<u32>().ok())
+            == Some(*number)
+    })
 }
 
 /// Loads the document (decrypting it with the empty password when it is encrypted),
 /// checking that it has pages. Call inside [`guarded`](super::guarded).
 pub(crate) fn open(doc: &PdfDocument) -> Result<Document, PdfError> {
-    use unpdf::ErrorKind;
     preflight(doc)?;
     let name = || doc.name().to_string();
-    if let Some(handler) = unsupported_security_handler(doc.bytes()) {
-        return Err(PdfError::Damaged {
-            name: name(),
-            detail: format!("encrypted with an unsupported security handler ({handler})"),
-        });
-    }
-    let loaded = match Document::load(doc.bytes()) {
+    let loaded = match Document::load(doc) {
         Ok(loaded) => loaded,
-        Err(e) => {
-            return Err(match e.kind() {
-                ErrorKind::Encrypted | ErrorKind::InvalidPassword => {
-                    PdfError::PasswordRequired { name: name() }
-                }
-                ErrorKind::UnknownFormat => PdfError::NotPdf { name: name() },
-                ErrorKind::UnsupportedVersion => PdfError::Damaged {
-                    name: name(),
-                    detail: format!("encrypted with an unsupported security handler ({e})"),
-                },
-                _ => damaged(doc, e.to_string()),
+        Err(LoadError::Password) => return Err(PdfError::PasswordRequired { name: name() }),
+        Err(LoadError::Unsupported(handler)) => {
+            return Err(PdfError::Damaged {
+                name: name(),
+                detail: format!("encrypted with an unsupported security handler ({handler})"),
             })
         }
+        Err(LoadError::Invalid(detail)) => return Err(damaged(doc, detail)),
     };
     // A cut-off file that only opened because its objects were scanned for: whatever it
     // drew past the cut is gone, so say so rather than return part of it.
@@ -540,30 +451,6 @@ pub(crate) fn open(doc: &PdfDocument) -> Result<Document, PdfError> {
         return Err(damaged(doc, "no page could be read"));
     }
     Ok(loaded)
-}
-
-/// The `/Filter` of the file's `/Encrypt` dictionary when it is not the standard security
-/// handler (unpdf would report such a file as merely unparsable).
-fn unsupported_security_handler(bytes: &[u8]) -> Option<String> {
-    let (table, trailer) = xref::parse_xref_chain(bytes).ok()?;
-    let encrypt = trailer.get(b"Encrypt".as_slice())?;
-    let dict = match encrypt {
-        Object::Dict(d) => d.clone(),
-        Object::Reference(n, g) => match table.entries.get(&(*n, *g))? {
-            xref::XrefEntry::Uncompressed(offset) => {
-                match tokenizer::parse_object(bytes, *offset).ok()?.0 {
-                    Object::Dict(d) => d,
-                    _ => return None,
-                }
-            }
-            xref::XrefEntry::Compressed(..) => return None,
-        },
-        _ => return None,
-    };
-    match dict.at(b"Filter").and_then(Object::as_name) {
-        Some(b"Standard") | None => None,
-        Some(other) => Some(String::from_utf8_lossy(other).into_owned()),
-    }
 }
 
 /// Dictionary access by a byte-string key.
@@ -677,14 +564,8 @@ pub(crate) fn decoded(stream: &Stream) -> Result<Vec<u8>, String> {
 pub(crate) fn decoded_before_codec(
     stream: &Stream,
 ) -> Result<(Vec<u8>, Option<&'static str>), String> {
-    let decoded =
-        raw_stream::decode(stream).map_err(|e| format!("stream data could not be decoded: {e}"))?;
-    if decoded.data.len() > MAX_STREAM_BYTES {
-        return Err(format!(
-            "stream data decodes to more than {MAX_STREAM_BYTES} bytes"
-        ));
-    }
-    Ok((decoded.data, decoded.codec))
+    super::filters::decode(stream, MAX_STREAM_BYTES)
+        .map_err(|e| format!("stream data could not be decoded: {e}"))
 }
 
 /// One operation of a content stream: its operands and its operator. An inline image is one
@@ -710,79 +591,6 @@ impl Operation {
     }
 }
 
-fn is_white(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\0' | b'\x0C')
-}
-
-fn is_delimiter(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
-}
-
-/// The deepest nesting of arrays and dictionaries an operand may have. unpdf's object parser
-/// recurses once a level, so a stream of a million `[` would overflow the stack (an abort,
-/// not an error) without this check; real operands (`TJ` arrays, marked-content
-/// properties) nest two or three levels.
-const MAX_NESTING: usize = 32;
-
-/// How deeply the arrays and dictionaries of the operand starting at `start` nest (strings
-/// and comments skipped), counting no further than one past [`MAX_NESTING`].
-fn nesting(data: &[u8], start: usize) -> usize {
-    let (mut depth, mut deepest, mut pos) = (0usize, 0usize, start);
-    while pos < data.len() {
-        match data[pos] {
-            b'[' => depth += 1,
-            b'<' if data.get(pos + 1) == Some(&b'<') => {
-                depth += 1;
-                pos += 1;
-            }
-            b'>' if data.get(pos + 1) == Some(&b'>') => {
-                depth = depth.saturating_sub(1);
-                pos += 1;
-            }
-            b']' => depth = depth.saturating_sub(1),
-            // A hex string: to its `>`.
-            b'<' => {
-                while pos < data.len() && data[pos] != b'>' {
-                    pos += 1;
-                }
-            }
-            // A literal string: balanced parentheses, backslash escapes.
-            b'(' => {
-                let mut open = 0usize;
-                while pos < data.len() {
-                    match data[pos] {
-                        b'\\' => pos += 1,
-                        b'(' => open += 1,
-                        b')' => {
-                            open -= 1;
-                            if open == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    pos += 1;
-                }
-            }
-            b'%' => {
-                while pos < data.len() && data[pos] != b'\n' && data[pos] != b'\r' {
-                    pos += 1;
-                }
-            }
-            _ => {}
-        }
-        deepest = deepest.max(depth);
-        if depth == 0 || deepest > MAX_NESTING {
-            break;
-        }
-        pos += 1;
-    }
-    deepest
-}
-
 /// Decodes a content stream into operations. A token that is not an object or an operator
 /// is an error (so an edited stream never silently loses content).
 pub(crate) fn decode_content(data: &[u8]) -> Result<Vec<Operation>, String> {
@@ -802,14 +610,8 @@ pub(crate) fn decode_content(data: &[u8]) -> Result<Vec<Operation>, String> {
             continue;
         }
         if matches!(b, b'/' | b'(' | b'<' | b'[' | b'+' | b'-' | b'.') || b.is_ascii_digit() {
-            if matches!(b, b'[' | b'<') && nesting(data, pos) > MAX_NESTING {
-                return Err(format!(
-                    "content stream at byte {pos}: arrays or dictionaries nested deeper than \
-                     {MAX_NESTING}"
-                ));
-            }
-            let (object, end) = tokenizer::parse_object(data, pos)
-                .map_err(|e| format!("content stream at byte {pos}: {e}"))?;
+            let (object, end) =
+                parse_object(data, pos).map_err(|e| format!("content stream: {e}"))?;
             if end <= pos {
                 return Err(format!("content stream at byte {pos}: no progress"));
             }
@@ -863,11 +665,11 @@ fn inline_image(data: &[u8], start: usize, mut pos: usize) -> Result<(Operation,
             pos += 2;
             break;
         }
-        let Ok((Object::Name(key), end)) = tokenizer::parse_object(data, pos) else {
+        let Ok((Object::Name(key), end)) = parse_object(data, pos) else {
             return Err(format!("inline image at byte {start}: no key"));
         };
-        let (value, end) = tokenizer::parse_object(data, end)
-            .map_err(|e| format!("inline image at byte {start}: {e}"))?;
+        let (value, end) =
+            parse_object(data, end).map_err(|e| format!("inline image at byte {start}: {e}"))?;
         dict.insert(key, value);
         pos = end;
     }

@@ -173,33 +173,25 @@ pub(crate) enum TextEvent {
 /// `on_event` as it happens (a worker forwards them, so a page done is not lost if a later one
 /// kills the worker). `parallel` reads pages on several threads (still reported in order).
 ///
-/// The document is opened twice: by the object layer ([`crate::raw`]), which gives the
-/// typed errors (password, truncation, unsupported security handlers) and what the warnings
-/// say about the file's structure, and by hayro, whose interpreter draws each page's glyphs.
+/// The object layer ([`crate::raw`]) opens the document: it gives the typed errors
+/// (password, truncation, unsupported security handlers) and what the warnings say about the
+/// file's structure, and hands its hayro document to the interpreter, which draws each page's
+/// glyphs.
 pub(crate) fn stream_text(
     doc: &PdfDocument,
     pages: Option<&[u32]>,
     parallel: bool,
     on_event: &mut dyn FnMut(TextEvent),
 ) -> Result<(), PdfError> {
-    use hayro::hayro_syntax::{LoadPdfError, Pdf};
     preflight(doc)?;
     guarded(doc, || {
-        let mut facts = {
-            let raw = crate::raw::open(doc)?;
-            let declared = crate::raw::declared_page_count(&raw);
-            TextFacts {
-                xref_reconstructed: raw.xref_reconstructed(),
-                declared_page_count: declared,
-                ..TextFacts::default()
-            }
+        let raw = crate::raw::open(doc)?;
+        let mut facts = TextFacts {
+            xref_reconstructed: raw.xref_reconstructed(),
+            declared_page_count: crate::raw::declared_page_count(&raw),
+            ..TextFacts::default()
         };
-        let pdf = Pdf::new(doc.shared_bytes()).map_err(|e| match e {
-            LoadPdfError::Decryption(_) => PdfError::PasswordRequired {
-                name: doc.name().to_string(),
-            },
-            LoadPdfError::Invalid => damaged(doc, "the page content could not be read"),
-        })?;
+        let pdf = raw.hayro();
         let count = pdf.pages().len() as u32;
         facts.pages_incomplete = facts.declared_page_count.is_some_and(|n| n > count);
         on_event(TextEvent::Start { page_count: count });
@@ -216,7 +208,7 @@ pub(crate) fn stream_text(
         } else {
             1
         };
-        read_pages(&pdf, &numbers, threads, &mut |number, read| match read {
+        read_pages(pdf, &numbers, threads, &mut |number, read| match read {
             Ok(read) => {
                 facts.overflowed_pages += u64::from(read.overflowed);
                 facts.suppressed_text_runs += read.unmapped_runs;
