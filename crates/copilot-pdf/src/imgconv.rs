@@ -558,30 +558,33 @@ struct BitRows {
     height: usize,
     row_bytes: usize,
     row: usize,
-    x: usize,
     black_is_1: bool,
     bits: Vec<u8>,
 }
 
 impl hayro_ccitt::Decoder for BitRows {
-    fn push_pixel(&mut self, white: bool) {
-        if self.row < self.height && self.x < self.width {
-            if white != self.black_is_1 {
-                self.bits[self.row * self.row_bytes + self.x / 8] |= 0x80 >> (self.x % 8);
+    fn push_row(&mut self, changes: &[u32]) {
+        if self.row < self.height {
+            let row = &mut self.bits[self.row * self.row_bytes..(self.row + 1) * self.row_bytes];
+            // Runs alternate white, black, white… from the row's start; a run's pixels
+            // are 1 bits when their colour is the one /BlackIs1 says 1 is.
+            let mut start = 0usize;
+            for (index, end) in changes
+                .iter()
+                .map(|c| (*c as usize).min(self.width))
+                .chain(std::iter::once(self.width))
+                .enumerate()
+            {
+                let white = index % 2 == 0;
+                if white != self.black_is_1 {
+                    for x in start..end.max(start) {
+                        row[x / 8] |= 0x80 >> (x % 8);
+                    }
+                }
+                start = end.max(start);
             }
-            self.x += 1;
         }
-    }
-
-    fn push_pixel_chunk(&mut self, white: bool, chunk_count: u32) {
-        for _ in 0..chunk_count as usize * 8 {
-            self.push_pixel(white);
-        }
-    }
-
-    fn next_line(&mut self) {
         self.row += 1;
-        self.x = 0;
     }
 }
 
@@ -620,9 +623,9 @@ fn decode_ccitt(
         encoding: match k {
             k if k < 0 => hayro_ccitt::EncodingMode::Group4,
             0 => hayro_ccitt::EncodingMode::Group3_1D,
-            k => hayro_ccitt::EncodingMode::Group3_2D { k: k as u32 },
+            _ => hayro_ccitt::EncodingMode::Group3_2D,
         },
-        invert_black: false,
+        strict: false,
     };
     let row_bytes = width.div_ceil(8);
     let mut out = BitRows {
@@ -630,7 +633,6 @@ fn decode_ccitt(
         height,
         row_bytes,
         row: 0,
-        x: 0,
         black_is_1: flag(b"BlackIs1", false),
         // Rows never decoded stay white.
         bits: vec![if flag(b"BlackIs1", false) { 0 } else { 0xFF }; row_bytes * height],
@@ -687,7 +689,12 @@ fn decode_jbig2(
     width: usize,
     height: usize,
 ) -> Result<Vec<u8>, String> {
-    let image = hayro_jbig2::Image::new_embedded(data, globals)
+    let settings = hayro_jbig2::DecodeSettings::default();
+    let globals = globals
+        .map(|g| hayro_jbig2::Globals::new(g, &settings))
+        .transpose()
+        .map_err(|e| format!("the JBIG2 globals are invalid: {e:?}"))?;
+    let image = hayro_jbig2::Page::new_embedded(data, globals.as_ref(), &settings)
         .map_err(|e| format!("the JBIG2 data is invalid: {e:?}"))?;
     let (w, h) = (image.width() as u64, image.height() as u64);
     if w * h > MAX_PIXELS {
