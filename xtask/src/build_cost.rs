@@ -1,12 +1,18 @@
-//! `cargo xtask build-cost [--before <git-rev>]`: what a user pays to build a hello world on
-//! this SDK, measured in one run next to its anchors (see `shared/design/perf-notes.md`):
+//! `cargo xtask build-cost [--before <git-rev>] [--pdf] [--release] [--only <names>]`: what a
+//! user pays to build a hello world on this SDK, measured in one run next to its anchors (see
+//! `shared/design/perf-notes.md`):
 //!
 //! * `sdk`: a hello world sending one chat completion with this checkout's SDK, its `chat`
 //!   feature only (as the async-openai hello has only `chat-completion`);
 //! * `sdk-all`: the same with every API family (the SDK's default features);
 //! * `sdk-before`: the same hello on the SDK at `<git-rev>` (given `--before`);
 //! * `async-openai`: the same call with async-openai 0.43 (tokio, `chat-completion` feature);
-//! * `ureq`: the same call with bare ureq 3 (`json` feature) and serde_json.
+//! * `ureq`: the same call with bare ureq 3 (`json` feature) and serde_json;
+//! * with `--pdf`, `pdf`: a hello reading a PDF's text with the PDF layer (`copilot-pdf`) of
+//!   this checkout, and `pdf-before` the same at `<git-rev>` (given `--before`); their wall
+//!   time is also given as a ratio to `sdk-all` (the issue's measure of the layer).
+//!
+//! `--release` skips the debug builds; `--only ureq,sdk-all,…` keeps only the named hellos.
 //!
 //! Each is a project of its own under `target/build-cost/`, fetched first (downloads are not
 //! timed), then built clean (fresh target directory) in release and in debug, one at a time.
@@ -35,6 +41,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         CompletionCreateRequest::new("gpt-4.1-mini", vec![ChatCompletionRequestMessage::user("Say hello")]);
     let reply = client.create_completion(&request)?;
     println!("{:?}", reply.choices.first().map(|c| &c.message.content));
+    Ok(())
+}
+"#;
+
+const PDF_MAIN: &str = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args().nth(1).ok_or("usage: hello-pdf <file.pdf>")?;
+    let doc = copilot_pdf::PdfDocument::from_path(path)?;
+    for page in copilot_pdf::extract_text(&doc)?.pages {
+        println!("{}", page.text);
+    }
     Ok(())
 }
 "#;
@@ -89,7 +105,19 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         .iter()
         .position(|a| a == "--before")
         .and_then(|i| args.get(i + 1));
-    match measure(root, before.map(String::as_str)) {
+    let flag = |name: &str| args.iter().any(|a| a == name);
+    let only: Option<Vec<String>> = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .map(|names| names.split(',').map(str::to_string).collect());
+    let options = Options {
+        before: before.map(String::as_str),
+        pdf: flag("--pdf"),
+        release_only: flag("--release"),
+        only,
+    };
+    match measure(root, &options) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("xtask build-cost: {e}");
@@ -98,11 +126,26 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     }
 }
 
-fn measure(root: &Path, before: Option<&str>) -> Result<(), String> {
+/// What to measure (see the module docs).
+struct Options<'a> {
+    before: Option<&'a str>,
+    pdf: bool,
+    release_only: bool,
+    only: Option<Vec<String>>,
+}
+
+fn measure(root: &Path, options: &Options<'_>) -> Result<(), String> {
+    let before = options.before;
     let root = fs::canonicalize(root).map_err(|e| format!("{}: {e}", root.display()))?;
     let dir = root.join("target/build-cost");
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let sdk = |path: &Path| format!("openai-blocking = {{ path = {:?} }}\n", path);
+    let pdf = |path: &Path| {
+        format!(
+            "copilot-pdf = {{ path = {:?} }}\n",
+            path.join("crates/copilot-pdf")
+        )
+    };
     let mut hellos = vec![
         Hello {
             name: "ureq",
@@ -133,6 +176,20 @@ fn measure(root: &Path, before: Option<&str>) -> Result<(), String> {
             dependencies: sdk(&src),
             main: SDK_MAIN,
         });
+        if options.pdf {
+            hellos.push(Hello {
+                name: "pdf-before",
+                dependencies: pdf(&src),
+                main: PDF_MAIN,
+            });
+        }
+    }
+    if options.pdf {
+        hellos.push(Hello {
+            name: "pdf",
+            dependencies: pdf(&root),
+            main: PDF_MAIN,
+        });
     }
     // As the async-openai hello turns on only its `chat-completion` family, this one turns on
     // only `chat`; `sdk-all` has every family (the default features).
@@ -150,13 +207,21 @@ fn measure(root: &Path, before: Option<&str>) -> Result<(), String> {
         main: SDK_MAIN,
     });
 
+    if let Some(only) = &options.only {
+        hellos.retain(|h| only.iter().any(|n| n == h.name));
+    }
     for hello in &hellos {
         write_project(&dir, hello)?;
         eprintln!("xtask build-cost: fetching {}", hello.name);
         run_quietly(cargo(&dir, hello.name).arg("fetch"))?;
     }
     let mut rows = Vec::new();
-    for release in [true, false] {
+    let profiles: &[bool] = if options.release_only {
+        &[true]
+    } else {
+        &[true, false]
+    };
+    for &release in profiles {
         for hello in &hellos {
             let profile = if release { "release" } else { "debug" };
             eprintln!("xtask build-cost: clean {profile} build of {}", hello.name);
@@ -259,18 +324,24 @@ fn stripped_size(binary: &Path) -> Result<u64, String> {
 
 fn print_table(rows: &[(&str, &str, Figures, Option<u64>)]) {
     println!(
-        "| build | hello on | wall s | CPU s | crates | stripped binary | wall vs async-openai |"
+        "| build | hello on | wall s | CPU s | crates | stripped binary | wall vs async-openai \
+         | wall vs sdk-all |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (profile, name, figures, size) in rows {
         let anchor = rows
             .iter()
             .find(|(p, n, _, _)| p == profile && *n == "async-openai")
             .map(|(_, _, f, _)| f.wall);
         let ratio = anchor.map_or("".into(), |a| format!("{:.2}x", figures.wall / a));
+        let sdk_all = rows
+            .iter()
+            .find(|(p, n, _, _)| p == profile && *n == "sdk-all")
+            .map(|(_, _, f, _)| f.wall);
+        let to_sdk = sdk_all.map_or("".into(), |a| format!("{:.2}x", figures.wall / a));
         let size = size.map_or("".into(), |s| format!("{:.2} MB", s as f64 / 1e6));
         println!(
-            "| {profile} | {name} | {:.1} | {:.1} | {} | {size} | {ratio} |",
+            "| {profile} | {name} | {:.1} | {:.1} | {} | {size} | {ratio} | {to_sdk} |",
             figures.wall, figures.cpu, figures.crates
         );
     }

@@ -8,8 +8,9 @@
 //! `cargo xtask ci` runs every check CI runs: fmt, clippy and the tests over the feature
 //! matrix, docs, the spec check (when the upstream document is there) and the tests that need
 //! something outside the repository, when it is here (see `ci.rs`).
-//! `cargo xtask build-cost [--before <git-rev>]` times clean builds of a hello world on the SDK
-//! next to async-openai's and bare ureq's (see `build_cost.rs`).
+//! `cargo xtask build-cost [--before <git-rev>] [--pdf] [--release] [--only <names>]` times
+//! clean builds of a hello world on the SDK next to async-openai's and bare ureq's, and with
+//! `--pdf` of one on the PDF layer (see `build_cost.rs`).
 
 mod build_cost;
 mod ci;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask spec [--check] <path/to/openai-openapi.yaml>\n       \
-                     cargo xtask ci\n       cargo xtask build-cost [--before <git-rev>]";
+                     cargo xtask ci\n       cargo xtask build-cost [--before <git-rev>] [--pdf] [--release] [--only <names>]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -4,10 +4,10 @@
 //!
 //! | task | function | crate underneath |
 //! |---|---|---|
-//! | text per page | [`extract_text`] | `hayro`'s interpreter + our layout (`unpdf`'s object parser for the file's structure) |
-//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | `unpdf`'s object parser + our converter + `png` / `jpeg-decoder` / `hayro-*` |
-//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `unpdf`'s object parser + `hayro` |
-//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `unpdf`'s object parser + our writer (an incremental update) |
+//! | text per page | [`extract_text`] | `hayro`'s interpreter + our layout |
+//! | every image drawn, as PNG or JPEG (scans in CCITT, JBIG2, JPEG 2000 too) | [`extract_images`], [`load_image_file`] | our object layer (on `hayro-syntax`) + our converter + `png` / `jpeg-decoder` / `hayro-*` |
+//! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | our object layer + `hayro` |
+//! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | our object layer + our writer (an incremental update) |
 //! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
 //! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
 //!
