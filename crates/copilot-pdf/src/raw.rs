@@ -141,13 +141,17 @@ fn owned(object: hs::Object<'_>, depth: usize) -> Object {
         hs::Object::Null(_) => Object::Null,
         hs::Object::Boolean(b) => Object::Bool(b),
         hs::Object::Number(n) => {
-            let (real, int) = (n.as_f64(), n.as_i64());
-            // hayro keeps whether a number was written as an integer to itself.
-            if real.fract() == 0.0 && int as f64 == real && n.to_string().bytes().all(|b| b != b'.')
-            {
+            // hayro keeps whether a number was written as an integer to itself; its numbers
+            // compare equal only in the same kind, and print reals with a point.
+            let int = n.as_i64();
+            let integer = match i32::try_from(int) {
+                Ok(small) => n == hs::Number::from_i32(small),
+                Err(_) => !n.to_string().contains(['.', 'e', 'E', 'N', 'i']),
+            };
+            if integer {
                 Object::Integer(int)
             } else {
-                Object::Real(real)
+                Object::Real(n.as_f64())
             }
         }
         hs::Object::String(s) => Object::Str(s.as_bytes().to_vec()),
@@ -766,6 +770,66 @@ mod tests {
         let ops = decode_content(b"[(a[[[) (b\\)) <5B5B> (c)] TJ /P <</MCID 0 /X [[1]]>> BDC EMC")
             .unwrap();
         assert_eq!(ops.len(), 3);
+    }
+
+    /// A one-page PDF whose page carries `extra` entries, with a correct table.
+    fn one_page(extra: &str) -> Vec<u8> {
+        let objects = [
+            "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+            format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] {extra} >>"),
+        ];
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, body) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref\n0 4\n0000000000 65535 f \n");
+        for offset in offsets {
+            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn objects_read_through_hayro_keep_integers_reals_and_references() {
+        let bytes = one_page("/A 3 /B 3.0 /C -2.5 /D 4000000000 /E [1 0 R (s) /N] /F null");
+        let doc = crate::PdfDocument::from_bytes("t.pdf", bytes);
+        let pdf = open(&doc).unwrap();
+        assert!(!pdf.xref_reconstructed());
+        assert_eq!(pdf.next_number(), 4);
+        assert_eq!(pdf.get_pages().len(), 1);
+        let page = pdf.get_dictionary(pdf.get_pages()[&1]).unwrap();
+        assert_eq!(page.at(b"A"), Some(&Object::Integer(3)));
+        assert_eq!(page.at(b"B"), Some(&Object::Real(3.0)));
+        assert_eq!(page.at(b"C"), Some(&Object::Real(-2.5)));
+        assert_eq!(page.at(b"D"), Some(&Object::Integer(4_000_000_000)));
+        assert_eq!(
+            page.at(b"E"),
+            Some(&Object::Array(vec![
+                Object::Reference(1, 0),
+                Object::Str(b"s".to_vec()),
+                Object::Name(b"N".to_vec())
+            ]))
+        );
+        assert_eq!(page.at(b"F"), Some(&Object::Null));
+        assert_eq!(pdf.version(), "1.7");
+    }
+
+    #[test]
+    fn a_stale_table_counts_as_rebuilt() {
+        let mut bytes = one_page("");
+        // Shift every object by two bytes: the first object's offset now points at a `0`.
+        bytes.splice(9..9, *b"0 ");
+        let doc = crate::PdfDocument::from_bytes("t.pdf", bytes);
+        let pdf = open(&doc).unwrap();
+        assert!(pdf.xref_reconstructed());
+        assert_eq!(pdf.get_pages().len(), 1);
     }
 
     #[test]
