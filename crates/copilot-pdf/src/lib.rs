@@ -9,7 +9,7 @@
 //! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | `unpdf`'s object parser + `hayro` |
 //! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | `unpdf`'s object parser + our writer (an incremental update) |
 //! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
-//! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
+//! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | our PDF writer and TrueType subsetter (`skrifa` for glyph lookup and metrics) |
 //!
 //! Bad input gives a [`PdfError`] naming the file, never a panic: every call into the PDF
 //! crates runs under [`std::panic::catch_unwind`], and "success" with no page, or with no
@@ -136,9 +136,12 @@ mod glyphs;
 mod images;
 mod imgconv;
 mod objects;
+mod pdffont;
+mod pdfgen;
 mod raw;
 mod report;
 mod text;
+mod ttf_subset;
 mod wire;
 mod worker;
 mod write;
