@@ -9,7 +9,7 @@
 //! | figures drawn with paths and text (diagrams), with their region rendered | [`find_figures`] ([`locate_figures`] + [`render_figures`] to render only some) | our object layer + `hayro` |
 //! | descriptions as `/Alt` on `/Figure` structure elements, closer to PDF/UA | [`add_alt_texts`], [`add_alt_texts_with`] | our object layer + our writer (an incremental update) |
 //! | all of the above in a worker process with memory and time limits | [`Isolation`], [`serve_worker_if_requested`] | — |
-//! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | `krilla` |
+//! | a tagged report PDF with embedded subset fonts | [`render_text_pdf`] | our PDF writer and TrueType subsetter (`skrifa` for glyph lookup and metrics) |
 //!
 //! Bad input gives a [`PdfError`] naming the file, never a panic: every call into the PDF
 //! crates runs under [`std::panic::catch_unwind`], and "success" with no page, or with no
@@ -138,10 +138,13 @@ mod glyphs;
 mod images;
 mod imgconv;
 mod objects;
+mod pdffont;
+mod pdfgen;
 mod raw;
 mod report;
 mod syntax;
 mod text;
+mod ttf_subset;
 mod wire;
 mod worker;
 mod write;

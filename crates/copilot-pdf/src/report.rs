@@ -1,51 +1,55 @@
-//! Generated report PDFs (summaries, answers) with krilla: A4 pages, simple Markdown
-//! (headings, bullets, numbered items, code blocks), per-character font fallback over the
-//! shipped faces, subset font embedding and a tagged structure tree.
+//! Generated report PDFs (summaries, answers): A4 pages, simple Markdown (headings, bullets,
+//! numbered items, code blocks), per-character font fallback over the shipped faces, subset
+//! font embedding ([`crate::pdffont`], [`crate::ttf_subset`]) and a tagged structure tree,
+//! written with our own [`crate::pdfgen`].
 
-use std::num::NonZeroU16;
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use krilla::geom::Point;
-use krilla::page::PageSettings;
-use krilla::tagging::{ContentTag, Identifier, ListNumbering, SpanTag, Tag, TagGroup, TagTree};
-use krilla::text::{Font, GlyphId, KrillaGlyph};
-use krilla::{Document, SerializeSettings};
 use skrifa::instance::{LocationRef, Size};
+use skrifa::raw::TableProvider;
 use skrifa::MetadataProvider;
 
 use super::PdfError;
+use crate::pdffont::EmbeddedFont;
+use crate::pdfgen::{name as pdf_name, real, text_string, PdfWriter};
 
 /// Latin, Greek and Cyrillic (Noto Sans, OFL-1.1; see `assets/fonts/README.md`).
 static LATIN: &[u8] = include_bytes!("../assets/fonts/NotoSans-Regular.ttf");
 /// Chinese and Japanese ideographs and kana (Droid Sans Fallback, Apache-2.0).
 static CJK: &[u8] = include_bytes!("../assets/fonts/DroidSansFallbackFull.ttf");
 
-const PAGE_WIDTH: f32 = 595.0; // A4
+/// A4 width in points.
+const PAGE_WIDTH: f32 = 595.0;
+/// A4 height in points.
 const PAGE_HEIGHT: f32 = 842.0;
+/// Page margin on every side, in points.
 const MARGIN: f32 = 56.0;
+/// Font size of body text.
 const BODY_SIZE: f32 = 11.0;
+/// Line height as a multiple of the font size.
 const LINE_SPACING: f32 = 1.45;
+/// Indentation of list item text.
 const LIST_INDENT: f32 = 18.0;
 
-/// One shipped face: krilla's handle for embedding, skrifa's for glyph lookup and widths.
+/// One shipped face: its file (embedded as a subset) and its em size.
 struct Face {
-    font: Font,
+    /// The TrueType file.
     data: &'static [u8],
+    /// Font units per em.
     units_per_em: f32,
 }
 
 impl Face {
+    /// The face of `data`, if skrifa reads its header.
     fn load(data: &'static [u8]) -> Option<Face> {
-        let font = Font::new(data.into(), 0)?;
-        let units_per_em = font.units_per_em();
-        Some(Face {
-            font,
-            data,
-            units_per_em,
-        })
+        let font = skrifa::FontRef::new(data).ok()?;
+        let units_per_em = f32::from(font.head().ok()?.units_per_em().max(1));
+        Some(Face { data, units_per_em })
     }
 }
 
+/// The shipped faces, loaded once: Noto Sans, then Droid Sans Fallback.
 fn faces() -> Result<&'static [Face], String> {
     static FACES: OnceLock<Option<Vec<Face>>> = OnceLock::new();
     FACES
@@ -57,7 +61,9 @@ fn faces() -> Result<&'static [Face], String> {
 /// A character placed with one of the faces.
 #[derive(Clone, Copy)]
 struct Shaped {
+    /// Index of the face in [`faces`].
     face: usize,
+    /// Glyph id in that face.
     glyph: u32,
     /// Advance in em.
     advance: f32,
@@ -66,10 +72,12 @@ struct Shaped {
 /// Maps characters to (face, glyph, advance), trying each face in order; a character no face
 /// has is drawn as the first face's missing-glyph box (its text is kept).
 struct Shaper {
+    /// Each face and its units per em.
     fonts: Vec<(skrifa::FontRef<'static>, f32)>,
 }
 
 impl Shaper {
+    /// A shaper over `faces`, in fallback order.
     fn new(faces: &[Face]) -> Result<Shaper, String> {
         let fonts = faces
             .iter()
@@ -82,6 +90,7 @@ impl Shaper {
         Ok(Shaper { fonts })
     }
 
+    /// The face, glyph and advance drawing `c`.
     fn shape(&self, c: char) -> Shaped {
         for (index, (font, upem)) in self.fonts.iter().enumerate() {
             if let Some(gid) = font.charmap().map(c) {
@@ -110,6 +119,7 @@ impl Shaper {
         }
     }
 
+    /// The width of `text` at `size` points.
     fn width(&self, text: &str, size: f32) -> f32 {
         text.chars().map(|c| self.shape(c).advance * size).sum()
     }
@@ -117,16 +127,24 @@ impl Shaper {
 
 /// A block of the report.
 enum Block {
+    /// A heading: level (1–6) and text.
     Heading(u16, String),
+    /// A paragraph, its lines joined.
     Paragraph(String),
+    /// A list item.
     Item {
+        /// `•` or the item's number with its `.` or `)`.
         label: String,
+        /// The item's text.
         text: String,
+        /// Numbered (not a bullet).
         ordered: bool,
     },
+    /// A fenced code block, line by line.
     Code(Vec<String>),
 }
 
+/// Chinese, Japanese or Korean (lines break between such characters).
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x1100..=0x11FF | 0x2E80..=0x2FDF | 0x3000..=0x30FF | 0x3100..=0x31FF | 0x3200..=0x9FFF
@@ -321,17 +339,25 @@ fn wrap(shaper: &Shaper, text: &str, size: f32, width: f32) -> Vec<String> {
 /// Which part of a block a line belongs to.
 #[derive(Clone, Copy, PartialEq)]
 enum Part {
+    /// The text of the block.
     Body,
+    /// A list item's label.
     Label,
 }
 
 /// A line of text placed on a page.
 struct Placed {
+    /// Index of the block (`usize::MAX`: the title).
     block: usize,
+    /// Which part of the block.
     part: Part,
+    /// Left edge, in points from the page's left.
     x: f32,
+    /// Baseline, in points from the page's top.
     baseline: f32,
+    /// Font size.
     size: f32,
+    /// The text of the line.
     text: String,
 }
 
@@ -498,38 +524,119 @@ pub fn render_text_pdf(title: Option<&str>, text: &str) -> Result<Vec<u8>, PdfEr
     }
 }
 
+/// Where a marked line is: its page (index) and its marked-content id on that page.
+#[derive(Clone, Copy)]
+struct Mark {
+    /// Page index.
+    page: usize,
+    /// Marked-content id (from 0 on each page).
+    mcid: usize,
+}
+
+/// A child of a structure element.
+enum Kid {
+    /// Another element (index into the element list).
+    Element(usize),
+    /// A marked line.
+    Mark(Mark),
+}
+
+/// A structure element of the tag tree.
+struct Element {
+    /// Structure type (`H1`, `P`, `L`, `LI`, `Lbl`, `LBody`).
+    role: &'static str,
+    /// `/T` (headings: their text).
+    title: Option<String>,
+    /// `/A`, an attribute dictionary (lists: their numbering).
+    attributes: Option<&'static str>,
+    /// Children in reading order.
+    kids: Vec<Kid>,
+}
+
+/// The structure tree being built: elements, and the top-level ones in order.
+#[derive(Default)]
+struct Tree {
+    /// Every element (children are added before their parents).
+    elements: Vec<Element>,
+    /// Children of the structure tree root.
+    top: Vec<usize>,
+}
+
+impl Tree {
+    /// Adds an element with `kids` (none if it has no children at all: an element drawing
+    /// nothing is left out) and returns its index.
+    fn add(
+        &mut self,
+        role: &'static str,
+        title: Option<String>,
+        attributes: Option<&'static str>,
+        kids: Vec<Kid>,
+    ) -> Option<usize> {
+        if kids.is_empty() {
+            return None;
+        }
+        self.elements.push(Element {
+            role,
+            title,
+            attributes,
+            kids,
+        });
+        Some(self.elements.len() - 1)
+    }
+}
+
+/// The report as PDF bytes (see [`render_text_pdf`]).
 fn render(title: Option<&str>, text: &str) -> Result<Vec<u8>, String> {
     let faces = faces()?;
     let shaper = Shaper::new(faces)?;
     let blocks = parse(text);
     let pages = layout(&shaper, title, &blocks);
+    let title = title.map(str::trim).filter(|t| !t.is_empty());
 
-    let mut document = Document::new_with(SerializeSettings::default());
-    // Identifiers of the marked lines, per block (usize::MAX = the title) and part.
-    let mut marks: Vec<(usize, Part, Identifier)> = Vec::new();
-    let settings = || PageSettings::from_wh(PAGE_WIDTH, PAGE_HEIGHT).ok_or("page size");
-    for lines in &pages {
-        let mut page = document.start_page_with(settings()?);
-        let mut surface = page.surface();
+    let mut writer = PdfWriter::new();
+    let catalog = writer.alloc();
+    let pages_id = writer.alloc();
+    let tree_root = writer.alloc();
+    let parent_tree = writer.alloc();
+    let info = writer.alloc();
+    let mut fonts: Vec<EmbeddedFont> = faces
+        .iter()
+        .map(|f| EmbeddedFont::new(f.data))
+        .collect::<Result<_, _>>()?;
+    let mut font_ids: Vec<Option<usize>> = vec![None; faces.len()];
+
+    // Page content: each line a marked-content sequence.
+    let mut marks: Vec<(usize, Part, Mark)> = Vec::new();
+    let page_ids: Vec<usize> = pages.iter().map(|_| writer.alloc()).collect();
+    let mut page_fonts: Vec<Vec<bool>> = Vec::new();
+    let mut page_contents: Vec<usize> = Vec::new();
+    for (page, lines) in pages.iter().enumerate() {
+        let mut content = String::new();
+        let mut used = vec![false; faces.len()];
+        let mut mcid = 0;
         for line in lines {
             if line.text.is_empty() {
                 continue;
             }
-            let id = surface.start_tagged(ContentTag::Span(SpanTag::empty()));
-            draw_line(&mut surface, faces, &shaper, line);
-            surface.end_tagged();
-            marks.push((line.block, line.part, id));
+            let _ = writeln!(content, "/Span << /MCID {mcid} >> BDC\nBT");
+            draw_line(&mut content, &mut fonts, &mut used, &shaper, line);
+            content.push_str("ET\nEMC\n");
+            marks.push((line.block, line.part, Mark { page, mcid }));
+            mcid += 1;
         }
-        surface.finish();
-        page.finish();
+        let id = writer.alloc();
+        writer.stream(id, "", content.as_bytes())?;
+        page_contents.push(id);
+        page_fonts.push(used);
     }
 
-    let mut tree = TagTree::new();
-    let mut take = |block: usize, part: Part| -> Vec<Identifier> {
+    // The structure tree, in the order of the blocks.
+    let mut tree = Tree::default();
+    let mut take = |block: usize, part: Part| -> Vec<Kid> {
         let mut taken = Vec::new();
-        marks.retain(|(b, p, id)| {
+        marks.retain(|(b, p, mark)| {
             if *b == block && *p == part {
-                taken.push(*id);
+                taken.push(Kid::Mark(*mark));
                 false
             } else {
                 true
@@ -537,144 +644,249 @@ fn render(title: Option<&str>, text: &str) -> Result<Vec<u8>, String> {
         });
         taken
     };
-    if title.is_some_and(|t| !t.trim().is_empty()) {
-        let mut group = TagGroup::new(Tag::Hn(NonZeroU16::MIN, title.map(str::to_string)));
-        for id in take(usize::MAX, Part::Body) {
-            group.push(id);
-        }
-        tree.push(group);
+    if let Some(title) = title {
+        let kids = take(usize::MAX, Part::Body);
+        let element = tree.add("H1", Some(title.to_string()), None, kids);
+        tree.top.extend(element);
     }
-    let mut list: Option<(bool, TagGroup)> = None;
+    // The open list: (ordered, its items).
+    let mut list: Option<(bool, Vec<Kid>)> = None;
+    let close = |tree: &mut Tree, list: &mut Option<(bool, Vec<Kid>)>| {
+        if let Some((ordered, items)) = list.take() {
+            let numbering = if ordered {
+                "<< /O /List /ListNumbering /Decimal >>"
+            } else {
+                "<< /O /List /ListNumbering /Disc >>"
+            };
+            let element = tree.add("L", None, Some(numbering), items);
+            tree.top.extend(element);
+        }
+    };
     for (index, block) in blocks.iter().enumerate() {
         if !matches!(block, Block::Item { .. }) {
-            if let Some((_, group)) = list.take() {
-                tree.push(group);
-            }
+            close(&mut tree, &mut list);
         }
         match block {
             Block::Heading(level, text) => {
-                let level = NonZeroU16::new(*level).unwrap_or(NonZeroU16::MIN);
-                let mut group = TagGroup::new(Tag::Hn(level, Some(text.clone())));
-                for id in take(index, Part::Body) {
-                    group.push(id);
-                }
-                tree.push(group);
+                let role = match level {
+                    1 => "H1",
+                    2 => "H2",
+                    3 => "H3",
+                    4 => "H4",
+                    5 => "H5",
+                    _ => "H6",
+                };
+                let kids = take(index, Part::Body);
+                let element = tree.add(role, Some(text.clone()), None, kids);
+                tree.top.extend(element);
             }
             Block::Paragraph(_) | Block::Code(_) => {
-                let mut group = TagGroup::new(Tag::P);
-                for id in take(index, Part::Body) {
-                    group.push(id);
-                }
-                tree.push(group);
+                let kids = take(index, Part::Body);
+                let element = tree.add("P", None, None, kids);
+                tree.top.extend(element);
             }
             Block::Item { ordered, .. } => {
                 if list.as_ref().is_some_and(|(o, _)| o != ordered) {
-                    if let Some((_, group)) = list.take() {
-                        tree.push(group);
-                    }
+                    close(&mut tree, &mut list);
                 }
-                let numbering = if *ordered {
-                    ListNumbering::Decimal
-                } else {
-                    ListNumbering::Disc
-                };
-                let (_, group) =
-                    list.get_or_insert_with(|| (*ordered, TagGroup::new(Tag::L(numbering))));
-                let mut label = TagGroup::new(Tag::Lbl);
-                for id in take(index, Part::Label) {
-                    label.push(id);
-                }
-                let mut body = TagGroup::new(Tag::LBody);
-                for id in take(index, Part::Body) {
-                    body.push(id);
-                }
-                let mut item = TagGroup::new(Tag::LI);
-                item.push(label);
-                item.push(body);
-                group.push(item);
+                let label_kids = take(index, Part::Label);
+                let label = tree.add("Lbl", None, None, label_kids);
+                let body_kids = take(index, Part::Body);
+                let body = tree.add("LBody", None, None, body_kids);
+                let kids = label.into_iter().chain(body).map(Kid::Element).collect();
+                let item = tree.add("LI", None, None, kids);
+                list.get_or_insert_with(|| (*ordered, Vec::new()))
+                    .1
+                    .extend(item.map(Kid::Element));
             }
         }
     }
-    if let Some((_, group)) = list.take() {
-        tree.push(group);
+    close(&mut tree, &mut list);
+
+    // Structure elements, each with its parent; the parent tree maps each page's MCIDs to
+    // the elements owning them.
+    let element_ids: Vec<usize> = tree.elements.iter().map(|_| writer.alloc()).collect();
+    let mut parents = vec![tree_root; tree.elements.len()];
+    let mut owners: Vec<Vec<usize>> = pages.iter().map(|_| Vec::new()).collect();
+    for (index, element) in tree.elements.iter().enumerate() {
+        for kid in &element.kids {
+            match kid {
+                Kid::Element(child) => parents[*child] = element_ids[index],
+                Kid::Mark(mark) => {
+                    let owner = &mut owners[mark.page];
+                    if owner.len() <= mark.mcid {
+                        owner.resize(mark.mcid + 1, element_ids[index]);
+                    }
+                    owner[mark.mcid] = element_ids[index];
+                }
+            }
+        }
     }
-    document.set_tag_tree(tree);
-    let mut metadata = krilla::metadata::Metadata::new().creator("openai-blocking".to_string());
-    if let Some(title) = title.filter(|t| !t.trim().is_empty()) {
-        metadata = metadata.title(title.trim().to_string());
+    for (index, element) in tree.elements.iter().enumerate() {
+        let page = element.kids.iter().find_map(|k| match k {
+            Kid::Mark(mark) => Some(mark.page),
+            Kid::Element(_) => None,
+        });
+        let mut dict = format!(
+            "<< /Type /StructElem /S /{} /P {} 0 R",
+            element.role, parents[index]
+        );
+        if let Some(title) = &element.title {
+            let _ = write!(dict, " /T {}", text_string(title));
+        }
+        if let Some(attributes) = element.attributes {
+            let _ = write!(dict, " /A {attributes}");
+        }
+        if let Some(page) = page {
+            let _ = write!(dict, " /Pg {} 0 R", page_ids[page]);
+        }
+        dict.push_str(" /K [");
+        for kid in &element.kids {
+            match kid {
+                Kid::Element(child) => {
+                    let _ = write!(dict, " {} 0 R", element_ids[*child]);
+                }
+                Kid::Mark(mark) if Some(mark.page) == page => {
+                    let _ = write!(dict, " {}", mark.mcid);
+                }
+                Kid::Mark(mark) => {
+                    let _ = write!(
+                        dict,
+                        " << /Type /MCR /Pg {} 0 R /MCID {} >>",
+                        page_ids[mark.page], mark.mcid
+                    );
+                }
+            }
+        }
+        dict.push_str(" ] >>");
+        writer.object(element_ids[index], &dict);
     }
-    document.set_metadata(metadata);
-    document.finish().map_err(|e| format!("{e:?}"))
+    let top: String = tree
+        .top
+        .iter()
+        .map(|&e| format!(" {} 0 R", element_ids[e]))
+        .collect();
+    writer.object(
+        tree_root,
+        &format!(
+            "<< /Type /StructTreeRoot /K [{top} ] /ParentTree {parent_tree} 0 R /ParentTreeNextKey {} >>",
+            pages.len()
+        ),
+    );
+    let mut nums = String::new();
+    for (page, owner) in owners.iter().enumerate() {
+        if owner.is_empty() {
+            continue;
+        }
+        let refs: String = owner.iter().map(|id| format!(" {id} 0 R")).collect();
+        let _ = write!(nums, " {page} [{refs} ]");
+    }
+    writer.object(parent_tree, &format!("<< /Nums [{nums} ] >>"));
+
+    // Fonts, used on some page.
+    for (index, font) in fonts.iter().enumerate() {
+        if page_fonts.iter().any(|used| used[index]) {
+            let id = writer.alloc();
+            font.write(&mut writer, id)?;
+            font_ids[index] = Some(id);
+        }
+    }
+
+    // Pages.
+    for (page, id) in page_ids.iter().enumerate() {
+        let mut resources = String::new();
+        for (index, font) in font_ids.iter().enumerate() {
+            if let (Some(font), true) = (font, page_fonts[page][index]) {
+                let _ = write!(resources, " /F{index} {font} 0 R");
+            }
+        }
+        let resources = if resources.is_empty() {
+            String::new()
+        } else {
+            format!("/Font <<{resources} >>")
+        };
+        let struct_parents = if owners[page].is_empty() {
+            String::new()
+        } else {
+            format!(" /StructParents {page}")
+        };
+        writer.object(
+            *id,
+            &format!(
+                "<< /Type /Page /Parent {pages_id} 0 R /MediaBox [0 0 {} {}] /Resources << {resources} >> /Contents {} 0 R{struct_parents} /Tabs /S >>",
+                real(PAGE_WIDTH),
+                real(PAGE_HEIGHT),
+                page_contents[page]
+            ),
+        );
+    }
+    let kids: String = page_ids.iter().map(|id| format!(" {id} 0 R")).collect();
+    writer.object(
+        pages_id,
+        &format!(
+            "<< /Type /Pages /Kids [{kids} ] /Count {} >>",
+            page_ids.len()
+        ),
+    );
+
+    let mut info_dict = String::from("<< /Creator (openai-blocking)");
+    let mut catalog_dict = format!(
+        "<< /Type /Catalog /Pages {pages_id} 0 R /StructTreeRoot {tree_root} 0 R /MarkInfo << /Marked true >>"
+    );
+    if let Some(title) = title {
+        let _ = write!(info_dict, " /Title {}", text_string(title));
+        catalog_dict.push_str(" /ViewerPreferences << /DisplayDocTitle true >>");
+    }
+    info_dict.push_str(" >>");
+    catalog_dict.push_str(" >>");
+    writer.object(info, &info_dict);
+    writer.object(catalog, &catalog_dict);
+    writer.finish(catalog, info)
 }
 
-/// Draws one line, switching faces where the characters need it.
+/// Draws one line into a page's content (inside `BT` … `ET`), switching faces where the
+/// characters need it; `used` records the faces drawn with.
 fn draw_line(
-    surface: &mut krilla::surface::Surface<'_>,
-    faces: &[Face],
+    content: &mut String,
+    fonts: &mut [EmbeddedFont],
+    used: &mut [bool],
     shaper: &Shaper,
     line: &Placed,
 ) {
     let mut x = line.x;
-    let mut run = String::new();
-    let mut glyphs: Vec<KrillaGlyph> = Vec::new();
-    let mut run_face = usize::MAX;
-    let mut run_width = 0.0;
-    let flush = |surface: &mut krilla::surface::Surface<'_>,
-                 run: &mut String,
-                 glyphs: &mut Vec<KrillaGlyph>,
-                 face: usize,
-                 x: &mut f32,
-                 width: &mut f32| {
-        if !glyphs.is_empty() {
-            surface.draw_glyphs(
-                Point::from_xy(*x, line.baseline),
-                glyphs,
-                faces[face].font.clone(),
-                run,
-                line.size,
-                false,
-            );
+    let y = PAGE_HEIGHT - line.baseline;
+    let mut current_face = usize::MAX;
+    let mut chars = line.text.chars().peekable();
+    while let Some(first) = chars.next() {
+        let shaped = shaper.shape(first);
+        let face = shaped.face;
+        let mut run = vec![(first, shaped)];
+        while let Some(&next) = chars.peek() {
+            let next_shaped = shaper.shape(next);
+            if next_shaped.face != face {
+                break;
+            }
+            run.push((next, next_shaped));
+            chars.next();
         }
-        *x += *width;
-        *width = 0.0;
-        run.clear();
-        glyphs.clear();
-    };
-    for c in line.text.chars() {
-        let shaped = shaper.shape(c);
-        if shaped.face != run_face && !run.is_empty() {
-            flush(
-                surface,
-                &mut run,
-                &mut glyphs,
-                run_face,
-                &mut x,
-                &mut run_width,
+        if face != current_face {
+            let _ = writeln!(
+                content,
+                "{} {} Tf",
+                pdf_name(&format!("F{face}")),
+                real(line.size)
             );
+            current_face = face;
         }
-        run_face = shaped.face;
-        let start = run.len();
-        run.push(c);
-        glyphs.push(KrillaGlyph::new(
-            GlyphId::new(shaped.glyph),
-            shaped.advance,
-            0.0,
-            0.0,
-            0.0,
-            start..run.len(),
-            None,
-        ));
-        run_width += shaped.advance * line.size;
-    }
-    if !run.is_empty() {
-        flush(
-            surface,
-            &mut run,
-            &mut glyphs,
-            run_face,
-            &mut x,
-            &mut run_width,
-        );
+        used[face] = true;
+        let _ = write!(content, "1 0 0 1 {} {} Tm <", real(x), real(y));
+        for (c, shaped) in run {
+            let glyph = u16::try_from(shaped.glyph).unwrap_or(0);
+            let code = fonts[face].code(c, glyph);
+            let _ = write!(content, "{code:04X}");
+            x += shaped.advance * line.size;
+        }
+        content.push_str("> Tj\n");
     }
 }
 
@@ -723,6 +935,134 @@ mod tests {
                 shaper.width(line, 11.0) <= 60.0 + 0.01 || line.chars().count() == 1,
                 "{line}"
             );
+        }
+    }
+
+    /// The objects of a written report: number → body (streams left out).
+    fn objects(pdf: &[u8]) -> std::collections::BTreeMap<usize, String> {
+        let text = String::from_utf8_lossy(pdf);
+        let mut out = std::collections::BTreeMap::new();
+        for part in text.split("endobj").filter(|p| p.contains(" 0 obj\n")) {
+            let (head, body) = part.split_once(" 0 obj\n").unwrap();
+            let number = head.rsplit(['\n', '\r']).next().unwrap().trim();
+            let body = body.split("stream\n").next().unwrap();
+            out.insert(number.parse().unwrap(), body.to_string());
+        }
+        out
+    }
+
+    /// The number of the object `key` refers to in `body` (`/key n 0 R`).
+    fn reference(body: &str, key: &str) -> Option<usize> {
+        let rest = &body[body.find(&format!("/{key} "))? + key.len() + 2..];
+        rest.split(' ').next()?.parse().ok()
+    }
+
+    #[test]
+    fn structure_tree_holds_every_marked_line() {
+        let text = "# Heading\n\nA paragraph.\n\n- one\n- two\n\n1. first\n\n```\ncode\n```\n";
+        let pdf = render(Some("Title"), text).unwrap();
+        assert_eq!(pdf, render(Some("Title"), text).unwrap(), "deterministic");
+        let objects = objects(&pdf);
+        let find = |needle: &str| -> Vec<(usize, &String)> {
+            objects
+                .iter()
+                .filter(|(_, b)| b.contains(needle))
+                .map(|(n, b)| (*n, b))
+                .collect()
+        };
+        let catalog = find("/Type /Catalog")[0].1;
+        assert!(catalog.contains("/MarkInfo << /Marked true >>"));
+        assert!(catalog.contains("/ViewerPreferences << /DisplayDocTitle true >>"));
+        let root_id = reference(catalog, "StructTreeRoot").unwrap();
+        let root = &objects[&root_id];
+        assert!(root.contains("/Type /StructTreeRoot"));
+        // Roles, in reading order of the tree's top level.
+        let role = |id: usize| {
+            let body = &objects[&id];
+            body[body.find("/S /").unwrap() + 4..]
+                .split(' ')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let kids = |body: &str| -> Vec<usize> {
+            let list = &body[body.find("/K [").unwrap() + 4..];
+            let list = &list[..list.find(']').unwrap()];
+            list.split(" 0 R")
+                .filter_map(|p| p.trim().parse().ok())
+                .collect()
+        };
+        let top: Vec<String> = kids(root).into_iter().map(role).collect();
+        assert_eq!(top, ["H1", "H1", "P", "L", "L", "P"]);
+        let lists = find("/S /L ");
+        assert_eq!(lists.len(), 2);
+        assert!(
+            lists[0].1.contains("/ListNumbering /Disc")
+                || lists[1].1.contains("/ListNumbering /Disc")
+        );
+        assert!(lists
+            .iter()
+            .any(|(_, b)| b.contains("/A << /O /List /ListNumbering /Decimal >>")));
+        for (id, list) in &lists {
+            for item in kids(list) {
+                assert_eq!(role(item), "LI");
+                assert_eq!(reference(&objects[&item], "P"), Some(*id));
+                let parts: Vec<String> = kids(&objects[&item]).into_iter().map(role).collect();
+                assert_eq!(parts, ["Lbl", "LBody"]);
+            }
+        }
+        assert!(find("/S /H1").iter().any(|(_, b)| b.contains("/T (Title)")));
+        // The parent tree names, for each MCID of the page, the element whose /K holds it.
+        let page = find("/Type /Page ")[0].1;
+        assert!(page.contains("/StructParents 0") && page.contains("/Tabs /S"));
+        let page_id = find("/Type /Page ")[0].0;
+        let parent_tree = &objects[&reference(root, "ParentTree").unwrap()];
+        let owners: Vec<usize> = parent_tree
+            .split(" 0 R")
+            .filter_map(|p| p.trim().rsplit(['[', ' ']).next()?.parse().ok())
+            .collect();
+        // Title, heading, paragraph, 3 labels + 3 item texts, code.
+        assert_eq!(owners.len(), 10, "{parent_tree}");
+        for (mcid, owner) in owners.iter().enumerate() {
+            let element = &objects[owner];
+            assert_eq!(reference(element, "Pg"), Some(page_id));
+            let list = &element[element.find("/K [").unwrap() + 4..];
+            assert!(
+                list.split(']')
+                    .next()
+                    .unwrap()
+                    .split(' ')
+                    .any(|k| k == mcid.to_string()),
+                "MCID {mcid} in {element}"
+            );
+        }
+    }
+
+    #[test]
+    fn characters_no_face_has_stay_in_the_text() {
+        let pdf = render(None, "Missing: \u{1F600} and \u{2603}, then ok.").unwrap();
+        let doc = crate::PdfDocument::from_bytes("missing.pdf", pdf);
+        let text = crate::extract_text(&doc).unwrap().text();
+        assert!(
+            text.contains("Missing: \u{1F600} and \u{2603}, then ok."),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn any_input_gives_a_pdf() {
+        for text in [
+            "",
+            "\u{0}",
+            "```",
+            "# ",
+            "-",
+            "1.",
+            "\u{FFFF}\u{10FFFF}",
+            "# **",
+        ] {
+            let pdf = render_text_pdf(Some(text), text).unwrap();
+            assert!(pdf.starts_with(b"%PDF-1.7") && pdf.ends_with(b"%%EOF\n"));
         }
     }
 }
