@@ -94,11 +94,45 @@ fn from_text<T: Tagged>(text: &str) -> T {
 /// The decoding of an object read whole: by its tag, else `Unknown` with its value.
 #[cfg(or_unknown)]
 fn from_content<T: Tagged>(object: &Content<'_>) -> T {
-    let input = ContentRefDeserializer::<serde_json::Error>::new(object);
-    deserialize::<T, _>(input).unwrap_or_else(|_| {
+    let decoded = match object {
+        Content::Map(entries) => in_place::<T>(entries),
+        _ => deserialize::<T, _>(ContentRefDeserializer::<serde_json::Error>::new(object)),
+    };
+    decoded.unwrap_or_else(|_| {
         let input = ContentRefDeserializer::<serde_json::Error>::new(object);
         T::unknown(Value::deserialize(input).unwrap_or_default())
     })
+}
+
+/// The decoding of an object read whole by its tag, as [`ByTag`] decodes it, but with the tag
+/// (and second key) looked up among its entries and the variant reading them where they are:
+/// through `ByTag`, those before the tag would be copied first (the whole output content of
+/// an output message whose keys are sorted, `type` last). An unknown tag is an error, which
+/// [`from_content`] turns into `Unknown` as `ByTag` would.
+#[cfg(or_unknown)]
+fn in_place<'de, T: Tagged>(
+    entries: &[(Content<'de>, Content<'de>)],
+) -> Result<T, serde_json::Error> {
+    let find = |key: &str| entries.iter().position(|(k, _)| k.as_str() == Some(key));
+    let tag_at = find(T::TAG);
+    let Some(tag) = tag_at.and_then(|at| entries[at].1.as_str()) else {
+        return Err(de::Error::custom("no tag"));
+    };
+    let second = T::second_key(tag)
+        .and_then(find)
+        .and_then(|at| entries[at].1.as_str());
+    if !T::known(tag, second) {
+        return Err(de::Error::custom("unknown tag"));
+    }
+    let rest = entries
+        .iter()
+        .enumerate()
+        .filter(|&(at, _)| T::KEEP_TAG || Some(at) != tag_at)
+        .map(|(_, (k, v))| (k, v));
+    let mut map = MapDeserializer::new(rest);
+    let value = T::variant(tag, second, de::value::MapAccessDeserializer::new(&mut map))?;
+    map.end()?;
+    Ok(value)
 }
 
 #[cfg(or_unknown)]

@@ -617,6 +617,59 @@ fn unions_decode_the_same_whatever_comes_before_the_tag() {
     assert!(err.to_string().contains("`name`"), "{err}");
 }
 
+/// An output message whose keys are sorted holds its contents before its tag, so they are read
+/// whole first; each content, whose own tag comes last too, is then decoded by its tag from
+/// those entries where they lie: to its typed variant (its annotations too), or, for an
+/// unknown tag or a known one whose body does not fit, to `Unknown` with the object as sent.
+/// From a string, a reader and a `Value` alike.
+#[test]
+fn contents_held_before_their_items_tag_decode_to_their_variants() {
+    let text = r#"{
+        "content": [
+            {"annotations": [{"file_id": "file-abc", "filename": "a.pdf", "index": 10,
+                              "type": "file_citation"}],
+             "logprobs": [], "text": "He said \"hi\"", "type": "output_text"},
+            {"refusal": "no", "type": "refusal"},
+            {"payload": {"a": [1, 2.5, null]}, "type": "output_hologram"},
+            {"annotations": 5, "text": "t", "type": "output_text"}
+        ],
+        "id": "msg_1", "role": "assistant", "status": "completed", "type": "message"
+    }"#;
+    let item: OutputItem = decode_three_ways(text).unwrap();
+    let OutputItem::Message { content, id, .. } = &item else {
+        panic!("not a message: {item:?}");
+    };
+    assert_eq!(id, "msg_1");
+    assert!(
+        matches!(&content[0], OutputMessageContent::OutputText { text, annotations, logprobs }
+            if text == "He said \"hi\""
+                && logprobs.as_deref() == Some(&[][..])
+                && matches!(&annotations[..], [Annotation::FileCitation { file_id, index: 10, .. }]
+                    if file_id == "file-abc")),
+        "{:?}",
+        content[0]
+    );
+    assert!(
+        matches!(&content[1], OutputMessageContent::Refusal { refusal } if refusal == "no"),
+        "{:?}",
+        content[1]
+    );
+    let raw: Value = serde_json::from_str(text).unwrap();
+    for at in [2, 3] {
+        assert!(
+            matches!(&content[at], OutputMessageContent::Unknown(object)
+                if *object == raw["content"][at]),
+            "{:?}",
+            content[at]
+        );
+    }
+    // Written back, the unknown contents are as sent.
+    assert_eq!(
+        serde_json::to_value(&content[2..]).unwrap(),
+        json!(raw["content"].as_array().unwrap()[2..])
+    );
+}
+
 /// Decodes `text` as a `T` from a string, a reader (nothing borrowed) and a `Value`, which
 /// take different paths through the generated decoding, and checks that they agree.
 fn decode_three_ways<T>(text: &str) -> Result<T, String>
