@@ -48,9 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 const PDF_MAIN: &str = r#"fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args().nth(1).ok_or("usage: hello-pdf <file.pdf>")?;
     let doc = copilot_pdf::PdfDocument::from_path(path)?;
-    for page in copilot_pdf::extract_text(&doc)?.pages {
-        println!("{}", page.text);
-    }
+    println!("{}", copilot_pdf::extract_text(&doc)?.text());
     Ok(())
 }
 "#;
