@@ -1,9 +1,9 @@
 //! The PDF document layer: text, images, alt text, reports, bad input.
 //!
 //! Most tests build their own PDFs with lopdf and need nothing outside this crate. Alt-text
-//! outputs are read back with unpdf's object parser (the parser the crate reads with; the
-//! writer is the crate's own), and checked by an independent implementation in
-//! `needs_qpdf`.
+//! outputs are read back with unpdf's object parser (a reader independent of the crate's,
+//! which is hayro-syntax under an object layer of its own, and of its writer), and checked by
+//! another independent implementation in `needs_qpdf`.
 //!
 //! Tests that need something outside are `#[ignore]`d and live in modules named after it, so
 //! that a name filter picks them: `needs_pdf_samples` (the real-world files of
