@@ -17,6 +17,8 @@ use syn::{parse_quote, Fields, Item};
 mod directions;
 #[path = "build/kind_dispatch.rs"]
 mod kind_dispatch;
+#[path = "build/string_enums.rs"]
+mod string_enums;
 #[path = "build/tag_dispatch.rs"]
 mod tag_dispatch;
 #[path = "build/unknown_fields.rs"]
@@ -123,6 +125,11 @@ fn generate() -> Result<(), String> {
             read.extend(BATCH_BODIES.map(str::to_owned));
         }
         directions::trim(&mut file, &roots(&["request", "query"]), &read);
+    }
+    // `open_str`: some open string enum is decoded (through `src/open_str.rs`).
+    println!("cargo::rustc-check-cfg=cfg(open_str)");
+    if string_enums::generate(&mut file) > 0 {
+        println!("cargo:rustc-cfg=open_str");
     }
     // `by_kind`: some untagged union is decoded through `src/by_kind.rs`; `or_unknown`: some
     // tagged union a request can hold is decoded (through `tagged::deserialize_or_unknown`).

@@ -143,6 +143,8 @@ mod messages;
 mod models;
 #[cfg(feature = "moderations")]
 mod moderations;
+#[cfg(open_str)]
+mod open_str;
 mod options;
 pub(crate) mod pagination;
 mod patch;
