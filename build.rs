@@ -19,6 +19,8 @@ mod directions;
 mod kind_dispatch;
 #[path = "build/string_enums.rs"]
 mod string_enums;
+#[path = "build/struct_decode.rs"]
+mod struct_decode;
 #[path = "build/tag_dispatch.rs"]
 mod tag_dispatch;
 #[path = "build/unknown_fields.rs"]
@@ -126,9 +128,9 @@ fn generate() -> Result<(), String> {
         }
         directions::trim(&mut file, &roots(&["request", "query"]), &read);
     }
-    // `open_str`: some open string enum is decoded (through `src/open_str.rs`).
+    // `open_str`: some open string enum or plain struct is decoded through `src/open_str.rs`.
     println!("cargo::rustc-check-cfg=cfg(open_str)");
-    if string_enums::generate(&mut file) > 0 {
+    if string_enums::generate(&mut file) + struct_decode::generate(&mut file) > 0 {
         println!("cargo:rustc-cfg=open_str");
     }
     // `by_kind`: some untagged union is decoded through `src/by_kind.rs`; `or_unknown`: some
