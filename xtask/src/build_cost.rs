@@ -1,4 +1,5 @@
-//! `cargo xtask build-cost [--before <git-rev>] [--pdf] [--release] [--only <names>]`: what a
+//! `cargo xtask build-cost [--before <git-rev>] [--pdf] [--release | --debug] [--rounds <n>]
+//! [--only <names>]`: what a
 //! user pays to build a hello world on this SDK, measured in one run next to its anchors (see
 //! `shared/design/perf-notes.md`):
 //!
@@ -12,7 +13,11 @@
 //!   this checkout, and `pdf-before` the same at `<git-rev>` (given `--before`); their wall
 //!   time is also given as a ratio to `sdk-all` (the issue's measure of the layer).
 //!
-//! `--release` skips the debug builds; `--only ureq,sdk-all,…` keeps only the named hellos.
+//! `--release` skips the debug builds, `--debug` the release builds; `--only ureq,sdk-all,…`
+//! keeps only the named hellos. `--rounds <n>` builds each hello `n` times, the hellos taking
+//! turns, and reports the median with the range, and each ratio as the median of the rounds'
+//! ratios (a hello against the anchor built in the same round) with their range: on a shared
+//! machine one build can take a tenth longer than the next.
 //!
 //! Each is a project of its own under `target/build-cost/`, fetched first (downloads are not
 //! timed), then built clean (fresh target directory) in release and in debug, one at a time.
@@ -113,6 +118,14 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
         before: before.map(String::as_str),
         pdf: flag("--pdf"),
         release_only: flag("--release"),
+        debug_only: flag("--debug"),
+        rounds: args
+            .iter()
+            .position(|a| a == "--rounds")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1)
+            .max(1),
         only,
     };
     match measure(root, &options) {
@@ -129,6 +142,8 @@ struct Options<'a> {
     before: Option<&'a str>,
     pdf: bool,
     release_only: bool,
+    debug_only: bool,
+    rounds: usize,
     only: Option<Vec<String>>,
 }
 
@@ -213,31 +228,73 @@ fn measure(root: &Path, options: &Options<'_>) -> Result<(), String> {
         eprintln!("xtask build-cost: fetching {}", hello.name);
         run_quietly(cargo(&dir, hello.name).arg("fetch"))?;
     }
-    let mut rows = Vec::new();
-    let profiles: &[bool] = if options.release_only {
-        &[true]
-    } else {
-        &[true, false]
+    let mut rows: Vec<Row> = Vec::new();
+    let profiles: &[bool] = match (options.release_only, options.debug_only) {
+        (true, false) => &[true],
+        (false, true) => &[false],
+        _ => &[true, false],
     };
     for &release in profiles {
-        for hello in &hellos {
-            let profile = if release { "release" } else { "debug" };
-            eprintln!("xtask build-cost: clean {profile} build of {}", hello.name);
-            let target = dir.join(hello.name).join("target");
-            let _ = fs::remove_dir_all(&target);
-            let figures = build(&dir, hello.name, release)?;
-            let size = if release {
-                Some(stripped_size(
-                    &target.join("release").join(hello_bin(hello.name)),
-                )?)
-            } else {
-                None
-            };
-            rows.push((profile, hello.name, figures, size));
+        let profile = if release { "release" } else { "debug" };
+        let first = rows.len();
+        for round in 0..options.rounds {
+            for (k, hello) in hellos.iter().enumerate() {
+                eprintln!(
+                    "xtask build-cost: clean {profile} build of {} (round {} of {})",
+                    hello.name,
+                    round + 1,
+                    options.rounds
+                );
+                let target = dir.join(hello.name).join("target");
+                let _ = fs::remove_dir_all(&target);
+                let figures = build(&dir, hello.name, release)?;
+                if round == 0 {
+                    let size = if release {
+                        Some(stripped_size(
+                            &target.join("release").join(hello_bin(hello.name)),
+                        )?)
+                    } else {
+                        None
+                    };
+                    rows.push(Row {
+                        profile,
+                        name: hello.name,
+                        rounds: Vec::new(),
+                        size,
+                    });
+                }
+                rows[first + k].rounds.push(figures);
+            }
         }
     }
     print_table(&rows);
     Ok(())
+}
+
+/// One hello in one profile: its figures in each round, and its stripped binary's size.
+struct Row {
+    profile: &'static str,
+    name: &'static str,
+    rounds: Vec<Figures>,
+    size: Option<u64>,
+}
+
+/// The median of `values` (the lower middle one for an even count) and their range.
+fn median(mut values: Vec<f64>) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let (low, high) = (values[0], values[values.len() - 1]);
+    (values[(values.len() - 1) / 2], low, high)
+}
+
+/// `median (low–high)`, or the value alone when there is one.
+fn spread(values: Vec<f64>, digits: usize, unit: &str) -> String {
+    let n = values.len();
+    let (m, low, high) = median(values);
+    if n == 1 {
+        format!("{m:.digits$}{unit}")
+    } else {
+        format!("{m:.digits$}{unit} ({low:.digits$}–{high:.digits$})")
+    }
 }
 
 fn hello_bin(name: &str) -> String {
@@ -320,27 +377,34 @@ fn stripped_size(binary: &Path) -> Result<u64, String> {
     Ok(fs::metadata(&copy).map_err(|e| e.to_string())?.len())
 }
 
-fn print_table(rows: &[(&str, &str, Figures, Option<u64>)]) {
+fn print_table(rows: &[Row]) {
     println!(
         "| build | hello on | wall s | CPU s | crates | stripped binary | wall vs async-openai \
          | wall vs sdk-all |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for (profile, name, figures, size) in rows {
-        let anchor = rows
-            .iter()
-            .find(|(p, n, _, _)| p == profile && *n == "async-openai")
-            .map(|(_, _, f, _)| f.wall);
-        let ratio = anchor.map_or("".into(), |a| format!("{:.2}x", figures.wall / a));
-        let sdk_all = rows
-            .iter()
-            .find(|(p, n, _, _)| p == profile && *n == "sdk-all")
-            .map(|(_, _, f, _)| f.wall);
-        let to_sdk = sdk_all.map_or("".into(), |a| format!("{:.2}x", figures.wall / a));
-        let size = size.map_or("".into(), |s| format!("{:.2} MB", s as f64 / 1e6));
+    // Each round's ratio of a hello's wall time to the anchor's in the same round.
+    let ratios = |row: &Row, anchor: &str| -> String {
+        rows.iter()
+            .find(|r| r.profile == row.profile && r.name == anchor)
+            .map_or("".into(), |a| {
+                let each = row.rounds.iter().zip(&a.rounds);
+                spread(each.map(|(f, a)| f.wall / a.wall).collect(), 2, "x")
+            })
+    };
+    for row in rows {
+        let size = row
+            .size
+            .map_or("".into(), |s| format!("{:.2} MB", s as f64 / 1e6));
         println!(
-            "| {profile} | {name} | {:.1} | {:.1} | {} | {size} | {ratio} | {to_sdk} |",
-            figures.wall, figures.cpu, figures.crates
+            "| {} | {} | {} | {} | {} | {size} | {} | {} |",
+            row.profile,
+            row.name,
+            spread(row.rounds.iter().map(|f| f.wall).collect(), 1, ""),
+            spread(row.rounds.iter().map(|f| f.cpu).collect(), 1, ""),
+            row.rounds[0].crates,
+            ratios(row, "async-openai"),
+            ratios(row, "sdk-all"),
         );
     }
 }
