@@ -4,8 +4,10 @@
 //! enum opened to unknown values; required nullable fields tolerant of absence and sent as
 //! `null`; optional lists as `Option<Vec<_>>`; the clearable fields of modify requests as
 //! `Patch<_>`; the open unions decoded by their tag, see `build/tag_dispatch.rs`, and the
-//! untagged ones by the kind of value, see `build/kind_dispatch.rs`), then
-//! prettyplease. The result goes to `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
+//! untagged ones by the kind of value, see `build/kind_dispatch.rs`; the open string enums
+//! and the plain structs decoded by code of ours, see `build/string_enums.rs` and
+//! `build/struct_decode.rs`), then prettyplease. The result goes to
+//! `$OUT_DIR/openai_types.rs`, which `src/types.rs` includes.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

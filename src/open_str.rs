@@ -37,7 +37,6 @@ impl<'de> Visitor<'de> for StrVisitor {
     }
 }
 
-// `ListOrder` decodes in every build with `both-ways` (the default).
 /// Reads a field name and returns what the struct's matching function makes of it: the
 /// field's index, `u8::MAX` for a name the struct does not have.
 pub(crate) struct Field(pub(crate) fn(&str) -> u8);
@@ -76,6 +75,7 @@ pub(crate) fn field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
+// `ListOrder` decodes in every build with `both-ways` (the default).
 #[cfg(all(test, feature = "both-ways"))]
 mod tests {
     use crate::types::ListOrder;
