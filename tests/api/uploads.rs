@@ -113,14 +113,44 @@ fn a_part_is_sent_as_multipart_data() {
     part.assert();
 }
 
-/// A file of `len` bytes whose byte `i` is `i % 251`, so that any misplaced part shows.
-fn numbered_file(name: &str, len: usize) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("openai-blocking-uploads-{}", std::process::id()));
+/// A file of `len` bytes whose byte `i` is `i % 251`, so that any misplaced part shows. It
+/// sits in a folder of its own, removed when the value drops.
+fn numbered_file(name: &str, len: usize) -> NumberedFile {
+    let dir = std::env::temp_dir().join(format!(
+        "openai-blocking-uploads-{}-{name}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, bytes).unwrap();
-    path
+    NumberedFile { dir, path }
+}
+
+/// A file [`numbered_file`] wrote; its folder goes when it drops.
+struct NumberedFile {
+    dir: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+impl std::ops::Deref for NumberedFile {
+    type Target = std::path::Path;
+
+    fn deref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl AsRef<std::path::Path> for NumberedFile {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for NumberedFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// The bytes of the file part a multipart body carries (between the part's head and the
