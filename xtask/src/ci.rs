@@ -122,6 +122,13 @@ const RESOURCES: &[Resource] = &[
     },
 ];
 
+/// About what a clean run leaves in the target directory (measured: 8.4 GB with line tables,
+/// see `.ci/run`), rounded up.
+const NEEDED_DISK_GB: f64 = 10.0;
+
+/// Below this, a failed step's message mentions the free space.
+const LOW_DISK_GB: f64 = 1.0;
+
 /// The free space of the file system holding `dir`, in GB, as `df` reports it.
 fn free_gb(dir: &Path) -> Option<f64> {
     let output = Command::new("df").arg("-Pk").arg(dir).output().ok()?;
@@ -157,6 +164,14 @@ struct Ci {
 
 impl Ci {
     fn all(&self) -> Result<(), String> {
+        match self.free_gb() {
+            Some(gb) if gb < NEEDED_DISK_GB => eprintln!(
+                "xtask ci: warning: {gb:.1} GB free where the build writes; a clean run needs \
+                 about {NEEDED_DISK_GB} GB"
+            ),
+            Some(gb) => eprintln!("xtask ci: {gb:.1} GB free where the build writes"),
+            None => {}
+        }
         self.cargo(&["fmt", "--all", "--check"])?;
         for config in MATRIX {
             eprintln!("xtask ci: == {}", config.name);
@@ -282,10 +297,25 @@ impl Ci {
             .status()
             .is_ok_and(|s| s.success());
         if ok {
-            Ok(())
-        } else {
-            Err(format!("cargo {}", args.join(" ")))
+            return Ok(());
         }
+        let mut failed = format!("cargo {}", args.join(" "));
+        // A full disk shows up as a linker killed by SIGBUS or an I/O error far from its
+        // cause: say so next to the failure.
+        if let Some(gb) = self.free_gb().filter(|&gb| gb < LOW_DISK_GB) {
+            failed.push_str(&format!(
+                " (only {gb:.1} GB left where the build writes; a full disk may be the cause)"
+            ));
+        }
+        Err(failed)
+    }
+
+    /// The free space where the build writes (the target directory, or the checkout before
+    /// it exists), in GB.
+    fn free_gb(&self) -> Option<f64> {
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| self.root.join("target"), PathBuf::from);
+        free_gb(if target.is_dir() { &target } else { &self.root })
     }
 }
 
